@@ -1,0 +1,273 @@
+//! Per-chunk accumulators that merge.
+//!
+//! Each worker folds the lines of a contiguous run of chunks into one [`Agg`];
+//! the runs are merged left to right, so line numbers in examples and "first N"
+//! choices come out the same for any thread count or chunk size.
+
+pub mod top;
+
+use rustc_hash::FxHashMap;
+
+use crate::format::Reason;
+use crate::record::{ip_key, Client, Record};
+
+/// Malformed-line examples kept per input.
+pub const MAX_EXAMPLES: usize = 5;
+
+/// Counts for one client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientStats {
+    pub requests: u64,
+    pub s4xx: u64,
+    pub s5xx: u64,
+    pub bytes: u64,
+    /// Epoch seconds; `i64::MAX` / `i64::MIN` until a timestamp is seen.
+    pub first: i64,
+    pub last: i64,
+}
+
+impl Default for ClientStats {
+    fn default() -> Self {
+        ClientStats {
+            requests: 0,
+            s4xx: 0,
+            s5xx: 0,
+            bytes: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+        }
+    }
+}
+
+impl ClientStats {
+    #[inline]
+    fn add(&mut self, r: &Record) {
+        self.requests += 1;
+        match r.status {
+            Some(400..=499) => self.s4xx += 1,
+            Some(500..=599) => self.s5xx += 1,
+            _ => {}
+        }
+        self.bytes += r.bytes.unwrap_or(0);
+        if let Some(t) = r.ts {
+            self.first = self.first.min(t);
+            self.last = self.last.max(t);
+        }
+    }
+
+    fn merge(&mut self, o: &ClientStats) {
+        self.requests += o.requests;
+        self.s4xx += o.s4xx;
+        self.s5xx += o.s5xx;
+        self.bytes += o.bytes;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+    }
+}
+
+/// Which field `alf top` counts, besides the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyField {
+    Path,
+    UserAgent,
+    Method,
+    Vhost,
+    Referer,
+}
+
+impl KeyField {
+    #[inline]
+    fn of<'a>(self, r: &Record<'a>) -> &'a [u8] {
+        match self {
+            KeyField::Path => r.target,
+            KeyField::UserAgent => r.user_agent,
+            KeyField::Method => r.method,
+            KeyField::Vhost => r.vhost,
+            KeyField::Referer => r.referer,
+        }
+    }
+}
+
+/// What kind of line an example shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExampleKind {
+    Malformed(Reason),
+    Overlong,
+    Ambiguous,
+}
+
+impl ExampleKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExampleKind::Malformed(r) => r.as_str(),
+            ExampleKind::Overlong => "overlong",
+            ExampleKind::Ambiguous => "ambiguous attribution",
+        }
+    }
+}
+
+/// A bad line kept for the report: its line number (1-based) and its first bytes.
+#[derive(Clone, Debug)]
+pub struct Example {
+    pub line: u64,
+    pub kind: ExampleKind,
+    pub head: Vec<u8>,
+    pub truncated: bool,
+}
+
+/// Everything counted over some run of lines.
+#[derive(Clone, Debug)]
+pub struct Agg {
+    /// Physical lines: `lines == parsed + malformed + overlong + empty + ambiguous`.
+    pub lines: u64,
+    pub parsed: u64,
+    pub malformed: [u64; Reason::ALL.len()],
+    pub overlong: u64,
+    pub empty: u64,
+    pub ambiguous: u64,
+    pub nul_bytes: u64,
+    pub examples: Vec<Example>,
+    /// Parsed lines by status; index = status code (100..=999).
+    pub status: Vec<u64>,
+    pub bytes: u64,
+    pub first: i64,
+    pub last: i64,
+    pub clients: FxHashMap<u128, ClientStats>,
+    /// Client fields that are not addresses (hostnames, `-`, junk), as written.
+    pub other_clients: FxHashMap<Box<[u8]>, ClientStats>,
+    /// Parsed lines that name no client.
+    pub no_client: u64,
+    /// Counts by `key` when `alf top --by` asks for a field other than the client.
+    pub keys: FxHashMap<Box<[u8]>, u64>,
+    pub key: Option<KeyField>,
+}
+
+impl Agg {
+    pub fn new(key: Option<KeyField>) -> Agg {
+        Agg {
+            lines: 0,
+            parsed: 0,
+            malformed: [0; Reason::ALL.len()],
+            overlong: 0,
+            empty: 0,
+            ambiguous: 0,
+            nul_bytes: 0,
+            examples: Vec::new(),
+            status: vec![0; 1000],
+            bytes: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+            clients: FxHashMap::default(),
+            other_clients: FxHashMap::default(),
+            no_client: 0,
+            keys: FxHashMap::default(),
+            key,
+        }
+    }
+
+    pub fn malformed_total(&self) -> u64 {
+        self.malformed.iter().sum()
+    }
+
+    /// Adds a parsed record.
+    #[inline]
+    pub fn add(&mut self, r: &Record) {
+        self.parsed += 1;
+        if let Some(s) = r.status {
+            self.status[s as usize] += 1;
+        }
+        self.bytes += r.bytes.unwrap_or(0);
+        if let Some(t) = r.ts {
+            self.first = self.first.min(t);
+            self.last = self.last.max(t);
+        }
+        match r.client {
+            Client::Ip(ip) => self.clients.entry(ip_key(ip)).or_default().add(r),
+            Client::Other(text) => match self.other_clients.get_mut(text) {
+                Some(c) => c.add(r),
+                None => self.other_clients.entry(text.into()).or_default().add(r),
+            },
+            Client::None => self.no_client += 1,
+        }
+        if let Some(k) = self.key {
+            let v = k.of(r);
+            match self.keys.get_mut(v) {
+                Some(c) => *c += 1,
+                None => {
+                    self.keys.insert(v.into(), 1);
+                }
+            }
+        }
+    }
+
+    /// Records a bad line (already counted in its category) as an example.
+    pub fn example(&mut self, kind: ExampleKind, line: &[u8]) {
+        if self.examples.len() < MAX_EXAMPLES {
+            let n = line.len().min(crate::input::chunk::EXAMPLE_BYTES);
+            self.examples.push(Example {
+                line: self.lines,
+                kind,
+                head: line[..n].to_vec(),
+                truncated: n < line.len(),
+            });
+        }
+    }
+
+    /// Appends `o`, which covers the lines right after `self`'s.
+    pub fn merge(mut self, mut o: Agg) -> Agg {
+        for e in o.examples.drain(..) {
+            if self.examples.len() >= MAX_EXAMPLES {
+                break;
+            }
+            self.examples.push(Example {
+                line: e.line + self.lines,
+                ..e
+            });
+        }
+        self.absorb(o);
+        self
+    }
+
+    /// Adds `o`'s counts without touching examples (for another input's totals).
+    pub fn absorb(&mut self, o: Agg) {
+        self.lines += o.lines;
+        self.parsed += o.parsed;
+        for (a, b) in self.malformed.iter_mut().zip(o.malformed) {
+            *a += b;
+        }
+        self.overlong += o.overlong;
+        self.empty += o.empty;
+        self.ambiguous += o.ambiguous;
+        self.nul_bytes += o.nul_bytes;
+        for (a, b) in self.status.iter_mut().zip(&o.status) {
+            *a += b;
+        }
+        self.bytes += o.bytes;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.no_client += o.no_client;
+        merge_map(&mut self.clients, o.clients, |a, b| a.merge(&b));
+        merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
+        merge_map(&mut self.keys, o.keys, |a, b| *a += b);
+    }
+}
+
+/// Merges the smaller map into the larger.
+fn merge_map<K: std::hash::Hash + Eq, V>(
+    a: &mut FxHashMap<K, V>,
+    mut b: FxHashMap<K, V>,
+    f: impl Fn(&mut V, V),
+) {
+    if b.len() > a.len() {
+        std::mem::swap(a, &mut b);
+    }
+    a.reserve(b.len());
+    for (k, v) in b {
+        match a.entry(k) {
+            std::collections::hash_map::Entry::Occupied(mut e) => f(e.get_mut(), v),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Ranking: what `sort | uniq -c | sort -rn` gives, with ties ordered by key.
+
+use crate::record::ip_from_key;
+use crate::report::escape::escape;
+
+use super::{Agg, ClientStats};
+
+/// A ranked client: its display text (an address, or escaped text) and counts.
+#[derive(Clone, Debug)]
+pub struct RankedClient {
+    pub client: String,
+    pub stats: ClientStats,
+}
+
+/// Sorts by count descending, then key ascending (byte order), and keeps `n`
+/// (all when `n` is 0).
+pub fn rank<T>(mut v: Vec<(String, T)>, n: usize, count: impl Fn(&T) -> u64) -> Vec<(String, T)> {
+    let cmp = |a: &(String, T), b: &(String, T)| {
+        count(&b.1).cmp(&count(&a.1)).then_with(|| a.0.cmp(&b.0))
+    };
+    if n > 0 && n < v.len() {
+        v.select_nth_unstable_by(n - 1, cmp);
+        v.truncate(n);
+    }
+    v.sort_unstable_by(cmp);
+    v
+}
+
+/// Every client (address or not), ranked by requests.
+pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
+    let mut v: Vec<(String, ClientStats)> =
+        Vec::with_capacity(agg.clients.len() + agg.other_clients.len());
+    v.extend(
+        agg.clients
+            .iter()
+            .map(|(k, s)| (ip_from_key(*k).to_string(), *s)),
+    );
+    v.extend(agg.other_clients.iter().map(|(k, s)| (escape(k), *s)));
+    rank(v, n, |s| s.requests)
+        .into_iter()
+        .map(|(client, stats)| RankedClient { client, stats })
+        .collect()
+}
+
+/// Keys counted for `alf top --by` a field, ranked. Distinct raw values that
+/// escape to the same text are kept apart by their raw bytes, then shown alike.
+pub fn keys(agg: &Agg, n: usize) -> Vec<(String, u64)> {
+    let v: Vec<(String, u64)> = agg.keys.iter().map(|(k, c)| (escape(k), *c)).collect();
+    rank(v, n, |c| *c)
+}
+
+/// Statuses, ranked.
+pub fn statuses(agg: &Agg, n: usize) -> Vec<(String, u64)> {
+    let v = agg
+        .status
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(s, c)| (s.to_string(), *c))
+        .collect();
+    rank(v, n, |c| *c)
+}

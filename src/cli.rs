@@ -1,0 +1,107 @@
+//! The command line, exactly as the user typed it. No logic here: `config`
+//! turns it into settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Access-log forensics: exact, fast triage of Apache and nginx logs.
+#[derive(Debug, Parser)]
+#[command(name = "alf", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summary, status classes, top clients and bad lines (the default command).
+    Triage(TriageArgs),
+    /// Count by one field, as `sort | uniq -c | sort -rn` would, but right.
+    Top(TopArgs),
+    /// List the format presets and the format string each stands for.
+    Formats,
+}
+
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// How many top clients to show (0: all).
+    #[arg(short = 'n', long = "top", default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The field to count.
+    #[arg(long, value_enum, default_value_t = By::Ip)]
+    pub by: By,
+    /// How many rows to show (0: all).
+    #[arg(short = 'n', long = "top", default_value_t = 20)]
+    pub top: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    Ip,
+    Path,
+    Ua,
+    Status,
+    Method,
+    Vhost,
+    Referer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Tables for people.
+    Table,
+    /// Stable JSON (see the README).
+    Json,
+    /// `count key` lines, like `uniq -c` (top only; triage prints its table).
+    Plain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MmapMode {
+    /// Map regular uncompressed files, read everything else.
+    Auto,
+    /// Never map; always read.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Log files (plain, gzip or zstd); `-` or nothing for standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Format preset name (see `alf formats`), or `auto` to detect per file.
+    #[arg(short = 'f', long, default_value = "auto", conflicts_with_all = ["log_format", "nginx_format"])]
+    pub format: String,
+    /// An Apache LogFormat string, or a whole pasted `LogFormat "..." name` line.
+    #[arg(long, value_name = "FORMAT", conflicts_with = "nginx_format")]
+    pub log_format: Option<String>,
+    /// An nginx log_format string, or a whole pasted `log_format name '...';` directive.
+    #[arg(long, value_name = "FORMAT")]
+    pub nginx_format: Option<String>,
+    /// Output style.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long)]
+    pub threads: Option<usize>,
+    /// Whether to memory-map regular files.
+    #[arg(long, value_enum, default_value_t = MmapMode::Auto)]
+    pub mmap: MmapMode,
+    /// Lines longer than this many bytes are counted as overlong, not parsed.
+    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
+    pub max_line: usize,
+    /// Bytes per parallel chunk (tuning and tests).
+    #[arg(long, default_value_t = 8 << 20, value_name = "BYTES", hide = true)]
+    pub chunk_size: usize,
+}

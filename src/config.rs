@@ -1,0 +1,77 @@
+//! Settings resolved once from the command line: the compiled format, the
+//! thread count, the reading policy. Everything the run needs, validated.
+
+use crate::cli::{CommonArgs, MmapMode};
+use crate::error::FormatError;
+use crate::format::{self, AccessFormat, Dialect, Format};
+use crate::input::{InputSpec, MmapPolicy};
+use crate::scan::ScanOpts;
+
+/// How each input's format is chosen.
+pub enum FormatChoice {
+    /// Detect per input from its first lines.
+    Auto,
+    /// One format for every input, with the name shown in reports.
+    Fixed(String, Format),
+}
+
+pub struct Config {
+    pub inputs: Vec<InputSpec>,
+    pub format: FormatChoice,
+    pub threads: usize,
+    pub mmap: MmapPolicy,
+    pub scan: ScanOpts,
+}
+
+impl Config {
+    pub fn from_args(a: &CommonArgs) -> Result<Config, FormatError> {
+        let format = if let Some(s) = &a.log_format {
+            FormatChoice::Fixed(
+                "custom (LogFormat)".into(),
+                Format::Access(AccessFormat::compile(s, Dialect::Apache)?),
+            )
+        } else if let Some(s) = &a.nginx_format {
+            FormatChoice::Fixed(
+                "custom (log_format)".into(),
+                Format::Access(AccessFormat::compile(s, Dialect::Nginx)?),
+            )
+        } else if a.format == "auto" {
+            FormatChoice::Auto
+        } else {
+            FormatChoice::Fixed(a.format.clone(), format::preset(&a.format)?)
+        };
+        let inputs = if a.files.is_empty() {
+            vec![InputSpec::Stdin]
+        } else {
+            a.files
+                .iter()
+                .map(|p| {
+                    if p.as_os_str() == "-" {
+                        InputSpec::Stdin
+                    } else {
+                        InputSpec::Path(p.clone())
+                    }
+                })
+                .collect()
+        };
+        let threads = a.threads.filter(|&t| t > 0).unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+        Ok(Config {
+            inputs,
+            format,
+            threads,
+            mmap: match a.mmap {
+                MmapMode::Auto => MmapPolicy::Auto,
+                MmapMode::Never => MmapPolicy::Never,
+            },
+            scan: ScanOpts {
+                chunk_size: a.chunk_size.max(1),
+                max_line: a.max_line.max(1),
+                key: None,
+            },
+        })
+    }
+}

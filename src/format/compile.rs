@@ -1,0 +1,869 @@
+//! Compiles an Apache `LogFormat` or nginx `log_format` string, once, into a
+//! list of steps, and runs those steps over each line.
+//!
+//! A field ends at the first byte of the literal that follows it in the format.
+//! A field between two `"` literals is quoted: it honours `\` escapes, and since
+//! Apache 1.3 wrote raw `"` inside the request line, its end is the first closing
+//! quote after which the rest of the line still parses (tried a bounded number
+//! of times). Unquoted fields never backtrack, so a client field cannot swallow
+//! text from the rest of the line.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take, take_until, take_while, take_while1};
+use nom::combinator::{opt, recognize};
+use nom::sequence::{delimited, pair};
+use nom::{IResult, Parser};
+
+use super::time;
+use crate::error::FormatError;
+use crate::record::{client_from_field, Record};
+
+/// What a field of the format holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Field {
+    Client,
+    Time(TimeKind),
+    Request,
+    Method,
+    /// `$request_uri`: path and query.
+    Target,
+    /// `%U`, `$uri`: path only.
+    Path,
+    Query,
+    Protocol,
+    Status,
+    /// Bytes sent; `-` means none.
+    Bytes,
+    Referer,
+    UserAgent,
+    Vhost,
+    Duration(DurScale),
+    Xff,
+    /// Logged but not used by alf (ident, user, pid, ports, cookies...).
+    Ignore,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimeKind {
+    /// Apache `%t`: `[10/Oct/2000:13:55:36 -0700]`, brackets included.
+    ClfBracketed,
+    /// nginx `$time_local`: the same without brackets.
+    Clf,
+    Iso8601,
+    EpochSecs,
+    EpochScaled(i64),
+    Strftime(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DurScale {
+    Micros,
+    Millis,
+    Secs,
+    /// Seconds with a fraction (`$request_time`: `0.123`).
+    SecsFrac,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Op {
+    Lit(Vec<u8>),
+    Field { field: Field, quoted: bool },
+}
+
+/// Why a line did not parse. Kept small: these are the report's reasons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reason {
+    /// The line's shape does not match the format (a literal is missing).
+    Shape,
+    BadTimestamp,
+    BadStatus,
+    BadBytes,
+    /// Error logs: the line does not start like a log record.
+    NotARecord,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 5] = [
+        Reason::Shape,
+        Reason::BadTimestamp,
+        Reason::BadStatus,
+        Reason::BadBytes,
+        Reason::NotARecord,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Shape => "does not match the format",
+            Reason::BadTimestamp => "bad timestamp",
+            Reason::BadStatus => "bad status",
+            Reason::BadBytes => "bad byte count",
+            Reason::NotARecord => "not a log record",
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Reason::Shape => "shape",
+            Reason::BadTimestamp => "timestamp",
+            Reason::BadStatus => "status",
+            Reason::BadBytes => "bytes",
+            Reason::NotARecord => "not_a_record",
+        }
+    }
+}
+
+/// How many closing-quote candidates a quoted field may try before the line
+/// is declared malformed; bounds the work an attacker can force per line.
+const MAX_QUOTE_TRIES: usize = 16;
+
+/// A compiled access-log format.
+#[derive(Clone, Debug)]
+pub struct AccessFormat {
+    ops: Vec<Op>,
+}
+
+/// Which dialect a format string is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Apache,
+    Nginx,
+}
+
+impl AccessFormat {
+    /// Compiles a format string (or a whole pasted `LogFormat` / `log_format` line).
+    pub fn compile(src: &str, dialect: Dialect) -> Result<AccessFormat, FormatError> {
+        let ops = match dialect {
+            Dialect::Apache => compile_apache(&strip_apache_directive(src)?)?,
+            Dialect::Nginx => compile_nginx(&strip_nginx_directive(src)?)?,
+        };
+        Ok(AccessFormat { ops: finish(ops) })
+    }
+
+    /// Parses one line (without its terminator). `sloppy` counts raw quotes that a
+    /// quoted field had to absorb: detection prefers the format that needs fewest.
+    pub fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        rec: &mut Record<'a>,
+        sloppy: &mut u32,
+    ) -> Result<(), Reason> {
+        let mut tries = 0;
+        run(&self.ops, 0, line, 0, rec, sloppy, &mut tries)
+    }
+
+    /// True when the format carries a client field.
+    pub fn has_client(&self) -> bool {
+        self.ops.iter().any(|op| {
+            matches!(
+                op,
+                Op::Field {
+                    field: Field::Client,
+                    ..
+                }
+            )
+        })
+    }
+}
+
+/// Merges adjacent literals and marks fields that sit between two quotes.
+fn finish(ops: Vec<Op>) -> Vec<Op> {
+    let mut merged: Vec<Op> = Vec::with_capacity(ops.len());
+    for op in ops {
+        match (merged.last_mut(), op) {
+            (Some(Op::Lit(prev)), Op::Lit(next)) => prev.extend_from_slice(&next),
+            (_, op) => merged.push(op),
+        }
+    }
+    let n = merged.len();
+    for i in 0..n {
+        let before = i > 0 && matches!(&merged[i - 1], Op::Lit(l) if l.last() == Some(&b'"'));
+        let after = i + 1 < n && matches!(&merged[i + 1], Op::Lit(l) if l.first() == Some(&b'"'));
+        if let Op::Field { quoted, .. } = &mut merged[i] {
+            *quoted = before && after;
+        }
+    }
+    merged
+}
+
+fn run<'a>(
+    ops: &[Op],
+    i: usize,
+    line: &'a [u8],
+    pos: usize,
+    rec: &mut Record<'a>,
+    sloppy: &mut u32,
+    tries: &mut usize,
+) -> Result<(), Reason> {
+    let Some(op) = ops.get(i) else {
+        return if pos == line.len() {
+            Ok(())
+        } else {
+            Err(Reason::Shape)
+        };
+    };
+    match op {
+        Op::Lit(l) => {
+            if line[pos..].starts_with(l) {
+                run(ops, i + 1, line, pos + l.len(), rec, sloppy, tries)
+            } else {
+                Err(Reason::Shape)
+            }
+        }
+        Op::Field { field, quoted } => {
+            let rest = &line[pos..];
+            let next = match ops.get(i + 1) {
+                Some(Op::Lit(l)) => Some(l.as_slice()),
+                _ => None,
+            };
+            let is_last_lit = i + 2 == ops.len();
+            match (next, field) {
+                (None, _) => set(field, rest, rec),
+                // `%t` carries its own brackets, and its text contains a space.
+                (Some(l), Field::Time(TimeKind::ClfBracketed)) => {
+                    if rest.first() != Some(&b'[') {
+                        return Err(Reason::BadTimestamp);
+                    }
+                    let end = memchr::memchr(b']', rest).ok_or(Reason::BadTimestamp)? + 1;
+                    set(field, &rest[..end], rec)?;
+                    if !rest[end..].starts_with(l) {
+                        return Err(Reason::Shape);
+                    }
+                    run(ops, i + 2, line, pos + end + l.len(), rec, sloppy, tries)
+                }
+                // A quoted field closing the line: its end is the line's end.
+                (Some(l), _) if *quoted && is_last_lit => {
+                    if !rest.ends_with(l) || rest.len() < l.len() {
+                        return Err(Reason::Shape);
+                    }
+                    let body = &rest[..rest.len() - l.len()];
+                    *sloppy += raw_quotes(body);
+                    set(field, body, rec)
+                }
+                (Some(l), _) if *quoted => {
+                    // The first candidate is the natural reading; its failure is
+                    // the one worth reporting if no candidate works.
+                    let mut from = 0;
+                    let mut first: Option<Reason> = None;
+                    let mut raw = 0;
+                    while let Some(q) = next_quote(rest, from) {
+                        if rest[q..].starts_with(l) {
+                            *tries += 1;
+                            if *tries > MAX_QUOTE_TRIES {
+                                return Err(Reason::Shape);
+                            }
+                            set(field, &rest[..q], rec)?;
+                            let before = *sloppy;
+                            *sloppy += raw;
+                            match run(ops, i + 2, line, pos + q + l.len(), rec, sloppy, tries) {
+                                Ok(()) => return Ok(()),
+                                Err(e) => {
+                                    first.get_or_insert(e);
+                                }
+                            }
+                            *sloppy = before;
+                        }
+                        raw += 1;
+                        from = q + 1;
+                    }
+                    Err(first.unwrap_or(Reason::Shape))
+                }
+                (Some(l), _) => {
+                    let end = find(rest, l).ok_or(Reason::Shape)?;
+                    set(field, &rest[..end], rec)?;
+                    run(ops, i + 2, line, pos + end + l.len(), rec, sloppy, tries)
+                }
+            }
+        }
+    }
+}
+
+/// Position of the next `"` at or after `from` that is not escaped by `\`.
+fn next_quote(s: &[u8], mut from: usize) -> Option<usize> {
+    while from < s.len() {
+        let p = from + memchr::memchr2(b'"', b'\\', &s[from..])?;
+        if s[p] == b'"' {
+            return Some(p);
+        }
+        from = p + 2;
+    }
+    None
+}
+
+fn raw_quotes(s: &[u8]) -> u32 {
+    let mut n = 0;
+    let mut from = 0;
+    while let Some(q) = next_quote(s, from) {
+        n += 1;
+        from = q + 1;
+    }
+    n
+}
+
+#[inline]
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.len() == 1 {
+        return memchr::memchr(needle[0], hay);
+    }
+    memchr::memmem::find(hay, needle)
+}
+
+#[inline]
+fn digits(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u64;
+    }
+    Some(v)
+}
+
+fn set<'a>(field: &Field, v: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reason> {
+    match field {
+        Field::Client => rec.client = client_from_field(v),
+        Field::Time(kind) => {
+            let ts = match kind {
+                TimeKind::ClfBracketed => match v {
+                    [b'[', body @ .., b']'] => time::parse_clf(body),
+                    _ => None,
+                },
+                TimeKind::Clf => time::parse_clf(v),
+                TimeKind::Iso8601 => time::parse_iso8601(v),
+                TimeKind::EpochSecs => time::parse_epoch_secs(v),
+                TimeKind::EpochScaled(per) => time::parse_epoch_scaled(v, *per),
+                TimeKind::Strftime(p) => time::parse_strftime(v, p),
+            };
+            rec.ts = Some(ts.ok_or(Reason::BadTimestamp)?);
+        }
+        Field::Request => {
+            rec.request = v;
+            // METHOD SP target SP protocol; the target may hold raw spaces.
+            match memchr::memchr(b' ', v) {
+                Some(a) => {
+                    rec.method = &v[..a];
+                    let tail = &v[a + 1..];
+                    match memchr::memrchr(b' ', tail) {
+                        Some(b) if tail[b + 1..].starts_with(b"HTTP/") => {
+                            rec.target = &tail[..b];
+                            rec.protocol = &tail[b + 1..];
+                        }
+                        _ => rec.target = tail,
+                    }
+                }
+                None => rec.method = v,
+            }
+        }
+        Field::Method => rec.method = v,
+        Field::Target | Field::Path => rec.target = v,
+        Field::Query | Field::Ignore => {}
+        Field::Protocol => rec.protocol = v,
+        Field::Status => {
+            if v != b"-" {
+                match digits(v) {
+                    Some(s @ 100..=999) if v.len() == 3 => rec.status = Some(s as u16),
+                    _ => return Err(Reason::BadStatus),
+                }
+            }
+        }
+        Field::Bytes => {
+            rec.bytes = if v == b"-" {
+                Some(0)
+            } else {
+                Some(digits(v).ok_or(Reason::BadBytes)?)
+            }
+        }
+        Field::Referer => rec.referer = v,
+        Field::UserAgent => rec.user_agent = v,
+        Field::Vhost => rec.vhost = v,
+        Field::Xff => rec.xff = v,
+        Field::Duration(scale) => {
+            rec.duration_us = match scale {
+                DurScale::Micros => digits(v),
+                DurScale::Millis => digits(v).map(|x| x.saturating_mul(1000)),
+                DurScale::Secs => digits(v).map(|x| x.saturating_mul(1_000_000)),
+                DurScale::SecsFrac => frac_secs_us(v),
+            };
+        }
+    }
+    Ok(())
+}
+
+fn frac_secs_us(v: &[u8]) -> Option<u64> {
+    let (int, frac) = match memchr::memchr(b'.', v) {
+        Some(p) => (&v[..p], &v[p + 1..]),
+        None => (v, &b""[..]),
+    };
+    let mut us = digits(int)?.saturating_mul(1_000_000);
+    let mut scale = 100_000;
+    for &c in frac.iter().take(6) {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        us += (c - b'0') as u64 * scale;
+        scale /= 10;
+    }
+    Some(us)
+}
+
+// ---------------------------------------------------------------- Apache
+
+/// Accepts `LogFormat "..." name` as pasted from a config, or the bare string.
+fn strip_apache_directive(src: &str) -> Result<String, FormatError> {
+    let t = src.trim();
+    let body = match t
+        .strip_prefix("LogFormat")
+        .or_else(|| t.strip_prefix("CustomLog"))
+    {
+        Some(rest) => {
+            let rest = rest.trim_start();
+            // CustomLog takes a path first.
+            let rest = if t.starts_with("CustomLog") {
+                rest.split_once(char::is_whitespace)
+                    .map(|x| x.1.trim_start())
+                    .unwrap_or("")
+            } else {
+                rest
+            };
+            quoted_arg(rest).ok_or_else(|| FormatError::Syntax {
+                column: src.len() - rest.len() + 1,
+                message: "expected a quoted format string".into(),
+            })?
+        }
+        None => t.to_string(),
+    };
+    // Config-file escapes: `\"` and `\\`, plus mod_log_config's `\t` and `\n`.
+    let mut out = String::with_capacity(body.len());
+    let mut it = body.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.next() {
+                Some('t') => out.push('\t'),
+                Some('n') => out.push('\n'),
+                Some(o) => out.push(o),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// The text of a leading `"..."` argument, escapes kept as written.
+fn quoted_arg(s: &str) -> Option<String> {
+    let s = s.strip_prefix('"')?;
+    let b = s.as_bytes();
+    let end = next_quote(b, 0)?;
+    Some(s[..end].to_string())
+}
+
+/// `%` `[!]N,N` `{arg}` `<|>` letter(s)
+fn apache_directive(i: &str) -> IResult<&str, (Option<&str>, &str)> {
+    let (i, _) = tag("%")(i)?;
+    let (i, _) =
+        take_while(|c: char| c == '!' || c == ',' || c == '<' || c == '>' || c.is_ascii_digit())(
+            i,
+        )?;
+    let (i, arg) = opt(delimited(tag("{"), take_until("}"), tag("}"))).parse(i)?;
+    let (i, _) = take_while(|c: char| c == '<' || c == '>')(i)?;
+    let (i, letter) = alt((recognize(pair(tag("^"), take(2usize))), take(1usize))).parse(i)?;
+    Ok((i, (arg, letter)))
+}
+
+fn compile_apache(fmt: &str) -> Result<Vec<Op>, FormatError> {
+    let mut ops = Vec::new();
+    let mut rest = fmt;
+    while !rest.is_empty() {
+        let column = fmt.len() - rest.len() + 1;
+        if let Some(after) = rest.strip_prefix("%%") {
+            ops.push(Op::Lit(b"%".to_vec()));
+            rest = after;
+            continue;
+        }
+        if !rest.starts_with('%') {
+            let n = rest.find('%').unwrap_or(rest.len());
+            ops.push(Op::Lit(rest.as_bytes()[..n].to_vec()));
+            rest = &rest[n..];
+            continue;
+        }
+        let (after, (arg, letter)) = apache_directive(rest).map_err(|_| FormatError::Syntax {
+            column,
+            message: "incomplete directive".into(),
+        })?;
+        let field = apache_field(arg, letter).ok_or_else(|| FormatError::UnknownDirective {
+            directive: rest[..rest.len() - after.len()].to_string(),
+            column,
+        })?;
+        ops.push(Op::Field {
+            field,
+            quoted: false,
+        });
+        rest = after;
+    }
+    Ok(ops)
+}
+
+fn apache_field(arg: Option<&str>, letter: &str) -> Option<Field> {
+    let arg_lc = arg.map(|a| a.to_ascii_lowercase());
+    Some(match (letter, arg_lc.as_deref()) {
+        ("h", _) | ("a", _) => Field::Client,
+        ("t", None) => Field::Time(TimeKind::ClfBracketed),
+        ("t", Some(a)) => {
+            let a = a.trim_start_matches("begin:").trim_start_matches("end:");
+            match a {
+                "sec" => Field::Time(TimeKind::EpochSecs),
+                "msec" => Field::Time(TimeKind::EpochScaled(1000)),
+                "usec" => Field::Time(TimeKind::EpochScaled(1_000_000)),
+                "msec_frac" | "usec_frac" => Field::Ignore,
+                _ => {
+                    let orig = arg.unwrap();
+                    let orig = orig.trim_start_matches("begin:").trim_start_matches("end:");
+                    Field::Time(TimeKind::Strftime(orig.to_string()))
+                }
+            }
+        }
+        ("r", None) => Field::Request,
+        ("m", None) => Field::Method,
+        ("U", None) => Field::Path,
+        ("q", None) => Field::Query,
+        ("H", None) => Field::Protocol,
+        ("s", None) => Field::Status,
+        ("b", None) | ("B", None) | ("O", None) => Field::Bytes,
+        ("D", None) => Field::Duration(DurScale::Micros),
+        ("T", None) | ("T", Some("s")) => Field::Duration(DurScale::Secs),
+        ("T", Some("ms")) => Field::Duration(DurScale::Millis),
+        ("T", Some("us")) => Field::Duration(DurScale::Micros),
+        ("v", None) | ("V", None) => Field::Vhost,
+        ("i", Some("referer")) => Field::Referer,
+        ("i", Some("user-agent")) => Field::UserAgent,
+        ("i", Some("x-forwarded-for")) => Field::Xff,
+        ("i", Some(_)) | ("o", Some(_)) | ("e", Some(_)) | ("C", Some(_)) | ("n", Some(_)) => {
+            Field::Ignore
+        }
+        ("l", None)
+        | ("u", None)
+        | ("I", None)
+        | ("S", None)
+        | ("L", None)
+        | ("k", None)
+        | ("X", None)
+        | ("f", None)
+        | ("R", None)
+        | ("A", None) => Field::Ignore,
+        ("p", _) | ("P", _) => Field::Ignore,
+        ("^FB", None) | ("^FU", None) | ("^ti", Some(_)) | ("^to", Some(_)) => Field::Ignore,
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------- nginx
+
+/// Accepts `log_format name [escape=...] '...' '...';` or the bare string(s).
+fn strip_nginx_directive(src: &str) -> Result<String, FormatError> {
+    let mut t = src.trim().trim_end_matches(';').trim();
+    if let Some(rest) = t.strip_prefix("log_format") {
+        let rest = rest.trim_start();
+        // the format's name
+        let n = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        t = rest[n..].trim_start();
+        if let Some(r) = t.strip_prefix("escape=") {
+            let n = r.find(char::is_whitespace).unwrap_or(r.len());
+            t = r[n..].trim_start();
+        }
+    }
+    if !(t.starts_with('\'') || t.starts_with('"')) {
+        return Ok(t.to_string());
+    }
+    // Adjacent quoted strings are concatenated, as nginx does.
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(q) = rest.chars().next() {
+        if q.is_whitespace() {
+            rest = &rest[1..];
+            continue;
+        }
+        if q != '\'' && q != '"' {
+            return Err(FormatError::Syntax {
+                column: src.len() - rest.len() + 1,
+                message: "expected a quoted string".into(),
+            });
+        }
+        let body = &rest[1..];
+        let mut end = None;
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c == '\\' {
+                if let Some((_, e)) = chars.next() {
+                    out.push(e);
+                }
+            } else if c == q {
+                end = Some(i);
+                break;
+            } else {
+                out.push(c);
+            }
+        }
+        let end = end.ok_or(FormatError::Syntax {
+            column: src.len() - rest.len() + 1,
+            message: "unterminated quoted string".into(),
+        })?;
+        rest = &body[end + 1..];
+    }
+    Ok(out)
+}
+
+fn nginx_var(i: &str) -> IResult<&str, &str> {
+    let name = |i| take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_')(i);
+    let (i, _) = tag("$")(i)?;
+    alt((delimited(tag("{"), name, tag("}")), name)).parse(i)
+}
+
+fn compile_nginx(fmt: &str) -> Result<Vec<Op>, FormatError> {
+    let mut ops = Vec::new();
+    let mut rest = fmt;
+    while !rest.is_empty() {
+        let column = fmt.len() - rest.len() + 1;
+        if !rest.starts_with('$') {
+            let n = rest.find('$').unwrap_or(rest.len());
+            ops.push(Op::Lit(rest.as_bytes()[..n].to_vec()));
+            rest = &rest[n..];
+            continue;
+        }
+        let (after, name) = nginx_var(rest).map_err(|_| FormatError::Syntax {
+            column,
+            message: "`$` not followed by a variable name".into(),
+        })?;
+        let field = nginx_field(name).ok_or_else(|| FormatError::UnknownDirective {
+            directive: format!("${name}"),
+            column,
+        })?;
+        ops.push(Op::Field {
+            field,
+            quoted: false,
+        });
+        rest = after;
+    }
+    Ok(ops)
+}
+
+/// nginx variables alf knows. Prefixed families (`$http_*`, `$upstream_*`...) are
+/// all accepted; any other name is an error, so that a typo is caught.
+fn nginx_field(name: &str) -> Option<Field> {
+    Some(match name {
+        "remote_addr" | "binary_remote_addr" | "realip_remote_addr" => Field::Client,
+        "time_local" => Field::Time(TimeKind::Clf),
+        "time_iso8601" => Field::Time(TimeKind::Iso8601),
+        "msec" => Field::Time(TimeKind::EpochSecs),
+        "request" => Field::Request,
+        "request_method" => Field::Method,
+        "request_uri" => Field::Target,
+        "uri" | "document_uri" => Field::Path,
+        "args" | "query_string" => Field::Query,
+        "server_protocol" => Field::Protocol,
+        "status" => Field::Status,
+        "body_bytes_sent" | "bytes_sent" => Field::Bytes,
+        "request_time" => Field::Duration(DurScale::SecsFrac),
+        "http_referer" => Field::Referer,
+        "http_user_agent" => Field::UserAgent,
+        "http_x_forwarded_for" | "proxy_add_x_forwarded_for" => Field::Xff,
+        "host" | "server_name" | "http_host" => Field::Vhost,
+        "remote_user"
+        | "remote_port"
+        | "request_length"
+        | "server_port"
+        | "server_addr"
+        | "scheme"
+        | "https"
+        | "connection"
+        | "connection_requests"
+        | "pipe"
+        | "request_id"
+        | "pid"
+        | "hostname"
+        | "gzip_ratio"
+        | "content_length"
+        | "content_type"
+        | "document_root"
+        | "realpath_root"
+        | "request_body"
+        | "request_completion"
+        | "request_filename"
+        | "is_args"
+        | "nginx_version"
+        | "tcpinfo_rtt"
+        | "tcpinfo_rttvar"
+        | "tcpinfo_snd_cwnd"
+        | "tcpinfo_rcv_space"
+        | "limit_rate"
+        | "realip_remote_port"
+        | "proxy_host"
+        | "proxy_port"
+        | "proxy_protocol_addr"
+        | "proxy_protocol_port"
+        | "server_name_port"
+        | "time_msec"
+        | "bytes_received"
+        | "session_time"
+        | "protocol"
+        | "ssl_protocol"
+        | "ssl_cipher" => Field::Ignore,
+        n if [
+            "http_",
+            "sent_http_",
+            "upstream_",
+            "ssl_",
+            "cookie_",
+            "arg_",
+            "geoip_",
+            "sent_trailer_",
+            "jwt_",
+        ]
+        .iter()
+        .any(|p| n.starts_with(p)) =>
+        {
+            Field::Ignore
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Client;
+
+    const COMBINED: &str = r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#;
+
+    fn parse<'a>(f: &AccessFormat, line: &'a str) -> Result<Record<'a>, Reason> {
+        let mut r = Record::default();
+        let mut s = 0;
+        f.parse(line.as_bytes(), &mut r, &mut s).map(|_| r)
+    }
+
+    #[test]
+    fn combined_line() {
+        let f = AccessFormat::compile(COMBINED, Dialect::Apache).unwrap();
+        let r = parse(&f, r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 "http://x/" "Moz \"q\" 4""#).unwrap();
+        assert_eq!(r.client, Client::Ip("127.0.0.1".parse().unwrap()));
+        assert_eq!(r.ts, Some(971211336));
+        assert_eq!(r.method, b"GET");
+        assert_eq!(r.target, b"/a.gif");
+        assert_eq!(r.protocol, b"HTTP/1.0");
+        assert_eq!(r.status, Some(200));
+        assert_eq!(r.bytes, Some(2326));
+        assert_eq!(r.referer, b"http://x/");
+        assert_eq!(r.user_agent, br#"Moz \"q\" 4"#);
+    }
+
+    #[test]
+    fn apache13_raw_quote_in_request() {
+        let f = AccessFormat::compile(COMBINED, Dialect::Apache).unwrap();
+        let r = parse(
+            &f,
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a"b" c HTTP/1.0" 404 - "-" "-""#,
+        )
+        .unwrap();
+        assert_eq!(r.target, br#"/a"b" c"#);
+        assert_eq!(r.status, Some(404));
+        assert_eq!(r.bytes, Some(0));
+    }
+
+    #[test]
+    fn pasted_directives_and_escapes() {
+        let a = AccessFormat::compile(
+            r#"LogFormat "%h %l %u %t \"%r\" %>s %b" common"#,
+            Dialect::Apache,
+        )
+        .unwrap();
+        let r = parse(
+            &a,
+            r#"::1 - - [10/Oct/2000:13:55:36 -0700] "OPTIONS * HTTP/1.0" 200 -"#,
+        )
+        .unwrap();
+        assert_eq!(r.client, Client::Ip("::1".parse().unwrap()));
+        let n = AccessFormat::compile(
+            "log_format main '$remote_addr - $remote_user [$time_local] \"$request\" '\n  '$status $body_bytes_sent';",
+            Dialect::Nginx,
+        )
+        .unwrap();
+        let r = parse(
+            &n,
+            r#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "\x16\x03\x01" 400 0"#,
+        )
+        .unwrap();
+        assert_eq!(r.status, Some(400));
+        assert_eq!(r.method, br"\x16\x03\x01");
+    }
+
+    #[test]
+    fn unknown_directive_points_at_column() {
+        match AccessFormat::compile("%h %Z", Dialect::Apache) {
+            Err(FormatError::UnknownDirective { directive, column }) => {
+                assert_eq!(directive, "%Z");
+                assert_eq!(column, 4);
+            }
+            other => panic!("{other:?}"),
+        }
+        match AccessFormat::compile("$remote_addr $bogus", Dialect::Nginx) {
+            Err(FormatError::UnknownDirective { column: 14, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn csv_custom_format() {
+        let f = AccessFormat::compile(
+            r#"%v,%p,%h,%l,%u,%t,%I,%O,%S,%B,%{ms}T,%D,%^FB,%>s,\"%H\",\"%m\",\"%U\",\"%q\",\"%{Referer}i\",\"%{User-Agent}i\",\"%{VARNAME}C\",%L"#,
+            Dialect::Apache,
+        )
+        .unwrap();
+        let line = r#"farmwork.app,443,1.2.3.4,-,-,[05/Dec/2024:10:00:00 +0000],500,600,1100,300,12,12345,100,200,"HTTP/2.0","GET","/x","","-","Mozilla/5.0 (KHTML, like Gecko)","-",Z1"#;
+        let r = parse(&f, line).unwrap();
+        assert_eq!(r.client, Client::Ip("1.2.3.4".parse().unwrap()));
+        assert_eq!(r.status, Some(200));
+        assert_eq!(r.duration_us, Some(12345));
+        assert_eq!(r.user_agent, b"Mozilla/5.0 (KHTML, like Gecko)");
+    }
+
+    #[test]
+    fn malformed_reasons() {
+        let f = AccessFormat::compile(COMBINED, Dialect::Apache).unwrap();
+        assert_eq!(parse(&f, "garbage").unwrap_err(), Reason::Shape);
+        assert_eq!(
+            parse(
+                &f,
+                r#"1.2.3.4 - - [10/Foo/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "-""#
+            )
+            .unwrap_err(),
+            Reason::BadTimestamp
+        );
+        assert_eq!(
+            parse(
+                &f,
+                r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 2000 1 "-" "-""#
+            )
+            .unwrap_err(),
+            Reason::BadStatus
+        );
+        // truncated: user agent lacks its closing quote
+        assert!(parse(
+            &f,
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "Moz"#
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn quote_tries_are_bounded() {
+        let f = AccessFormat::compile(COMBINED, Dialect::Apache).unwrap();
+        let mut line = String::from(r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] ""#);
+        for _ in 0..100_000 {
+            line.push_str(r#"" "#);
+        }
+        assert!(parse(&f, &line).is_err());
+    }
+}

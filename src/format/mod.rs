@@ -1,0 +1,202 @@
+//! Log formats: the presets, user format strings, and auto-detection.
+//!
+//! Every access-log preset is a plain format string fed to the same compiler a
+//! user's `--log-format` goes through; error logs have their own parsers.
+
+pub mod compile;
+pub mod error_log;
+pub mod time;
+
+pub use compile::{AccessFormat, Dialect, Reason};
+
+use crate::record::Record;
+
+/// What a line turned out to be.
+pub enum Parsed {
+    Ok,
+    /// Parsed, but the client cannot be told apart from text the client wrote.
+    Ambiguous,
+}
+
+/// A compiled format, ready to parse lines.
+#[derive(Clone, Debug)]
+pub enum Format {
+    Access(AccessFormat),
+    ApacheError,
+    NginxError,
+}
+
+impl Format {
+    #[inline]
+    pub fn parse<'a>(
+        &self,
+        line: &'a [u8],
+        rec: &mut Record<'a>,
+        sloppy: &mut u32,
+    ) -> Result<Parsed, Reason> {
+        match self {
+            Format::Access(f) => f.parse(line, rec, sloppy).map(|_| Parsed::Ok),
+            Format::ApacheError => error_log::parse_apache(line, rec).map(|_| Parsed::Ok),
+            Format::NginxError => error_log::parse_nginx(line, rec).map(|amb| {
+                if amb {
+                    Parsed::Ambiguous
+                } else {
+                    Parsed::Ok
+                }
+            }),
+        }
+    }
+
+    pub fn is_error_log(&self) -> bool {
+        !matches!(self, Format::Access(_))
+    }
+}
+
+/// A named preset, as `alf formats` lists it.
+pub struct Preset {
+    pub name: &'static str,
+    pub kind: PresetKind,
+    pub definition: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PresetKind {
+    Apache,
+    Nginx,
+    ApacheError,
+    NginxError,
+}
+
+impl PresetKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            PresetKind::Apache => "apache",
+            PresetKind::Nginx => "nginx",
+            PresetKind::ApacheError => "apache error log",
+            PresetKind::NginxError => "nginx error log",
+        }
+    }
+}
+
+/// Presets in detection order: when two parse a sample equally well, the first wins.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "combined",
+        kind: PresetKind::Apache,
+        definition: r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i""#,
+    },
+    Preset { name: "common", kind: PresetKind::Apache, definition: r#"%h %l %u %t "%r" %>s %b"# },
+    Preset {
+        name: "vhost_combined",
+        kind: PresetKind::Apache,
+        definition: r#"%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i""#,
+    },
+    Preset {
+        name: "combinedio",
+        kind: PresetKind::Apache,
+        definition: r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %I %O"#,
+    },
+    Preset {
+        name: "nginx",
+        kind: PresetKind::Nginx,
+        definition: r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
+    },
+    Preset {
+        name: "nginx_main",
+        kind: PresetKind::Nginx,
+        definition: r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for""#,
+    },
+    Preset {
+        name: "apache_error",
+        kind: PresetKind::ApacheError,
+        definition: "[%{u}t] [%-m:%l] [pid %P:tid %T] %7F: %E: [client %a] %M  (also 2.2/2.0/1.3: [%t] [%l] [client %a] %M)",
+    },
+    Preset {
+        name: "nginx_error",
+        kind: PresetKind::NginxError,
+        definition: "YYYY/MM/DD HH:MM:SS [level] pid#tid: *cid message, client: A, server: S, request: \"R\", ...",
+    },
+];
+
+/// Compiles a preset by name.
+pub fn preset(name: &str) -> Result<Format, crate::error::FormatError> {
+    let p = PRESETS
+        .iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| crate::error::FormatError::UnknownPreset(name.to_string()))?;
+    Ok(match p.kind {
+        PresetKind::Apache => Format::Access(AccessFormat::compile(p.definition, Dialect::Apache)?),
+        PresetKind::Nginx => Format::Access(AccessFormat::compile(p.definition, Dialect::Nginx)?),
+        PresetKind::ApacheError => Format::ApacheError,
+        PresetKind::NginxError => Format::NginxError,
+    })
+}
+
+/// Lines looked at to pick a format.
+pub const SAMPLE_LINES: usize = 200;
+
+/// Picks the preset that parses most of the sample's non-empty lines, preferring
+/// the one that needed fewest raw quotes inside quoted fields, then list order.
+/// Returns `None` when no preset parses a single line.
+pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
+    let lines: Vec<&[u8]> = sample
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .map(|l| &l[l.iter().take_while(|&&b| b == 0).count()..])
+        .filter(|l| !l.is_empty())
+        .take(SAMPLE_LINES)
+        .collect();
+    let mut best: Option<(usize, u32, &'static str, Format)> = None;
+    for p in PRESETS {
+        let f = preset(p.name).expect("presets compile");
+        let (mut ok, mut sloppy) = (0usize, 0u32);
+        for l in &lines {
+            let mut rec = Record::default();
+            let mut s = 0;
+            if f.parse(l, &mut rec, &mut s).is_ok() {
+                ok += 1;
+                sloppy += s;
+            }
+        }
+        let better = match &best {
+            None => ok > 0,
+            Some((bo, bs, _, _)) => ok > *bo || (ok == *bo && sloppy < *bs),
+        };
+        if better {
+            best = Some((ok, sloppy, p.name, f));
+        }
+    }
+    best.map(|(_, _, name, f)| (name, f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_compiles() {
+        for p in PRESETS {
+            assert!(preset(p.name).is_ok(), "{}", p.name);
+        }
+        assert!(preset("nope").is_err());
+    }
+
+    #[test]
+    fn detects_each_kind() {
+        let cases: &[(&str, &str)] = &[
+            ("combined", "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\"\n"),
+            ("common", "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 -\n"),
+            ("vhost_combined", "a.b:80 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\"\n"),
+            ("combinedio", "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\" 100 200\n"),
+            ("nginx_main", "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\" \"-\"\n"),
+            ("apache_error", "[Sat Jun 01 02:17:42 2013] [error] [client 203.0.113.7] File does not exist: /x\n"),
+            ("nginx_error", "2025/12/18 10:00:00 [error] 1#1: *5 x, client: 1.2.3.4, server: s\n"),
+        ];
+        for (want, sample) in cases {
+            let (name, _) =
+                detect(sample.as_bytes()).unwrap_or_else(|| panic!("{want}: nothing detected"));
+            assert_eq!(name, *want);
+        }
+        assert!(detect(b"hello world\nfoo\n").is_none());
+    }
+}

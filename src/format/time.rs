@@ -1,0 +1,282 @@
+//! Timestamp parsers. The common shapes have fixed-width fast paths (a few ns
+//! each); anything else goes through chrono with the format the user gave.
+//! Every result is seconds since the epoch, UTC.
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp as i64 + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+#[inline]
+fn num(b: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u32;
+    }
+    Some(v)
+}
+
+fn month(b: &[u8]) -> Option<u32> {
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(b))
+        .map(|i| i as u32 + 1)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Seconds since the epoch for a validated civil date-time; a leap second
+/// (`:60`) is folded onto the next second.
+fn epoch(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
+    {
+        return None;
+    }
+    Some(days_from_civil(y, mo, d) * 86400 + (h * 3600 + mi * 60 + s) as i64)
+}
+
+/// `+hhmm` / `-hhmm` (also `+hh:mm`) to seconds east of UTC.
+fn zone(b: &[u8]) -> Option<i64> {
+    let (sign, rest) = match b.first()? {
+        b'+' => (1, &b[1..]),
+        b'-' => (-1, &b[1..]),
+        _ => return None,
+    };
+    let (h, m) = match rest.len() {
+        4 => (num(&rest[..2])?, num(&rest[2..])?),
+        5 if rest[2] == b':' => (num(&rest[..2])?, num(&rest[3..])?),
+        _ => return None,
+    };
+    if h > 14 || m > 59 {
+        return None;
+    }
+    Some(sign * (h as i64 * 3600 + m as i64 * 60))
+}
+
+/// Apache `%t` / nginx `$time_local` body: `10/Oct/2000:13:55:36 -0700`.
+pub fn parse_clf(b: &[u8]) -> Option<i64> {
+    if b.len() != 26
+        || b[2] != b'/'
+        || b[6] != b'/'
+        || b[11] != b':'
+        || b[14] != b':'
+        || b[17] != b':'
+        || b[20] != b' '
+    {
+        return None;
+    }
+    let t = epoch(
+        num(&b[7..11])? as i64,
+        month(&b[3..6])?,
+        num(&b[0..2])?,
+        num(&b[12..14])?,
+        num(&b[15..17])?,
+        num(&b[18..20])?,
+    )?;
+    Some(t - zone(&b[21..])?)
+}
+
+/// nginx `$time_iso8601`: `2025-12-18T10:00:00+00:00` (also `Z`, fractional seconds).
+pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || (b[10] != b'T' && b[10] != b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let t = epoch(
+        num(&b[0..4])? as i64,
+        num(&b[5..7])?,
+        num(&b[8..10])?,
+        num(&b[11..13])?,
+        num(&b[14..16])?,
+        num(&b[17..19])?,
+    )?;
+    let mut rest = &b[19..];
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &rest[1 + n..];
+    }
+    match rest {
+        b"Z" | b"z" => Some(t),
+        _ => Some(t - zone(rest)?),
+    }
+}
+
+/// Epoch seconds with an optional fraction (`$msec`, `%{sec}t`).
+pub fn parse_epoch_secs(b: &[u8]) -> Option<i64> {
+    let int = match memchr::memchr(b'.', b) {
+        Some(p) => {
+            num(&b[p + 1..])?;
+            &b[..p]
+        }
+        None => b,
+    };
+    if int.is_empty() || int.len() > 12 {
+        return None;
+    }
+    num(int)
+        .map(|v| v as i64)
+        .or_else(|| std::str::from_utf8(int).ok()?.parse().ok())
+}
+
+/// Epoch with a fixed sub-second unit (`%{msec}t`, `%{usec}t`).
+pub fn parse_epoch_scaled(b: &[u8], per_sec: i64) -> Option<i64> {
+    if b.is_empty() || b.len() > 20 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b)
+        .ok()?
+        .parse::<i64>()
+        .ok()
+        .map(|v| v / per_sec)
+}
+
+/// Error-log stamp: `Wed Oct 11 14:32:52 2000` or `Wed Oct 11 14:32:52.123456 2000`.
+/// Error logs carry no zone; the time is taken as UTC.
+pub fn parse_ctime(b: &[u8]) -> Option<i64> {
+    // Www Mmm dd hh:mm:ss[.frac] yyyy
+    if b.len() < 24
+        || b[3] != b' '
+        || b[7] != b' '
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let day = if b[8] == b' ' {
+        num(&b[9..10])?
+    } else {
+        num(&b[8..10])?
+    };
+    let mut rest = &b[19..];
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        rest = &rest[1 + n..];
+    }
+    if rest.len() != 5 || rest[0] != b' ' {
+        return None;
+    }
+    epoch(
+        num(&rest[1..])? as i64,
+        month(&b[4..7])?,
+        day,
+        num(&b[11..13])?,
+        num(&b[14..16])?,
+        num(&b[17..19])?,
+    )
+}
+
+/// nginx error-log stamp: `2025/12/18 10:00:00`, taken as UTC.
+pub fn parse_nginx_error(b: &[u8]) -> Option<i64> {
+    if b.len() != 19
+        || b[4] != b'/'
+        || b[7] != b'/'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    epoch(
+        num(&b[0..4])? as i64,
+        num(&b[5..7])?,
+        num(&b[8..10])?,
+        num(&b[11..13])?,
+        num(&b[14..16])?,
+        num(&b[17..19])?,
+    )
+}
+
+/// Any strftime pattern from `%{...}t`, through chrono. Slow path.
+pub fn parse_strftime(b: &[u8], pattern: &str) -> Option<i64> {
+    let s = std::str::from_utf8(b).ok()?;
+    if let Ok(dt) = chrono::DateTime::parse_from_str(s, pattern) {
+        return Some(dt.timestamp());
+    }
+    chrono::NaiveDateTime::parse_from_str(s, pattern)
+        .ok()
+        .map(|dt| dt.and_utc().timestamp())
+}
+
+/// RFC 3339 UTC text for reports.
+pub fn format_utc(ts: i64) -> String {
+    match chrono::DateTime::from_timestamp(ts, 0) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => ts.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clf() {
+        assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 -0700"), Some(971211336));
+        assert_eq!(parse_clf(b"24/Dec/2020:18:58:33 +0900"), Some(1608803913));
+        assert_eq!(parse_clf(b"01/Jan/1970:00:00:00 +0000"), Some(0));
+        assert_eq!(parse_clf(b"29/Feb/2021:00:00:00 +0000"), None);
+        assert_eq!(parse_clf(b"10/Foo/2000:13:55:36 -0700"), None);
+        assert_eq!(parse_clf(b"10/Oct/2000:13:55:36"), None);
+        assert_eq!(parse_clf(b"31/Dec/9999:23:59:59 +1400"), Some(253402250399));
+        assert_eq!(parse_clf(b"31/Dec/2016:23:59:60 +0000"), Some(1483228800));
+    }
+
+    #[test]
+    fn iso_and_epoch() {
+        assert_eq!(parse_iso8601(b"2000-10-11T20:55:36+00:00"), Some(971297736));
+        assert_eq!(parse_iso8601(b"2000-10-11T13:55:36-07:00"), Some(971297736));
+        assert_eq!(parse_iso8601(b"2000-10-11T20:55:36.123Z"), Some(971297736));
+        assert_eq!(parse_epoch_secs(b"971297736.123"), Some(971297736));
+        assert_eq!(parse_epoch_scaled(b"971297736123", 1000), Some(971297736));
+    }
+
+    #[test]
+    fn error_stamps() {
+        assert_eq!(parse_ctime(b"Wed Oct 11 20:55:36 2000"), Some(971297736));
+        assert_eq!(
+            parse_ctime(b"Wed Oct 11 20:55:36.123456 2000"),
+            Some(971297736)
+        );
+        assert_eq!(parse_ctime(b"Sun Dec  4 04:47:44 2005"), Some(1133671664));
+        assert_eq!(parse_nginx_error(b"2000/10/11 20:55:36"), Some(971297736));
+    }
+
+    #[test]
+    fn strftime_and_civil() {
+        assert_eq!(days_from_civil(2000, 3, 1), 11017);
+        assert_eq!(
+            parse_strftime(b"2000-10-11 20:55:36", "%Y-%m-%d %H:%M:%S"),
+            Some(971297736)
+        );
+        assert_eq!(format_utc(971297736), "2000-10-11T20:55:36Z");
+    }
+}

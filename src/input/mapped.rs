@@ -1,0 +1,105 @@
+//! Memory-mapped reading, safe against the file shrinking underneath.
+//!
+//! logrotate's `copytruncate` truncates a log while readers may have it mapped;
+//! touching a mapped page past the new end raises SIGBUS, which would kill the
+//! process. alf installs a SIGBUS handler that, for a fault inside the one map
+//! currently being scanned, maps a page of zeros over the faulting page and sets
+//! a flag, then lets the read go on. When the scan ends, the caller sees the flag,
+//! throws that scan away and reads the file again with `read(2)` (which simply
+//! stops at the new end), reporting "file shrank during read". A fault anywhere
+//! else gets the default action, as before.
+
+use std::fs::File;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, Once};
+
+static GUARD_BASE: AtomicUsize = AtomicUsize::new(0);
+static GUARD_LEN: AtomicUsize = AtomicUsize::new(0);
+static FAULTED: AtomicBool = AtomicBool::new(false);
+static INSTALL: Once = Once::new();
+/// One guarded map at a time: inputs are scanned one after another.
+static GUARD: Mutex<()> = Mutex::new(());
+
+extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers. Only
+    // async-signal-safe calls follow (atomics, mmap, signal).
+    unsafe {
+        let addr = (*info).si_addr() as usize;
+        let base = GUARD_BASE.load(Ordering::SeqCst);
+        let len = GUARD_LEN.load(Ordering::SeqCst);
+        if base != 0 && addr >= base && addr < base + len {
+            let page = libc::sysconf(libc::_SC_PAGESIZE) as usize;
+            let start = addr & !(page - 1);
+            let r = libc::mmap(
+                start as *mut libc::c_void,
+                page,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            );
+            if r != libc::MAP_FAILED {
+                FAULTED.store(true, Ordering::SeqCst);
+                return;
+            }
+        }
+        // Not ours: restore the default action; the faulting access repeats and
+        // the process ends as it would have without alf's handler.
+        libc::signal(sig, libc::SIG_DFL);
+    }
+}
+
+fn install() {
+    INSTALL.call_once(|| {
+        // SAFETY: installs a process-wide handler; `on_sigbus` only does
+        // async-signal-safe work.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_sigbus as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+        }
+    });
+}
+
+/// A read-only map of a whole regular file.
+pub struct MappedFile {
+    map: memmap2::Mmap,
+}
+
+impl MappedFile {
+    /// Maps `len` bytes of `file`. `None` when mapping fails: the caller reads instead.
+    pub fn map(file: &File, len: u64) -> Option<MappedFile> {
+        let len = usize::try_from(len).ok()?;
+        install();
+        // SAFETY: the file may change while mapped. Writes to the file show through
+        // (alf reads it once, and a changed line is at worst parsed as it is);
+        // truncation would raise SIGBUS, which `scan_guarded` contains (see module doc).
+        let map = unsafe { memmap2::MmapOptions::new().len(len).map(file) }.ok()?;
+        // Sequential hint: the kernel reads ahead more aggressively.
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Some(MappedFile { map })
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Runs `f` over the mapped bytes with the SIGBUS guard armed. Returns `f`'s
+    /// result and whether the file shrank while it ran (the result is then unreliable).
+    pub fn scan_guarded<R>(&self, f: impl FnOnce(&[u8]) -> R) -> (R, bool) {
+        let _g = GUARD.lock().unwrap_or_else(|e| e.into_inner());
+        FAULTED.store(false, Ordering::SeqCst);
+        GUARD_LEN.store(self.map.len(), Ordering::SeqCst);
+        GUARD_BASE.store(self.map.as_ptr() as usize, Ordering::SeqCst);
+        let r = f(&self.map);
+        GUARD_BASE.store(0, Ordering::SeqCst);
+        GUARD_LEN.store(0, Ordering::SeqCst);
+        (r, FAULTED.swap(false, Ordering::SeqCst))
+    }
+}

@@ -1,0 +1,176 @@
+//! Opening inputs: files, stdin, compressed streams.
+//!
+//! Compression is told by magic bytes, never by name. A regular, non-empty,
+//! uncompressed file may be memory-mapped (see [`mapped`]); everything else —
+//! stdin, pipes, gzip, zstd, empty files — is streamed through the same scan core.
+
+pub mod chunk;
+pub mod mapped;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::error::InputError;
+use crate::report::escape::escape;
+
+/// When to memory-map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MmapPolicy {
+    /// Map regular, non-empty, uncompressed files.
+    Auto,
+    /// Always read.
+    Never,
+}
+
+/// One input as named on the command line.
+#[derive(Clone, Debug)]
+pub enum InputSpec {
+    Stdin,
+    Path(PathBuf),
+}
+
+impl InputSpec {
+    /// The name shown in reports, escaped: file names can hold control bytes.
+    pub fn display(&self) -> String {
+        match self {
+            InputSpec::Stdin => "-".into(),
+            InputSpec::Path(p) => escape(p.as_os_str().as_encoded_bytes()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn label(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+/// An opened input: either a map of the whole file, or a byte stream.
+pub enum Source {
+    Mapped(mapped::MappedFile),
+    Stream(Box<dyn Read + Send>),
+}
+
+pub struct Opened {
+    pub name: String,
+    pub compression: Compression,
+    pub source: Source,
+}
+
+fn sniff(head: &[u8], name: &str) -> Result<Compression, InputError> {
+    let unsupported = |codec| {
+        Err(InputError::Unsupported {
+            path: name.to_string(),
+            codec,
+        })
+    };
+    match head {
+        [0x1f, 0x8b, ..] => Ok(Compression::Gzip),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Ok(Compression::Zstd),
+        [b'B', b'Z', b'h', ..] => unsupported("bzip2"),
+        [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => unsupported("xz"),
+        [0x04, 0x22, 0x4d, 0x18, ..] => unsupported("lz4"),
+        _ => Ok(Compression::None),
+    }
+}
+
+/// Reads up to `n` bytes, retrying short reads (pipes deliver in pieces).
+fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    Ok(match c {
+        Compression::None => r,
+        // Rotated logs are often several gzip members back to back.
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 16, r),
+        )),
+        Compression::Zstd => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(io::BufReader::with_capacity(1 << 16, r))
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?,
+        ),
+    })
+}
+
+/// Opens one input under the given mmap policy.
+pub fn open(spec: &InputSpec, policy: MmapPolicy) -> Result<Opened, InputError> {
+    let name = spec.display();
+    let read_err = |source| InputError::Read {
+        path: name.clone(),
+        source,
+    };
+    match spec {
+        InputSpec::Stdin => {
+            let mut stdin: Box<dyn Read + Send> = Box::new(io::stdin());
+            let head = read_head(&mut stdin, 6).map_err(read_err)?;
+            let c = sniff(&head, &name)?;
+            let joined: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stdin));
+            let source = Source::Stream(decoder(c, joined).map_err(read_err)?);
+            Ok(Opened {
+                name,
+                compression: c,
+                source,
+            })
+        }
+        InputSpec::Path(p) => open_path(p, &name, policy),
+    }
+}
+
+fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputError> {
+    let open_err = |source| InputError::Open {
+        path: name.to_string(),
+        source,
+    };
+    let mut file = File::open(p).map_err(open_err)?;
+    let meta = file.metadata().map_err(open_err)?;
+    if meta.is_dir() {
+        return Err(InputError::Directory {
+            path: name.to_string(),
+        });
+    }
+    let head = read_head(&mut file, 6).map_err(|source| InputError::Read {
+        path: name.to_string(),
+        source,
+    })?;
+    let c = sniff(&head, name)?;
+    // Map only what a map can serve: regular, non-empty, uncompressed files.
+    if c == Compression::None && policy == MmapPolicy::Auto && meta.is_file() && meta.len() > 0 {
+        if let Some(m) = mapped::MappedFile::map(&file, meta.len()) {
+            return Ok(Opened {
+                name: name.to_string(),
+                compression: c,
+                source: Source::Mapped(m),
+            });
+        }
+    }
+    let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(file));
+    let source = Source::Stream(decoder(c, rest).map_err(|source| InputError::Read {
+        path: name.to_string(),
+        source,
+    })?);
+    Ok(Opened {
+        name: name.to_string(),
+        compression: c,
+        source,
+    })
+}
+
+/// Re-opens a file for reading, after a mapped read found it had shrunk.
+pub fn reopen_stream(spec: &InputSpec) -> Result<Opened, InputError> {
+    open(spec, MmapPolicy::Never)
+}

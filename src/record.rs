@@ -1,0 +1,238 @@
+//! One parsed log line: borrowed byte fields plus the scalars every stage needs.
+//!
+//! Fields stay `&[u8]` slices of the chunk being scanned; nothing is copied or
+//! allocated per line. Only the client address, the timestamp, the status and
+//! the byte count are parsed, because every report needs them.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The client of a request, from the client field only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Client<'a> {
+    /// A canonical address: IPv4 (including IPv4-mapped IPv6) or IPv6.
+    Ip(IpAddr),
+    /// Something that is not an address (a hostname, `-`, junk). Never resolved.
+    Other(&'a [u8]),
+    /// The format has no client field, or the line names none.
+    #[default]
+    None,
+}
+
+/// A parsed line. Scalars that a format does not carry stay at their defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Record<'a> {
+    pub client: Client<'a>,
+    /// Seconds since the Unix epoch, UTC.
+    pub ts: Option<i64>,
+    pub method: &'a [u8],
+    /// Request target as written (path and query).
+    pub target: &'a [u8],
+    pub protocol: &'a [u8],
+    /// The raw request line, when the format logs one.
+    pub request: &'a [u8],
+    pub status: Option<u16>,
+    pub bytes: Option<u64>,
+    pub referer: &'a [u8],
+    pub user_agent: &'a [u8],
+    pub vhost: &'a [u8],
+    /// Request duration in microseconds.
+    pub duration_us: Option<u64>,
+    pub xff: &'a [u8],
+    /// Error logs: severity (`error`, `proxy_fcgi:error`...).
+    pub level: &'a [u8],
+    /// Error logs: the message text.
+    pub message: &'a [u8],
+}
+
+/// Parses a client field into a canonical address.
+///
+/// Accepts dotted-quad IPv4 with no leading zeros, IPv6 in any RFC 4291 spelling
+/// (with an optional `%zone`, dropped), and `[v6]` or `[v6]:port`. IPv4-mapped IPv6
+/// becomes IPv4. Ambiguous spellings (`0127.0.0.1`, `127.1`, hex octets) are rejected,
+/// so that the canonical form is the only one that reaches any output.
+pub fn parse_ip(field: &[u8]) -> Option<IpAddr> {
+    if let Some(v4) = parse_v4(field) {
+        return Some(IpAddr::V4(Ipv4Addr::from(v4)));
+    }
+    parse_v6(field).map(canonical_v6)
+}
+
+fn canonical_v6(a: Ipv6Addr) -> IpAddr {
+    match a.to_ipv4_mapped() {
+        Some(v4) => IpAddr::V4(v4),
+        None => IpAddr::V6(a),
+    }
+}
+
+/// Strict dotted-quad: four decimal octets, no leading zeros, nothing else.
+#[inline]
+pub fn parse_v4(s: &[u8]) -> Option<u32> {
+    if s.len() < 7 || s.len() > 15 {
+        return None;
+    }
+    let (mut acc, mut octet, mut dots, mut digits) = (0u32, 0u32, 0u32, 0u32);
+    let mut lead_zero = false;
+    for &b in s {
+        if b == b'.' {
+            if digits == 0 || octet > 255 {
+                return None;
+            }
+            acc = (acc << 8) | octet;
+            octet = 0;
+            digits = 0;
+            dots += 1;
+        } else if b.is_ascii_digit() {
+            if digits == 1 && lead_zero {
+                return None;
+            }
+            lead_zero = digits == 0 && b == b'0';
+            octet = octet * 10 + (b - b'0') as u32;
+            digits += 1;
+            if digits > 3 {
+                return None;
+            }
+        } else {
+            return None;
+        }
+    }
+    if dots != 3 || digits == 0 || octet > 255 {
+        return None;
+    }
+    Some((acc << 8) | octet)
+}
+
+fn parse_v6(s: &[u8]) -> Option<Ipv6Addr> {
+    if s.len() < 2 || s.len() > 64 {
+        return None;
+    }
+    let mut s = s;
+    // `[2001:db8::1]` or `[2001:db8::1]:443`.
+    if s[0] == b'[' {
+        let close = memchr::memchr(b']', s)?;
+        let rest = &s[close + 1..];
+        let port_ok = rest.len() > 1 && rest[0] == b':' && rest[1..].iter().all(u8::is_ascii_digit);
+        if !rest.is_empty() && !port_ok {
+            return None;
+        }
+        s = &s[1..close];
+    }
+    // Zone ids (`fe80::1%eth0`) name a local interface; the address stands without it.
+    if let Some(p) = memchr::memchr(b'%', s) {
+        s = &s[..p];
+    }
+    if !s.contains(&b':')
+        || !s
+            .iter()
+            .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse::<Ipv6Addr>().ok()
+}
+
+/// Splits `addr:port` (IPv4) or `[v6]:port` as written in error logs and XFF lists.
+pub fn parse_ip_port(field: &[u8]) -> Option<IpAddr> {
+    if let Some(ip) = parse_ip(field) {
+        return Some(ip);
+    }
+    let colon = memchr::memrchr(b':', field)?;
+    let (host, port) = (&field[..colon], &field[colon + 1..]);
+    if port.is_empty() || port.len() > 5 || !port.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    parse_ip(host)
+}
+
+/// The client field becomes an address, or stays text; never anything else.
+pub fn client_from_field(field: &[u8]) -> Client<'_> {
+    match parse_ip(field) {
+        Some(ip) => Client::Ip(ip),
+        None if field.is_empty() => Client::None,
+        None => Client::Other(field),
+    }
+}
+
+/// A compact, hashable key for an address: IPv4 as IPv4-mapped IPv6.
+#[inline]
+pub fn ip_key(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => 0xffff_0000_0000u128 | u32::from(v4) as u128,
+        IpAddr::V6(v6) => u128::from(v6),
+    }
+}
+
+/// The inverse of [`ip_key`].
+pub fn ip_from_key(k: u128) -> IpAddr {
+    canonical_v6(Ipv6Addr::from(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(b: &str) -> Option<String> {
+        parse_ip(b.as_bytes()).map(|ip| ip.to_string())
+    }
+
+    #[test]
+    fn ipv4_strict() {
+        assert_eq!(s("1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(s("255.255.255.255").as_deref(), Some("255.255.255.255"));
+        assert_eq!(s("0.0.0.0").as_deref(), Some("0.0.0.0"));
+        for bad in [
+            "0127.0.0.1",
+            "0x7f.0.0.1",
+            "127.1",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "1.2.3.4 ",
+            "01.2.3.4",
+            "1..2.3",
+            "",
+        ] {
+            assert_eq!(s(bad), None, "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn ipv6_canonical() {
+        assert_eq!(s("2001:DB8:0:0::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(s("[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
+        assert_eq!(s("[2001:db8::1]").as_deref(), Some("2001:db8::1"));
+        assert_eq!(s("fe80::1%eth0").as_deref(), Some("fe80::1"));
+        assert_eq!(s("::1").as_deref(), Some("::1"));
+        assert_eq!(s("::ffff:127.0.0.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(s("::ffff:7f00:1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(s("::FFFF:203.0.113.7").as_deref(), Some("203.0.113.7"));
+        for bad in [
+            "crawl-1.example.com",
+            "-",
+            "unknown",
+            "$(reboot)",
+            "`id`",
+            "1.2.3.4;rm -rf ~",
+            "[::1]x",
+            "::g",
+        ] {
+            assert_eq!(s(bad), None, "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn ip_port_forms() {
+        let p = |b: &str| parse_ip_port(b.as_bytes()).map(|ip| ip.to_string());
+        assert_eq!(p("136.175.9.209:41736").as_deref(), Some("136.175.9.209"));
+        assert_eq!(p("[2001:db8::1]:1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(p("1.2.3.4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(p("1.2.3.4:").as_deref(), None);
+        assert_eq!(p("host:80").as_deref(), None);
+    }
+
+    #[test]
+    fn key_roundtrip() {
+        for a in ["1.2.3.4", "2001:db8::1", "::1", "0.0.0.0"] {
+            let ip = parse_ip(a.as_bytes()).unwrap();
+            assert_eq!(ip_from_key(ip_key(ip)), ip);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Making log text safe to show. Attackers write much of a log line; nothing
+//! from it may reach a terminal, CSV or JSON consumer as a control sequence.
+//!
+//! The scheme, used everywhere alf prints log text:
+//! - printable ASCII and printable Unicode pass through (a backslash too, so
+//!   text a server already escaped, like `\x16`, shows as it was logged);
+//! - bytes 0x00–0x1F, 0x7F, and bytes that are not valid UTF-8 become `\xNN`;
+//! - C1 controls, bidi overrides and isolates, zero-width and line/paragraph
+//!   separators become `\u{NNNN}`.
+
+use std::fmt::Write;
+
+/// Code points shown escaped although valid: they reorder or hide text.
+fn is_sneaky(c: char) -> bool {
+    matches!(c as u32,
+        0x80..=0x9F            // C1 controls
+        | 0x200B..=0x200F      // zero width, LRM/RLM
+        | 0x2028 | 0x2029      // line/paragraph separators
+        | 0x202A..=0x202E      // bidi embeddings/overrides
+        | 0x2060..=0x2064      // word joiner, invisible operators
+        | 0x2066..=0x2069      // bidi isolates
+        | 0xFEFF               // BOM / zero width no-break space
+        | 0xFFF9..=0xFFFB) // interlinear annotations
+}
+
+/// Escapes arbitrary bytes into printable, valid UTF-8 text.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    escape_into(bytes, &mut out);
+    out
+}
+
+pub fn escape_into(mut bytes: &[u8], out: &mut String) {
+    // Fast path: plain printable ASCII, the common case.
+    if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) {
+        out.push_str(std::str::from_utf8(bytes).unwrap_or_default());
+        return;
+    }
+    while !bytes.is_empty() {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                push_str(s, out);
+                return;
+            }
+            Err(e) => {
+                let (good, bad) = bytes.split_at(e.valid_up_to());
+                push_str(std::str::from_utf8(good).unwrap_or_default(), out);
+                let n = e.error_len().unwrap_or(bad.len());
+                for b in &bad[..n] {
+                    let _ = write!(out, "\\x{b:02x}");
+                }
+                bytes = &bad[n..];
+            }
+        }
+    }
+}
+
+fn push_str(s: &str, out: &mut String) {
+    for c in s.chars() {
+        if (c as u32) < 0x20 || c as u32 == 0x7f {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else if is_sneaky(c) {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Escapes, then cuts to at most `width` display columns with an ellipsis.
+pub fn escape_width(bytes: &[u8], width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let s = escape(bytes);
+    let mut w = 0;
+    for (i, c) in s.char_indices() {
+        w += c.width().unwrap_or(0);
+        if w > width.saturating_sub(1) && i + c.len_utf8() < s.len() {
+            let mut t = s[..i].to_string();
+            t.push('…');
+            return t;
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(s: &str) -> bool {
+        s.chars()
+            .all(|c| (c as u32) >= 0x20 && c as u32 != 0x7f && !is_sneaky(c))
+    }
+
+    #[test]
+    fn escapes_controls_and_invalid_utf8() {
+        let e = escape(b"\x1b[2J\x1b]0;pwned\x07 ok");
+        assert_eq!(e, "\\x1b[2J\\x1b]0;pwned\\x07 ok");
+        assert_eq!(escape(b"a\xffb"), "a\\xffb");
+        assert_eq!(
+            escape("x\u{202e}y\u{9b}".as_bytes()),
+            "x\\u{202e}y\\u{009b}"
+        );
+        assert_eq!(escape(b"\x9b"), "\\x9b");
+        assert_eq!(escape(br"\x16\x03"), r"\x16\x03");
+        assert_eq!(escape("日本 ✓".as_bytes()), "日本 ✓");
+        for s in [escape(b"\t\r\n\0"), escape("\u{2066}\u{200b}".as_bytes())] {
+            assert!(clean(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn width_cut_is_char_safe() {
+        let ua = "日本語".repeat(10_000);
+        let s = escape_width(ua.as_bytes(), 21);
+        assert!(s.ends_with('…'));
+        assert!(unicode_width::UnicodeWidthStr::width(s.as_str()) <= 21);
+        assert_eq!(escape_width(b"short", 10), "short");
+    }
+}

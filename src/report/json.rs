@@ -1,0 +1,27 @@
+//! JSON output. Strings are already escaped text (valid UTF-8); on top of that
+//! `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026`, so the document can be
+//! inlined in HTML. Those characters only occur inside JSON strings, so the
+//! replacement cannot touch the document's structure.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+pub fn to_string<T: Serialize>(v: &T) -> String {
+    let s = serde_json::to_string_pretty(v).expect("report structs serialise");
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn write<T: Serialize>(w: &mut impl Write, v: &T) -> io::Result<()> {
+    w.write_all(to_string(v).as_bytes())?;
+    w.write_all(b"\n")
+}

@@ -1,0 +1,316 @@
+//! Reports: plain serialisable structs built from the totals, rendered as
+//! tables (`table`) or JSON (`json`). Every string in them that came from a log
+//! is escaped when the struct is built, so no renderer can leak raw bytes.
+
+pub mod escape;
+pub mod json;
+pub mod table;
+
+use serde::Serialize;
+
+use crate::aggregate::{top, Agg};
+use crate::app::Run;
+use crate::cli::By;
+use crate::config::Config;
+use crate::format::time::format_utc;
+use crate::format::Reason;
+use crate::input::Compression;
+
+/// JSON schema version; bumped on any incompatible change.
+pub const SCHEMA: u32 = 1;
+
+/// One input's line accounting.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputReport {
+    pub path: String,
+    pub format: String,
+    pub compression: &'static str,
+    /// `mmap` or `stream`.
+    pub read: &'static str,
+    pub bytes_read: u64,
+    pub lines: u64,
+    pub parsed: u64,
+    pub malformed: u64,
+    pub overlong: u64,
+    pub empty: u64,
+    pub ambiguous: u64,
+    pub nul_bytes_skipped: u64,
+    pub warnings: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+impl InputReport {
+    pub fn new(
+        path: &str,
+        format: &str,
+        c: Compression,
+        read: &'static str,
+        a: &Agg,
+        bytes_read: u64,
+    ) -> Self {
+        InputReport {
+            path: path.to_string(),
+            format: format.to_string(),
+            compression: c.label(),
+            read,
+            bytes_read,
+            lines: a.lines,
+            parsed: a.parsed,
+            malformed: a.malformed_total(),
+            overlong: a.overlong,
+            empty: a.empty,
+            ambiguous: a.ambiguous,
+            nul_bytes_skipped: a.nul_bytes,
+            warnings: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub formats: Vec<String>,
+    /// `lines == parsed + malformed + overlong + empty + ambiguous`.
+    pub lines: u64,
+    pub parsed: u64,
+    pub malformed: u64,
+    pub overlong: u64,
+    pub empty: u64,
+    pub ambiguous: u64,
+    pub nul_bytes_skipped: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub distinct_clients: usize,
+    /// Parsed lines whose client field held no address.
+    pub non_ip_clients: u64,
+    pub no_client: u64,
+    pub bytes_sent: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Timing {
+    pub wall_seconds: f64,
+    pub bytes_read: u64,
+    pub mb_per_second: f64,
+    pub threads: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReasonCount {
+    pub reason: &'static str,
+    pub description: &'static str,
+    pub count: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExampleLine {
+    pub file: String,
+    pub line: u64,
+    pub kind: &'static str,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientRow {
+    pub client: String,
+    pub requests: u64,
+    /// Share of parsed requests, in percent.
+    pub share: f64,
+    #[serde(rename = "4xx")]
+    pub s4xx: u64,
+    #[serde(rename = "5xx")]
+    pub s5xx: u64,
+    pub bytes: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusCount {
+    pub status: u16,
+    pub count: u64,
+}
+
+/// `alf triage`.
+#[derive(Debug, Serialize)]
+pub struct Triage {
+    pub schema: u32,
+    pub summary: Summary,
+    pub inputs: Vec<InputReport>,
+    pub malformed_reasons: Vec<ReasonCount>,
+    pub examples: Vec<ExampleLine>,
+    pub status_classes: std::collections::BTreeMap<String, u64>,
+    pub status: Vec<StatusCount>,
+    pub top_clients: Vec<ClientRow>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub timing: Timing,
+}
+
+fn ts(t: i64, valid: bool) -> Option<String> {
+    valid.then(|| format_utc(t))
+}
+
+fn summary(run: &Run) -> Summary {
+    let a = &run.total;
+    let mut formats: Vec<String> = Vec::new();
+    for i in &run.inputs {
+        if !formats.contains(&i.format) {
+            formats.push(i.format.clone());
+        }
+    }
+    Summary {
+        files: run.inputs.len(),
+        formats,
+        lines: a.lines,
+        parsed: a.parsed,
+        malformed: a.malformed_total(),
+        overlong: a.overlong,
+        empty: a.empty,
+        ambiguous: a.ambiguous,
+        nul_bytes_skipped: a.nul_bytes,
+        first_seen: ts(a.first, a.first <= a.last),
+        last_seen: ts(a.last, a.first <= a.last),
+        distinct_clients: a.clients.len() + a.other_clients.len(),
+        non_ip_clients: a.other_clients.values().map(|c| c.requests).sum(),
+        no_client: a.no_client,
+        bytes_sent: a.bytes,
+    }
+}
+
+fn timing(run: &Run, threads: usize) -> Timing {
+    Timing {
+        wall_seconds: (run.seconds * 1000.0).round() / 1000.0,
+        bytes_read: run.bytes_read,
+        mb_per_second: if run.seconds > 0.0 {
+            (run.bytes_read as f64 / 1e6 / run.seconds).round()
+        } else {
+            0.0
+        },
+        threads,
+    }
+}
+
+impl Triage {
+    pub fn build(run: &Run, cfg: &Config, n: usize) -> Triage {
+        let a = &run.total;
+        let parsed = a.parsed.max(1) as f64;
+        let mut classes = [0u64; 10];
+        for (s, c) in a.status.iter().enumerate() {
+            classes[s / 100] += c;
+        }
+        Triage {
+            schema: SCHEMA,
+            summary: summary(run),
+            inputs: run.inputs.clone(),
+            malformed_reasons: Reason::ALL
+                .iter()
+                .filter(|r| a.malformed[**r as usize] > 0)
+                .map(|r| ReasonCount {
+                    reason: r.id(),
+                    description: r.as_str(),
+                    count: a.malformed[*r as usize],
+                })
+                .collect(),
+            examples: run
+                .examples
+                .iter()
+                .map(|(file, e)| {
+                    let mut text = escape::escape(&e.head);
+                    if e.truncated {
+                        text.push('…');
+                    }
+                    ExampleLine {
+                        file: file.clone(),
+                        line: e.line,
+                        kind: e.kind.label(),
+                        text,
+                    }
+                })
+                .collect(),
+            status_classes: classes
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(i, c)| (format!("{i}xx"), *c))
+                .collect(),
+            status: a
+                .status
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c > 0)
+                .map(|(s, c)| StatusCount {
+                    status: s as u16,
+                    count: *c,
+                })
+                .collect(),
+            top_clients: top::clients(a, n)
+                .into_iter()
+                .map(|r| ClientRow {
+                    share: ((r.stats.requests as f64 / parsed) * 10000.0).round() / 100.0,
+                    requests: r.stats.requests,
+                    s4xx: r.stats.s4xx,
+                    s5xx: r.stats.s5xx,
+                    bytes: r.stats.bytes,
+                    first_seen: ts(r.stats.first, r.stats.first <= r.stats.last),
+                    last_seen: ts(r.stats.last, r.stats.first <= r.stats.last),
+                    client: r.client,
+                })
+                .collect(),
+            errors: run.errors.clone(),
+            warnings: run.warnings.clone(),
+            timing: timing(run, cfg.threads),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyCount {
+    pub key: String,
+    pub count: u64,
+}
+
+/// `alf top`.
+#[derive(Debug, Serialize)]
+pub struct Top {
+    pub schema: u32,
+    pub by: &'static str,
+    pub lines: u64,
+    pub parsed: u64,
+    pub malformed: u64,
+    pub top: Vec<KeyCount>,
+}
+
+impl Top {
+    pub fn build(run: &Run, by: By, n: usize) -> Top {
+        let a = &run.total;
+        let rows: Vec<(String, u64)> = match by {
+            By::Ip => top::clients(a, n)
+                .into_iter()
+                .map(|r| (r.client, r.stats.requests))
+                .collect(),
+            By::Status => top::statuses(a, n),
+            _ => top::keys(a, n),
+        };
+        Top {
+            schema: SCHEMA,
+            by: match by {
+                By::Ip => "ip",
+                By::Path => "path",
+                By::Ua => "ua",
+                By::Status => "status",
+                By::Method => "method",
+                By::Vhost => "vhost",
+                By::Referer => "referer",
+            },
+            lines: a.lines,
+            parsed: a.parsed,
+            malformed: a.malformed_total(),
+            top: rows
+                .into_iter()
+                .map(|(key, count)| KeyCount { key, count })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Tables for people, drawn with comfy-table. Log text arrives escaped; here it
+//! is only cut to a display width so columns stay aligned.
+
+use std::io::{self, Write};
+
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+
+use super::{escape::escape_width, Top, Triage};
+use crate::format::PRESETS;
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(header.iter().copied());
+    t
+}
+
+fn right(t: &mut Table, cols: &[usize]) {
+    for &c in cols {
+        if let Some(col) = t.column_mut(c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn cut(s: &str, w: usize) -> String {
+    escape_width(s.as_bytes(), w)
+}
+
+pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    let s = &r.summary;
+    let mut t = table(&["summary", ""]);
+    let span = match (&s.first_seen, &s.last_seen) {
+        (Some(a), Some(b)) => format!("{a} .. {b}"),
+        _ => "-".into(),
+    };
+    let rows: Vec<(&str, String)> = vec![
+        ("files", s.files.to_string()),
+        ("formats", s.formats.join(", ")),
+        ("lines", s.lines.to_string()),
+        ("parsed", s.parsed.to_string()),
+        ("malformed", s.malformed.to_string()),
+        ("overlong", s.overlong.to_string()),
+        ("empty", s.empty.to_string()),
+        ("ambiguous", s.ambiguous.to_string()),
+        (
+            "identity",
+            format!(
+                "{} = {} + {} + {} + {} + {}",
+                s.lines, s.parsed, s.malformed, s.overlong, s.empty, s.ambiguous
+            ),
+        ),
+        ("time span (UTC)", span),
+        ("distinct clients", s.distinct_clients.to_string()),
+        ("bytes sent", s.bytes_sent.to_string()),
+        ("wall time", format!("{:.3} s", r.timing.wall_seconds)),
+        (
+            "throughput",
+            format!(
+                "{} MB/s ({} threads)",
+                r.timing.mb_per_second, r.timing.threads
+            ),
+        ),
+    ];
+    for (k, v) in rows {
+        t.add_row(vec![k.to_string(), v]);
+    }
+    if s.nul_bytes_skipped > 0 {
+        t.add_row(vec![
+            "NUL bytes skipped".to_string(),
+            s.nul_bytes_skipped.to_string(),
+        ]);
+    }
+    writeln!(w, "{t}")?;
+
+    if r.inputs.len() > 1 {
+        let mut t = table(&["input", "format", "read", "lines", "parsed", "malformed"]);
+        for i in &r.inputs {
+            t.add_row(vec![
+                cut(&i.path, 60),
+                i.format.clone(),
+                format!("{}/{}", i.read, i.compression),
+                i.lines.to_string(),
+                i.parsed.to_string(),
+                i.malformed.to_string(),
+            ]);
+        }
+        right(&mut t, &[3, 4, 5]);
+        writeln!(w, "{t}")?;
+    }
+
+    if !r.status_classes.is_empty() {
+        let mut t = table(&["status", "requests", "share"]);
+        let parsed = s.parsed.max(1) as f64;
+        for (k, c) in &r.status_classes {
+            t.add_row(vec![
+                k.clone(),
+                c.to_string(),
+                format!("{:.2}%", *c as f64 * 100.0 / parsed),
+            ]);
+        }
+        right(&mut t, &[1, 2]);
+        writeln!(w, "{t}")?;
+    }
+
+    if !r.top_clients.is_empty() {
+        let mut t = table(&[
+            "client",
+            "requests",
+            "share",
+            "4xx",
+            "5xx",
+            "bytes",
+            "first seen",
+            "last seen",
+        ]);
+        for c in &r.top_clients {
+            t.add_row(vec![
+                cut(&c.client, 45),
+                c.requests.to_string(),
+                format!("{:.2}%", c.share),
+                c.s4xx.to_string(),
+                c.s5xx.to_string(),
+                c.bytes.to_string(),
+                c.first_seen.clone().unwrap_or_else(|| "-".into()),
+                c.last_seen.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        right(&mut t, &[1, 2, 3, 4, 5]);
+        writeln!(w, "{t}")?;
+    }
+
+    if !r.malformed_reasons.is_empty() || !r.examples.is_empty() {
+        let mut t = table(&["bad lines", "count"]);
+        for m in &r.malformed_reasons {
+            t.add_row(vec![
+                format!("malformed: {}", m.description),
+                m.count.to_string(),
+            ]);
+        }
+        if s.overlong > 0 {
+            t.add_row(vec!["overlong".to_string(), s.overlong.to_string()]);
+        }
+        if s.ambiguous > 0 {
+            t.add_row(vec![
+                "ambiguous attribution".to_string(),
+                s.ambiguous.to_string(),
+            ]);
+        }
+        right(&mut t, &[1]);
+        writeln!(w, "{t}")?;
+        for e in &r.examples {
+            writeln!(
+                w,
+                "  {}:{}: {}: {}",
+                cut(&e.file, 60),
+                e.line,
+                e.kind,
+                cut(&e.text, 160)
+            )?;
+        }
+        if !r.examples.is_empty() {
+            writeln!(w)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn top(w: &mut impl Write, r: &Top) -> io::Result<()> {
+    let mut t = table(&["count", r.by]);
+    for k in &r.top {
+        t.add_row(vec![k.count.to_string(), cut(&k.key, 120)]);
+    }
+    right(&mut t, &[0]);
+    writeln!(w, "{t}")
+}
+
+/// `uniq -c` style: the count right-aligned in 7 columns, a space, the key.
+pub fn top_plain(w: &mut impl Write, r: &Top) -> io::Result<()> {
+    for k in &r.top {
+        writeln!(w, "{:>7} {}", k.count, k.key)?;
+    }
+    Ok(())
+}
+
+pub fn formats(w: &mut impl Write) -> io::Result<()> {
+    let mut t = table(&["name", "kind", "format"]);
+    for p in PRESETS {
+        t.add_row(vec![p.name, p.kind.label(), p.definition]);
+    }
+    writeln!(w, "{t}")
+}

@@ -1,0 +1,156 @@
+//! The scan core: whole-line chunks in, an [`Agg`] out.
+//!
+//! Every reading path (map, read, gzip, stdin) ends here, so they cannot
+//! disagree. Maps are split into chunks scanned on the thread pool; streams are
+//! read block by block on one thread while the pool scans the previous block.
+
+use std::io::Read;
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use crate::aggregate::{Agg, ExampleKind, KeyField};
+use crate::format::{Format, Parsed};
+use crate::input::chunk::{split_lines, Block, Blocks};
+use crate::record::Record;
+
+/// How to scan.
+#[derive(Clone, Debug)]
+pub struct ScanOpts {
+    /// Target chunk size for the thread pool.
+    pub chunk_size: usize,
+    /// Lines longer than this are counted as overlong and not parsed.
+    pub max_line: usize,
+    /// Count this field for `alf top --by`.
+    pub key: Option<KeyField>,
+}
+
+impl Default for ScanOpts {
+    fn default() -> Self {
+        ScanOpts {
+            chunk_size: 8 << 20,
+            max_line: 4 << 20,
+            key: None,
+        }
+    }
+}
+
+/// What reading a stream ended with, besides the counts.
+pub struct StreamEnd {
+    pub bytes: u64,
+    pub error: Option<std::io::Error>,
+}
+
+impl Agg {
+    /// Scans one chunk of whole lines (the last may lack its newline).
+    pub fn scan(&mut self, chunk: &[u8], fmt: &Format, opts: &ScanOpts) {
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', chunk) {
+            self.line(&chunk[start..nl], fmt, opts);
+            start = nl + 1;
+        }
+        if start < chunk.len() {
+            self.line(&chunk[start..], fmt, opts);
+        }
+    }
+
+    #[inline]
+    fn line(&mut self, line: &[u8], fmt: &Format, opts: &ScanOpts) {
+        self.lines += 1;
+        let mut l = line;
+        if l.first() == Some(&0) {
+            let n = l.iter().take_while(|&&b| b == 0).count();
+            self.nul_bytes += n as u64;
+            l = &l[n..];
+        }
+        if l.len() > opts.max_line {
+            self.overlong += 1;
+            self.example(ExampleKind::Overlong, l);
+            return;
+        }
+        if let Some(s) = l.strip_suffix(b"\r") {
+            l = s;
+        }
+        if l.is_empty() {
+            self.empty += 1;
+            return;
+        }
+        let mut rec = Record::default();
+        let mut sloppy = 0;
+        match fmt.parse(l, &mut rec, &mut sloppy) {
+            Ok(Parsed::Ok) => self.add(&rec),
+            Ok(Parsed::Ambiguous) => {
+                self.ambiguous += 1;
+                self.example(ExampleKind::Ambiguous, l);
+            }
+            Err(reason) => {
+                self.malformed[reason as usize] += 1;
+                self.example(ExampleKind::Malformed(reason), l);
+            }
+        }
+    }
+
+    /// An overlong line that a stream skipped without buffering it.
+    fn overlong_head(&mut self, head: &[u8], nul: u64) {
+        self.lines += 1;
+        self.nul_bytes += nul;
+        self.overlong += 1;
+        self.example(ExampleKind::Overlong, head);
+    }
+}
+
+/// Scans a whole buffer on the current thread pool.
+pub fn scan_slice(data: &[u8], fmt: &Format, opts: &ScanOpts) -> Agg {
+    split_lines(data, opts.chunk_size)
+        .par_iter()
+        .fold(
+            || Agg::new(opts.key),
+            |mut a, c| {
+                a.scan(c, fmt, opts);
+                a
+            },
+        )
+        .reduce(|| Agg::new(opts.key), Agg::merge)
+}
+
+/// Scans a stream. Reading (and decompressing) runs on its own thread, one
+/// block ahead of the pool that scans.
+pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Format, opts: &ScanOpts) -> (Agg, StreamEnd) {
+    let block = opts.chunk_size.clamp(1, 4 << 20);
+    let sub = ScanOpts {
+        chunk_size: (block / rayon::current_num_threads().max(1)).max(1),
+        ..opts.clone()
+    };
+    let (tx, rx) = mpsc::sync_channel::<Block>(2);
+    let max_line = opts.max_line;
+    let reader = std::thread::spawn(move || {
+        let mut blocks = Blocks::new(r, block, max_line);
+        for b in blocks.by_ref() {
+            if tx.send(b).is_err() {
+                break;
+            }
+        }
+        blocks.bytes
+    });
+    let mut agg = Agg::new(opts.key);
+    let mut error = None;
+    for b in rx {
+        match b {
+            Block::Lines(v) => {
+                let part = if v.len() <= sub.chunk_size {
+                    let mut a = Agg::new(opts.key);
+                    a.scan(&v, fmt, &sub);
+                    a
+                } else {
+                    scan_slice(&v, fmt, &sub)
+                };
+                agg = agg.merge(part);
+            }
+            Block::Overlong { head, nul } => agg.overlong_head(&head, nul),
+            Block::Nul(n) => agg.nul_bytes += n,
+            Block::Error(e) => error = Some(e),
+        }
+    }
+    let bytes = reader.join().unwrap_or(0);
+    (agg, StreamEnd { bytes, error })
+}

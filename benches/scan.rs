@@ -1,1 +1,76 @@
-fn main() {}
+//! The scan core over a combined log generated in memory: parse every line,
+//! count by client. Whole-process timing against the alternatives lives in
+//! `../shared/tools/bench-anchors.sh`; this isolates the core.
+
+use std::hint::black_box;
+
+use alf::aggregate::Agg;
+use alf::format::preset;
+use alf::scan::{scan_slice, ScanOpts};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+/// About `n` lines of combined log from `clients` distinct addresses.
+fn log(n: usize, clients: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n * 230);
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let paths = [
+        "/",
+        "/index.html",
+        "/wp-login.php",
+        "/static/app.js?v=3",
+        "/api/v1/items/42",
+    ];
+    let uas = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+        "curl/8.5.0",
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    ];
+    for i in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let c = (x % clients as u64) as u32 + 0x0a00_0000;
+        let line = format!(
+            "{}.{}.{}.{} - - [24/Dec/2020:{:02}:{:02}:{:02} +0000] \"GET {} HTTP/1.1\" {} {} \"-\" \"{}\"\n",
+            c >> 24,
+            (c >> 16) & 255,
+            (c >> 8) & 255,
+            c & 255,
+            (i / 3600) % 24,
+            (i / 60) % 60,
+            i % 60,
+            paths[(x >> 20) as usize % paths.len()],
+            [200, 200, 304, 404, 504][(x >> 30) as usize % 5],
+            (x >> 40) % 50_000,
+            uas[(x >> 50) as usize % uas.len()],
+        );
+        out.extend_from_slice(line.as_bytes());
+    }
+    out
+}
+
+fn scan(c: &mut Criterion) {
+    let data = log(200_000, 50_000);
+    let fmt = preset("combined").unwrap();
+    let opts = ScanOpts::default();
+    let mut g = c.benchmark_group("scan");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function("combined_one_thread", |b| {
+        b.iter(|| {
+            let mut a = Agg::new(None);
+            a.scan(black_box(&data), &fmt, &opts);
+            black_box(a.parsed)
+        })
+    });
+    g.bench_function("combined_pool", |b| {
+        b.iter(|| black_box(scan_slice(black_box(&data), &fmt, &opts).parsed))
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = scan
+}
+criterion_main!(benches);

@@ -215,7 +215,9 @@ fn read_one(spec: &InputSpec, cfg: &Config) -> Result<Scanned, InputError> {
     match opened.source {
         Source::Mapped(m) => {
             let (res, shrank) = m.scan_guarded(|data| {
-                let sample = &data[..data.len().min(SAMPLE_BYTES)];
+                // A leading NUL hole (copytruncate) tells nothing about the format.
+                let from = data.iter().position(|&b| b != 0).unwrap_or(data.len());
+                let sample = &data[from..data.len().min(from + SAMPLE_BYTES)];
                 choose(cfg, sample, &name)
                     .map(|(fname, f)| (fname, scan_slice(data, &f, &cfg.scan)))
             });
@@ -256,17 +258,31 @@ fn read_stream(
     let Source::Stream(mut r) = source else {
         unreachable!("read_stream takes a stream")
     };
+    // The sample starts after any leading NUL hole, as for a map; the NUL
+    // bytes are replayed before it, to be scanned and counted.
     let mut sample = Vec::new();
-    let head_err = (&mut r)
-        .take(SAMPLE_BYTES as u64)
-        .read_to_end(&mut sample)
-        .err();
-    let (fname, f) = choose(cfg, &sample, name)?;
-    let rest: Box<dyn Read + Send> = match head_err {
-        Some(e) => {
-            Box::new(io::Cursor::new(std::mem::take(&mut sample)).chain(FailingReader(Some(e))))
+    let mut nuls = 0u64;
+    let head_err = loop {
+        let want = (SAMPLE_BYTES - sample.len()) as u64;
+        match (&mut r).take(want).read_to_end(&mut sample) {
+            Err(e) => break Some(e),
+            Ok(n) => {
+                let k = sample.iter().take_while(|&&b| b == 0).count();
+                nuls += k as u64;
+                sample.drain(..k);
+                if n == 0 || sample.len() == SAMPLE_BYTES {
+                    break None;
+                }
+            }
         }
-        None => Box::new(io::Cursor::new(std::mem::take(&mut sample)).chain(r)),
+    };
+    let (fname, f) = choose(cfg, &sample, name)?;
+    let head = io::repeat(0)
+        .take(nuls)
+        .chain(io::Cursor::new(std::mem::take(&mut sample)));
+    let rest: Box<dyn Read + Send> = match head_err {
+        Some(e) => Box::new(head.chain(FailingReader(Some(e)))),
+        None => Box::new(head.chain(r)),
     };
     let opts = ScanOpts { ..cfg.scan.clone() };
     let (agg, end) = scan_stream(rest, &f, &opts);

@@ -52,6 +52,7 @@ impl Agg {
         if start < chunk.len() {
             self.line(&chunk[start..], fmt, opts);
         }
+        self.flush();
     }
 
     #[inline]
@@ -76,8 +77,7 @@ impl Agg {
             return;
         }
         let mut rec = Record::default();
-        let mut sloppy = 0;
-        match fmt.parse(l, &mut rec, &mut sloppy) {
+        match fmt.parse(l, &mut rec) {
             Ok(Parsed::Ok) => self.add(&rec),
             Ok(Parsed::Ambiguous) => {
                 self.ambiguous += 1;
@@ -101,8 +101,16 @@ impl Agg {
 
 /// Scans a whole buffer on the current thread pool.
 pub fn scan_slice(data: &[u8], fmt: &Format, opts: &ScanOpts) -> Agg {
-    split_lines(data, opts.chunk_size)
+    let chunks = split_lines(data, opts.chunk_size);
+    // One accumulator per thread, not per chunk: merging client tables is
+    // the costly part, so each worker folds a long contiguous run of chunks.
+    let per_worker = chunks
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    chunks
         .par_iter()
+        .with_min_len(per_worker)
         .fold(
             || Agg::new(opts.key),
             |mut a, c| {

@@ -4,7 +4,10 @@
 //! the runs are merged left to right, so line numbers in examples and "first N"
 //! choices come out the same for any thread count or chunk size.
 
+pub mod clients;
 pub mod top;
+
+pub use clients::ClientTable;
 
 use rustc_hash::FxHashMap;
 
@@ -40,28 +43,61 @@ impl Default for ClientStats {
 }
 
 impl ClientStats {
+    pub const ZERO: ClientStats = ClientStats {
+        requests: 0,
+        s4xx: 0,
+        s5xx: 0,
+        bytes: 0,
+        first: 0,
+        last: 0,
+    };
+
     #[inline]
-    fn add(&mut self, r: &Record) {
+    fn add(&mut self, h: &Hit) {
         self.requests += 1;
-        match r.status {
-            Some(400..=499) => self.s4xx += 1,
-            Some(500..=599) => self.s5xx += 1,
+        match h.status {
+            400..=499 => self.s4xx += 1,
+            500..=599 => self.s5xx += 1,
             _ => {}
         }
-        self.bytes += r.bytes.unwrap_or(0);
-        if let Some(t) = r.ts {
-            self.first = self.first.min(t);
-            self.last = self.last.max(t);
+        self.bytes += h.bytes;
+        if h.ts != NO_TS {
+            self.first = self.first.min(h.ts);
+            self.last = self.last.max(h.ts);
         }
     }
 
-    fn merge(&mut self, o: &ClientStats) {
+    pub fn merge(&mut self, o: &ClientStats) {
         self.requests += o.requests;
         self.s4xx += o.s4xx;
         self.s5xx += o.s5xx;
         self.bytes += o.bytes;
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
+    }
+}
+
+/// Marks a record without a timestamp in a [`Hit`].
+const NO_TS: i64 = i64::MIN;
+
+/// What a client's counters take from one record, kept small so that the
+/// update can wait one line while its table slot is prefetched.
+#[derive(Clone, Copy, Debug)]
+struct Hit {
+    key: u128,
+    status: u16,
+    bytes: u64,
+    ts: i64,
+}
+
+impl Hit {
+    fn of(key: u128, r: &Record) -> Hit {
+        Hit {
+            key,
+            status: r.status.unwrap_or(0),
+            bytes: r.bytes.unwrap_or(0),
+            ts: r.ts.unwrap_or(NO_TS),
+        }
     }
 }
 
@@ -132,7 +168,7 @@ pub struct Agg {
     pub bytes: u64,
     pub first: i64,
     pub last: i64,
-    pub clients: FxHashMap<u128, ClientStats>,
+    pub clients: ClientTable,
     /// Client fields that are not addresses (hostnames, `-`, junk), as written.
     pub other_clients: FxHashMap<Box<[u8]>, ClientStats>,
     /// Parsed lines that name no client.
@@ -140,6 +176,9 @@ pub struct Agg {
     /// Counts by `key` when `alf top --by` asks for a field other than the client.
     pub keys: FxHashMap<Box<[u8]>, u64>,
     pub key: Option<KeyField>,
+    /// The last line's client update, applied after the next line is parsed
+    /// (its slot is being prefetched meanwhile). See [`Agg::flush`].
+    pending: Option<Hit>,
 }
 
 impl Agg {
@@ -157,11 +196,12 @@ impl Agg {
             bytes: 0,
             first: i64::MAX,
             last: i64::MIN,
-            clients: FxHashMap::default(),
+            clients: ClientTable::default(),
             other_clients: FxHashMap::default(),
             no_client: 0,
             keys: FxHashMap::default(),
             key,
+            pending: None,
         }
     }
 
@@ -182,11 +222,20 @@ impl Agg {
             self.last = self.last.max(t);
         }
         match r.client {
-            Client::Ip(ip) => self.clients.entry(ip_key(ip)).or_default().add(r),
-            Client::Other(text) => match self.other_clients.get_mut(text) {
-                Some(c) => c.add(r),
-                None => self.other_clients.entry(text.into()).or_default().add(r),
-            },
+            Client::Ip(ip) => {
+                let hit = Hit::of(ip_key(ip), r);
+                self.clients.prefetch(hit.key);
+                if let Some(p) = self.pending.replace(hit) {
+                    self.clients.entry(p.key).add(&p);
+                }
+            }
+            Client::Other(text) => {
+                let hit = Hit::of(0, r);
+                match self.other_clients.get_mut(text) {
+                    Some(c) => c.add(&hit),
+                    None => self.other_clients.entry(text.into()).or_default().add(&hit),
+                }
+            }
             Client::None => self.no_client += 1,
         }
         if let Some(k) = self.key {
@@ -197,6 +246,15 @@ impl Agg {
                     self.keys.insert(v.into(), 1);
                 }
             }
+        }
+    }
+
+    /// Applies the deferred client update. Every scan ends with it, before
+    /// the accumulator is merged or read.
+    #[inline]
+    pub fn flush(&mut self) {
+        if let Some(p) = self.pending.take() {
+            self.clients.entry(p.key).add(&p);
         }
     }
 
@@ -215,6 +273,8 @@ impl Agg {
 
     /// Appends `o`, which covers the lines right after `self`'s.
     pub fn merge(mut self, mut o: Agg) -> Agg {
+        self.flush();
+        o.flush();
         for e in o.examples.drain(..) {
             if self.examples.len() >= MAX_EXAMPLES {
                 break;
@@ -229,7 +289,9 @@ impl Agg {
     }
 
     /// Adds `o`'s counts without touching examples (for another input's totals).
-    pub fn absorb(&mut self, o: Agg) {
+    pub fn absorb(&mut self, mut o: Agg) {
+        self.flush();
+        o.flush();
         self.lines += o.lines;
         self.parsed += o.parsed;
         for (a, b) in self.malformed.iter_mut().zip(o.malformed) {
@@ -246,7 +308,7 @@ impl Agg {
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
         self.no_client += o.no_client;
-        merge_map(&mut self.clients, o.clients, |a, b| a.merge(&b));
+        self.clients.merge(o.clients);
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
         merge_map(&mut self.keys, o.keys, |a, b| *a += b);
     }

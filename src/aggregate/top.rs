@@ -33,7 +33,7 @@ pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
     v.extend(
         agg.clients
             .iter()
-            .map(|(k, s)| (ip_from_key(*k).to_string(), *s)),
+            .map(|(k, s)| (ip_from_key(k).to_string(), *s)),
     );
     v.extend(agg.other_clients.iter().map(|(k, s)| (escape(k), *s)));
     rank(v, n, |s| s.requests)

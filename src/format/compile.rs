@@ -116,10 +116,36 @@ impl Reason {
 /// is declared malformed; bounds the work an attacker can force per line.
 const MAX_QUOTE_TRIES: usize = 16;
 
+/// How a field finds its end.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    /// At the first occurrence of the following literal.
+    Plain,
+    /// Between quotes: at a closing quote followed by the literal, trying later
+    /// candidates if the rest of the line does not parse.
+    Quoted,
+    /// The last field, followed by a final literal: at the line's end.
+    Suffix,
+    /// The last field, with nothing after it: the rest of the line.
+    ToEnd,
+    /// Apache `%t`: its own `[...]`.
+    Bracketed,
+}
+
+/// One field with the literal that follows it: the unit the parser loops over.
+#[derive(Clone, Debug)]
+struct Step {
+    field: Field,
+    mode: Mode,
+    delim: Vec<u8>,
+}
+
 /// A compiled access-log format.
 #[derive(Clone, Debug)]
 pub struct AccessFormat {
-    ops: Vec<Op>,
+    /// Literal text before the first field.
+    prefix: Vec<u8>,
+    steps: Vec<Step>,
 }
 
 /// Which dialect a format string is written in.
@@ -129,6 +155,9 @@ pub enum Dialect {
     Nginx,
 }
 
+/// Choice points kept per line: one per quoted field, as many as real formats have.
+const MAX_CHOICES: usize = 8;
+
 impl AccessFormat {
     /// Compiles a format string (or a whole pasted `LogFormat` / `log_format` line).
     pub fn compile(src: &str, dialect: Dialect) -> Result<AccessFormat, FormatError> {
@@ -136,37 +165,161 @@ impl AccessFormat {
             Dialect::Apache => compile_apache(&strip_apache_directive(src)?)?,
             Dialect::Nginx => compile_nginx(&strip_nginx_directive(src)?)?,
         };
-        Ok(AccessFormat { ops: finish(ops) })
+        steps(ops)
     }
 
-    /// Parses one line (without its terminator). `sloppy` counts raw quotes that a
-    /// quoted field had to absorb: detection prefers the format that needs fewest.
-    pub fn parse<'a>(
-        &self,
-        line: &'a [u8],
-        rec: &mut Record<'a>,
-        sloppy: &mut u32,
-    ) -> Result<(), Reason> {
-        let mut tries = 0;
-        run(&self.ops, 0, line, 0, rec, sloppy, &mut tries)
+    /// Parses one line (without its terminator).
+    #[inline]
+    pub fn parse<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reason> {
+        self.run(line, rec, None)
+    }
+
+    /// Parses one line and counts the raw quotes that quoted fields had to
+    /// absorb: detection prefers the format that needs fewest.
+    pub fn parse_measured<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<u32, Reason> {
+        let mut sloppy = 0;
+        self.run(line, rec, Some(&mut sloppy)).map(|_| sloppy)
     }
 
     /// True when the format carries a client field.
     pub fn has_client(&self) -> bool {
-        self.ops.iter().any(|op| {
-            matches!(
-                op,
-                Op::Field {
-                    field: Field::Client,
-                    ..
+        self.steps.iter().any(|s| s.field == Field::Client)
+    }
+
+    fn run<'a>(
+        &self,
+        line: &'a [u8],
+        rec: &mut Record<'a>,
+        mut sloppy: Option<&mut u32>,
+    ) -> Result<(), Reason> {
+        if !has_at(line, 0, &self.prefix) {
+            return Err(Reason::Shape);
+        }
+        // Backtracking state: (step, field start, where to look for the next
+        // closing quote, raw quotes passed so far).
+        let mut choices = [(0usize, 0usize, 0usize, 0u32); MAX_CHOICES];
+        let mut depth = 0;
+        let mut tries = 0;
+        let mut first_err: Option<Reason> = None;
+        let mut i = 0;
+        let mut pos = self.prefix.len();
+        // A resumed choice point: search from this offset, with these raw quotes.
+        let mut resume: Option<(usize, u32)> = None;
+        loop {
+            let Some(st) = self.steps.get(i) else {
+                if pos == line.len() {
+                    return Ok(());
                 }
-            )
-        })
+                // Trailing text: fail and try another reading.
+                let e = Reason::Shape;
+                first_err.get_or_insert(e);
+                match pop(&mut choices, &mut depth) {
+                    Some((si, sp, from, raw)) => {
+                        (i, pos, resume) = (si, sp, Some((from, raw)));
+                        continue;
+                    }
+                    None => return Err(first_err.unwrap_or(e)),
+                }
+            };
+            let rest = &line[pos..];
+            let step: Result<usize, Reason> = match st.mode {
+                Mode::Plain => match find(rest, &st.delim) {
+                    Some(end) => set(&st.field, &rest[..end], rec).map(|_| end + st.delim.len()),
+                    None => Err(Reason::Shape),
+                },
+                Mode::ToEnd => set(&st.field, rest, rec).map(|_| rest.len()),
+                Mode::Suffix => {
+                    if rest.len() >= st.delim.len()
+                        && has_at(rest, rest.len() - st.delim.len(), &st.delim)
+                    {
+                        let body = &rest[..rest.len() - st.delim.len()];
+                        if let Some(s) = sloppy.as_deref_mut() {
+                            *s += raw_quotes(body);
+                        }
+                        set(&st.field, body, rec).map(|_| rest.len())
+                    } else {
+                        Err(Reason::Shape)
+                    }
+                }
+                Mode::Bracketed => {
+                    // Fixed width in practice: `[dd/Mon/yyyy:hh:mm:ss +zzzz]` is 28 bytes.
+                    let end = if rest.get(27) == Some(&b']') {
+                        Some(28)
+                    } else {
+                        find_byte(rest, b']').map(|e| e + 1)
+                    };
+                    match end {
+                        Some(end) if rest.first() == Some(&b'[') => {
+                            match set(&st.field, &rest[..end], rec) {
+                                Ok(()) if has_at(rest, end, &st.delim) => Ok(end + st.delim.len()),
+                                Ok(()) => Err(Reason::Shape),
+                                Err(e) => Err(e),
+                            }
+                        }
+                        _ => Err(Reason::BadTimestamp),
+                    }
+                }
+                Mode::Quoted => {
+                    let (mut from, mut raw) = resume.take().unwrap_or((0, 0));
+                    let mut found = None;
+                    while let Some(q) = next_quote(rest, from) {
+                        if has_at(rest, q, &st.delim) {
+                            found = Some(q);
+                            break;
+                        }
+                        raw += 1;
+                        from = q + 1;
+                    }
+                    match found {
+                        Some(q) => {
+                            tries += 1;
+                            if tries > MAX_QUOTE_TRIES {
+                                return Err(first_err.unwrap_or(Reason::Shape));
+                            }
+                            if depth < MAX_CHOICES {
+                                choices[depth] = (i, pos, q + 1, raw + 1);
+                                depth += 1;
+                            }
+                            if let Some(s) = sloppy.as_deref_mut() {
+                                // Approximate after backtracking; only detection reads it.
+                                *s += raw;
+                            }
+                            set(&st.field, &rest[..q], rec).map(|_| q + st.delim.len())
+                        }
+                        None => Err(Reason::Shape),
+                    }
+                }
+            };
+            match step {
+                Ok(n) => {
+                    pos += n;
+                    i += 1;
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                    match pop(&mut choices, &mut depth) {
+                        Some((si, sp, from, raw)) => (i, pos, resume) = (si, sp, Some((from, raw))),
+                        None => return Err(first_err.unwrap_or(e)),
+                    }
+                }
+            }
+        }
     }
 }
 
-/// Merges adjacent literals and marks fields that sit between two quotes.
-fn finish(ops: Vec<Op>) -> Vec<Op> {
+fn pop(
+    choices: &mut [(usize, usize, usize, u32)],
+    depth: &mut usize,
+) -> Option<(usize, usize, usize, u32)> {
+    if *depth == 0 {
+        return None;
+    }
+    *depth -= 1;
+    Some(choices[*depth])
+}
+
+/// Pairs each field with the literal after it and picks how it finds its end.
+fn steps(ops: Vec<Op>) -> Result<AccessFormat, FormatError> {
     let mut merged: Vec<Op> = Vec::with_capacity(ops.len());
     for op in ops {
         match (merged.last_mut(), op) {
@@ -174,111 +327,70 @@ fn finish(ops: Vec<Op>) -> Vec<Op> {
             (_, op) => merged.push(op),
         }
     }
-    let n = merged.len();
-    for i in 0..n {
-        let before = i > 0 && matches!(&merged[i - 1], Op::Lit(l) if l.last() == Some(&b'"'));
-        let after = i + 1 < n && matches!(&merged[i + 1], Op::Lit(l) if l.first() == Some(&b'"'));
-        if let Op::Field { quoted, .. } = &mut merged[i] {
-            *quoted = before && after;
-        }
-    }
-    merged
-}
-
-fn run<'a>(
-    ops: &[Op],
-    i: usize,
-    line: &'a [u8],
-    pos: usize,
-    rec: &mut Record<'a>,
-    sloppy: &mut u32,
-    tries: &mut usize,
-) -> Result<(), Reason> {
-    let Some(op) = ops.get(i) else {
-        return if pos == line.len() {
-            Ok(())
-        } else {
-            Err(Reason::Shape)
-        };
+    let mut it = merged.into_iter().peekable();
+    let prefix = match it.peek() {
+        Some(Op::Lit(_)) => match it.next() {
+            Some(Op::Lit(l)) => l,
+            _ => unreachable!(),
+        },
+        _ => Vec::new(),
     };
-    match op {
-        Op::Lit(l) => {
-            if line[pos..].starts_with(l) {
-                run(ops, i + 1, line, pos + l.len(), rec, sloppy, tries)
-            } else {
-                Err(Reason::Shape)
+    let mut steps: Vec<Step> = Vec::new();
+    let mut prev_lit: Vec<u8> = prefix.clone();
+    while let Some(op) = it.next() {
+        let Op::Field { field, .. } = op else {
+            unreachable!("literals are merged")
+        };
+        let delim = match it.peek() {
+            Some(Op::Lit(_)) => match it.next() {
+                Some(Op::Lit(l)) => l,
+                _ => unreachable!(),
+            },
+            Some(Op::Field { .. }) => {
+                return Err(FormatError::Syntax {
+                    column: 0,
+                    message: "two fields with nothing between them cannot be told apart".into(),
+                })
             }
-        }
-        Op::Field { field, quoted } => {
-            let rest = &line[pos..];
-            let next = match ops.get(i + 1) {
-                Some(Op::Lit(l)) => Some(l.as_slice()),
-                _ => None,
-            };
-            let is_last_lit = i + 2 == ops.len();
-            match (next, field) {
-                (None, _) => set(field, rest, rec),
-                // `%t` carries its own brackets, and its text contains a space.
-                (Some(l), Field::Time(TimeKind::ClfBracketed)) => {
-                    if rest.first() != Some(&b'[') {
-                        return Err(Reason::BadTimestamp);
-                    }
-                    let end = memchr::memchr(b']', rest).ok_or(Reason::BadTimestamp)? + 1;
-                    set(field, &rest[..end], rec)?;
-                    if !rest[end..].starts_with(l) {
-                        return Err(Reason::Shape);
-                    }
-                    run(ops, i + 2, line, pos + end + l.len(), rec, sloppy, tries)
-                }
-                // A quoted field closing the line: its end is the line's end.
-                (Some(l), _) if *quoted && is_last_lit => {
-                    if !rest.ends_with(l) || rest.len() < l.len() {
-                        return Err(Reason::Shape);
-                    }
-                    let body = &rest[..rest.len() - l.len()];
-                    *sloppy += raw_quotes(body);
-                    set(field, body, rec)
-                }
-                (Some(l), _) if *quoted => {
-                    // The first candidate is the natural reading; its failure is
-                    // the one worth reporting if no candidate works.
-                    let mut from = 0;
-                    let mut first: Option<Reason> = None;
-                    let mut raw = 0;
-                    while let Some(q) = next_quote(rest, from) {
-                        if rest[q..].starts_with(l) {
-                            *tries += 1;
-                            if *tries > MAX_QUOTE_TRIES {
-                                return Err(Reason::Shape);
-                            }
-                            set(field, &rest[..q], rec)?;
-                            let before = *sloppy;
-                            *sloppy += raw;
-                            match run(ops, i + 2, line, pos + q + l.len(), rec, sloppy, tries) {
-                                Ok(()) => return Ok(()),
-                                Err(e) => {
-                                    first.get_or_insert(e);
-                                }
-                            }
-                            *sloppy = before;
-                        }
-                        raw += 1;
-                        from = q + 1;
-                    }
-                    Err(first.unwrap_or(Reason::Shape))
-                }
-                (Some(l), _) => {
-                    let end = find(rest, l).ok_or(Reason::Shape)?;
-                    set(field, &rest[..end], rec)?;
-                    run(ops, i + 2, line, pos + end + l.len(), rec, sloppy, tries)
-                }
-            }
-        }
+            None => Vec::new(),
+        };
+        let last = it.peek().is_none();
+        let quoted = prev_lit.last() == Some(&b'"') && delim.first() == Some(&b'"');
+        let mode = if field == Field::Time(TimeKind::ClfBracketed) {
+            Mode::Bracketed
+        } else if delim.is_empty() {
+            Mode::ToEnd
+        } else if last {
+            Mode::Suffix
+        } else if quoted {
+            Mode::Quoted
+        } else {
+            Mode::Plain
+        };
+        prev_lit = delim.clone();
+        steps.push(Step { field, mode, delim });
     }
+    if steps.is_empty() {
+        return Err(FormatError::Syntax {
+            column: 0,
+            message: "the format has no fields".into(),
+        });
+    }
+    Ok(AccessFormat { prefix, steps })
 }
 
 /// Position of the next `"` at or after `from` that is not escaped by `\`.
+#[inline]
 fn next_quote(s: &[u8], mut from: usize) -> Option<usize> {
+    // Short fields (`"-"`) are common: look at a few bytes before a vector search.
+    let near = s.len().min(from + 8);
+    while from < near {
+        match s[from] {
+            b'"' => return Some(from),
+            b'\\' => from += 2,
+            _ => from += 1,
+        }
+    }
     while from < s.len() {
         let p = from + memchr::memchr2(b'"', b'\\', &s[from..])?;
         if s[p] == b'"' {
@@ -299,12 +411,55 @@ fn raw_quotes(s: &[u8]) -> u32 {
     n
 }
 
+/// `lit` occurs in `h` at `at`. Literals are a few bytes: a plain loop beats
+/// a call to `memcmp`.
+#[inline(always)]
+fn has_at(h: &[u8], at: usize, lit: &[u8]) -> bool {
+    match h.get(at..at + lit.len()) {
+        Some(w) => w.iter().zip(lit).all(|(a, b)| a == b),
+        None => false,
+    }
+}
+
+/// Most fields are short (`-`, a status, an address): look at the first bytes
+/// one by one before paying for a vectorised search.
+#[inline(always)]
+fn find_byte(h: &[u8], b: u8) -> Option<usize> {
+    let n = h.len().min(16);
+    if let Some(i) = h[..n].iter().position(|&c| c == b) {
+        return Some(i);
+    }
+    if h.len() > n {
+        memchr::memchr(b, &h[n..]).map(|p| p + n)
+    } else {
+        None
+    }
+}
+
+/// The last `b` in `h`, looking at the last bytes first (protocols are short).
+#[inline(always)]
+fn rfind_byte(h: &[u8], b: u8) -> Option<usize> {
+    let n = h.len().saturating_sub(16);
+    if let Some(i) = h[n..].iter().rposition(|&c| c == b) {
+        return Some(n + i);
+    }
+    memchr::memrchr(b, &h[..n])
+}
+
+/// First occurrence of a format literal. Literals are a few bytes long, so a
+/// memchr for the first byte plus a compare beats building a memmem finder.
 #[inline]
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.len() == 1 {
-        return memchr::memchr(needle[0], hay);
+    let (&first, tail) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(p) = find_byte(&hay[from..], first) {
+        let at = from + p;
+        if has_at(hay, at + 1, tail) {
+            return Some(at);
+        }
+        from = at + 1;
     }
-    memchr::memmem::find(hay, needle)
+    None
 }
 
 #[inline]
@@ -322,8 +477,12 @@ fn digits(b: &[u8]) -> Option<u64> {
     Some(v)
 }
 
+#[inline(always)]
 fn set<'a>(field: &Field, v: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reason> {
     match field {
+        // No server writes a space into a client address; a field that holds
+        // one means the line was split in the wrong place.
+        Field::Client if memchr::memchr(b' ', v).is_some() => return Err(Reason::Shape),
         Field::Client => rec.client = client_from_field(v),
         Field::Time(kind) => {
             let ts = match kind {
@@ -342,12 +501,12 @@ fn set<'a>(field: &Field, v: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reaso
         Field::Request => {
             rec.request = v;
             // METHOD SP target SP protocol; the target may hold raw spaces.
-            match memchr::memchr(b' ', v) {
+            match find_byte(v, b' ') {
                 Some(a) => {
                     rec.method = &v[..a];
                     let tail = &v[a + 1..];
-                    match memchr::memrchr(b' ', tail) {
-                        Some(b) if tail[b + 1..].starts_with(b"HTTP/") => {
+                    match rfind_byte(tail, b' ') {
+                        Some(b) if has_at(tail, b + 1, b"HTTP/") => {
                             rec.target = &tail[..b];
                             rec.protocol = &tail[b + 1..];
                         }
@@ -740,8 +899,7 @@ mod tests {
 
     fn parse<'a>(f: &AccessFormat, line: &'a str) -> Result<Record<'a>, Reason> {
         let mut r = Record::default();
-        let mut s = 0;
-        f.parse(line.as_bytes(), &mut r, &mut s).map(|_| r)
+        f.parse(line.as_bytes(), &mut r).map(|_| r)
     }
 
     #[test]

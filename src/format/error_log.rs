@@ -63,12 +63,16 @@ fn group(line: &[u8], pos: usize) -> Option<usize> {
         return None;
     }
     let lim = (pos + MAX_GROUP).min(line.len());
-    let close = memchr::memchr(b']', &line[pos..lim])?;
-    let inner = &line[pos + 1..pos + close];
-    if memchr::memchr(b'[', inner).is_some() {
+    // `[client [2001:db8::1]:443]`: a bracketed IPv6 client is the one nested group.
+    let mut from = pos + 1;
+    if line[from..lim].starts_with(b"client [") {
+        from += 8 + memchr::memchr(b']', &line[from + 8..lim])? + 1;
+    }
+    let close = from + memchr::memchr(b']', &line[from..lim])?;
+    if memchr::memchr(b'[', &line[from..close]).is_some() {
         return None;
     }
-    Some(pos + close + 1)
+    Some(close + 1)
 }
 
 /// `(70007)The timeout specified has expired: ` or `mod_rewrite.c(470): `:

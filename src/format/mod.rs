@@ -28,22 +28,24 @@ pub enum Format {
 
 impl Format {
     #[inline]
-    pub fn parse<'a>(
+    pub fn parse<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed, Reason> {
+        match self {
+            Format::Access(f) => f.parse(line, rec).map(|_| Parsed::Ok),
+            _ => self.parse_measured(line, rec).map(|(p, _)| p),
+        }
+    }
+
+    /// As [`Format::parse`], also counting raw quotes absorbed by quoted fields.
+    pub fn parse_measured<'a>(
         &self,
         line: &'a [u8],
         rec: &mut Record<'a>,
-        sloppy: &mut u32,
-    ) -> Result<Parsed, Reason> {
+    ) -> Result<(Parsed, u32), Reason> {
         match self {
-            Format::Access(f) => f.parse(line, rec, sloppy).map(|_| Parsed::Ok),
-            Format::ApacheError => error_log::parse_apache(line, rec).map(|_| Parsed::Ok),
-            Format::NginxError => error_log::parse_nginx(line, rec).map(|amb| {
-                if amb {
-                    Parsed::Ambiguous
-                } else {
-                    Parsed::Ok
-                }
-            }),
+            Format::Access(f) => f.parse_measured(line, rec).map(|s| (Parsed::Ok, s)),
+            Format::ApacheError => error_log::parse_apache(line, rec).map(|_| (Parsed::Ok, 0)),
+            Format::NginxError => error_log::parse_nginx(line, rec)
+                .map(|amb| (if amb { Parsed::Ambiguous } else { Parsed::Ok }, 0)),
         }
     }
 
@@ -107,6 +109,16 @@ pub const PRESETS: &[Preset] = &[
         definition: r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for""#,
     },
     Preset {
+        name: "nginx_vhost",
+        kind: PresetKind::Nginx,
+        definition: r#"$host $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#,
+    },
+    Preset {
+        name: "nginx_vhost_main",
+        kind: PresetKind::Nginx,
+        definition: r#"$host $remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$http_x_forwarded_for""#,
+    },
+    Preset {
         name: "apache_error",
         kind: PresetKind::ApacheError,
         definition: "[%{u}t] [%-m:%l] [pid %P:tid %T] %7F: %E: [client %a] %M  (also 2.2/2.0/1.3: [%t] [%l] [client %a] %M)",
@@ -152,8 +164,7 @@ pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
         let (mut ok, mut sloppy) = (0usize, 0u32);
         for l in &lines {
             let mut rec = Record::default();
-            let mut s = 0;
-            if f.parse(l, &mut rec, &mut s).is_ok() {
+            if let Ok((_, s)) = f.parse_measured(l, &mut rec) {
                 ok += 1;
                 sloppy += s;
             }
@@ -189,6 +200,8 @@ mod tests {
             ("vhost_combined", "a.b:80 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\"\n"),
             ("combinedio", "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\" 100 200\n"),
             ("nginx_main", "1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\" \"-\"\n"),
+            ("nginx_vhost", "a.b 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\"\n"),
+            ("nginx_vhost_main", "a.b 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"ua\" \"-\"\n"),
             ("apache_error", "[Sat Jun 01 02:17:42 2013] [error] [client 203.0.113.7] File does not exist: /x\n"),
             ("nginx_error", "2025/12/18 10:00:00 [error] 1#1: *5 x, client: 1.2.3.4, server: s\n"),
         ];

@@ -29,11 +29,18 @@ fn num(b: &[u8]) -> Option<u32> {
     Some(v)
 }
 
+#[inline]
 fn month(b: &[u8]) -> Option<u32> {
-    MONTHS
-        .iter()
-        .position(|m| m.eq_ignore_ascii_case(b))
-        .map(|i| i as u32 + 1)
+    if b.len() != 3 {
+        return None;
+    }
+    // Fold case once, then compare whole words.
+    let w = [
+        b[0].to_ascii_uppercase(),
+        b[1].to_ascii_lowercase(),
+        b[2].to_ascii_lowercase(),
+    ];
+    MONTHS.iter().position(|m| **m == w).map(|i| i as u32 + 1)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
@@ -74,6 +81,11 @@ fn zone(b: &[u8]) -> Option<i64> {
 }
 
 /// Apache `%t` / nginx `$time_local` body: `10/Oct/2000:13:55:36 -0700`.
+///
+/// Lines come in time order, so the date and zone repeat from line to line:
+/// the start of the day is kept per thread and only the time of day is parsed
+/// when they match the last line's.
+#[inline]
 pub fn parse_clf(b: &[u8]) -> Option<i64> {
     if b.len() != 26
         || b[2] != b'/'
@@ -85,15 +97,42 @@ pub fn parse_clf(b: &[u8]) -> Option<i64> {
     {
         return None;
     }
-    let t = epoch(
-        num(&b[7..11])? as i64,
-        month(&b[3..6])?,
-        num(&b[0..2])?,
-        num(&b[12..14])?,
-        num(&b[15..17])?,
-        num(&b[18..20])?,
-    )?;
-    Some(t - zone(&b[21..])?)
+    let mut key = [0u8; 16];
+    key[..11].copy_from_slice(&b[..11]);
+    key[11..].copy_from_slice(&b[21..26]);
+    let (h, mi, s) = (two(&b[12..14])?, two(&b[15..17])?, two(&b[18..20])?);
+    if h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let tod = (h * 3600 + mi * 60 + s) as i64;
+    let base = DAY.with(|c| {
+        let (k, v) = c.get();
+        if k == key {
+            return Some(v);
+        }
+        let v = epoch(
+            num(&b[7..11])? as i64,
+            month(&b[3..6])?,
+            num(&b[0..2])?,
+            0,
+            0,
+            0,
+        )? - zone(&b[21..])?;
+        c.set((key, v));
+        Some(v)
+    })?;
+    Some(base + tod)
+}
+
+thread_local! {
+    /// Last `dd/Mon/yyyy` + zone seen by `parse_clf`, and that day's start in UTC.
+    static DAY: std::cell::Cell<([u8; 16], i64)> = const { std::cell::Cell::new(([0; 16], 0)) };
+}
+
+#[inline(always)]
+fn two(b: &[u8]) -> Option<u32> {
+    let (x, y) = (b[0].wrapping_sub(b'0'), b[1].wrapping_sub(b'0'));
+    (x < 10 && y < 10).then_some(x as u32 * 10 + y as u32)
 }
 
 /// nginx `$time_iso8601`: `2025-12-18T10:00:00+00:00` (also `Z`, fractional seconds).

@@ -151,9 +151,12 @@ impl<R: Read> Iterator for Blocks<R> {
                         self.carry = buf;
                         return Some(Block::Nul(nul as u64 - 1));
                     }
-                    if buf.len() - nul > self.max_line {
+                    // Past the cap and past an example's length, so that the
+                    // example kept (one byte more than it shows) is the one a
+                    // mapped scan keeps, marked as cut.
+                    if buf.len() - nul > self.max_line.max(EXAMPLE_BYTES) {
                         self.skipping = true;
-                        let keep = (nul + EXAMPLE_BYTES).min(buf.len());
+                        let keep = (nul + EXAMPLE_BYTES + 1).min(buf.len());
                         return Some(Block::Overlong {
                             head: buf[nul..keep].to_vec(),
                             nul: nul as u64,
@@ -186,7 +189,7 @@ mod tests {
     #[test]
     fn stream_blocks_and_overlong() {
         let mut data = b"a\nb\n".to_vec();
-        data.extend(std::iter::repeat_n(b'x', 100));
+        data.extend(std::iter::repeat_n(b'x', 300));
         data.extend(b"\nc\nlast");
         let mut lines = Vec::new();
         let mut overlong = 0;

@@ -66,6 +66,9 @@ fn install() {
 /// A read-only map of a whole regular file.
 pub struct MappedFile {
     map: memmap2::Mmap,
+    /// The file, to check its size after a scan: a cut inside the map's last
+    /// page raises no SIGBUS (the rest of that page reads as zeros).
+    file: File,
 }
 
 impl MappedFile {
@@ -77,9 +80,10 @@ impl MappedFile {
         // (alf reads it once, and a changed line is at worst parsed as it is);
         // truncation would raise SIGBUS, which `scan_guarded` contains (see module doc).
         let map = unsafe { memmap2::MmapOptions::new().len(len).map(file) }.ok()?;
+        let file = file.try_clone().ok()?;
         // Sequential hint: the kernel reads ahead more aggressively.
         let _ = map.advise(memmap2::Advice::Sequential);
-        Some(MappedFile { map })
+        Some(MappedFile { map, file })
     }
 
     pub fn len(&self) -> usize {
@@ -100,6 +104,11 @@ impl MappedFile {
         let r = f(&self.map);
         GUARD_BASE.store(0, Ordering::SeqCst);
         GUARD_LEN.store(0, Ordering::SeqCst);
-        (r, FAULTED.swap(false, Ordering::SeqCst))
+        let faulted = FAULTED.swap(false, Ordering::SeqCst);
+        let shorter = self
+            .file
+            .metadata()
+            .is_ok_and(|m| m.len() < self.map.len() as u64);
+        (r, faulted || shorter)
     }
 }

@@ -1,0 +1,191 @@
+//! The per-client table: the one structure every line touches at a random
+//! place, and so where a scan's time goes once parsing is cheap.
+//!
+//! An open-addressing table with linear probing whose slot is one 64-byte cache
+//! line (address + counters): a lookup costs one memory access, and the scan
+//! prefetches the slot for a line while it parses the next one (see
+//! `Agg::line`). A general-purpose map needs two accesses (control bytes,
+//! then the entry) and cannot be prefetched by key.
+
+use super::ClientStats;
+
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Slot {
+    key: u128,
+    /// `requests == 0` marks an empty slot: every stored client has a request.
+    stats: ClientStats,
+}
+
+const EMPTY: Slot = Slot {
+    key: 0,
+    stats: ClientStats::ZERO,
+};
+
+/// Address key (see `record::ip_key`) → counters.
+#[derive(Clone, Default)]
+pub struct ClientTable {
+    slots: Vec<Slot>,
+    /// log2 of the slot count.
+    bits: u32,
+    len: usize,
+}
+
+impl std::fmt::Debug for ClientTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientTable({} clients)", self.len)
+    }
+}
+
+#[inline]
+fn hash(key: u128, bits: u32) -> usize {
+    let lo = key as u64;
+    let hi = (key >> 64) as u64;
+    let x = (lo ^ hi.wrapping_mul(0xff51_afd7_ed55_8ccd)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    // Fibonacci hashing: the top bits of the product are the well-mixed ones.
+    (x >> (64 - bits)) as usize
+}
+
+/// A zeroed slot array. Large tables ask for transparent huge pages before
+/// first touch: a random probe into a table of many megabytes otherwise
+/// misses the TLB as well as the cache.
+fn new_slots(n: usize) -> Vec<Slot> {
+    let mut v: Vec<Slot> = Vec::with_capacity(n);
+    #[cfg(target_os = "linux")]
+    if n * std::mem::size_of::<Slot>() >= 4 << 20 {
+        // SAFETY: advice only, on memory this Vec owns; failure is harmless.
+        unsafe {
+            libc::madvise(
+                v.as_mut_ptr() as *mut libc::c_void,
+                n * std::mem::size_of::<Slot>(),
+                libc::MADV_HUGEPAGE,
+            );
+        }
+    }
+    v.resize(n, EMPTY);
+    v
+}
+
+impl ClientTable {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Hints the CPU to fetch `key`'s slot; a no-op where unsupported.
+    #[inline]
+    pub fn prefetch(&self, key: u128) {
+        #[cfg(target_arch = "x86_64")]
+        if !self.slots.is_empty() {
+            let p = &self.slots[hash(key, self.bits)] as *const Slot as *const i8;
+            // SAFETY: prefetching is a hint; it never faults, and `p` is in bounds anyway.
+            unsafe { std::arch::x86_64::_mm_prefetch(p, std::arch::x86_64::_MM_HINT_T0) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = key;
+    }
+
+    /// The counters for `key`, inserted empty if new.
+    #[inline]
+    pub fn entry(&mut self, key: u128) -> &mut ClientStats {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash(key, self.bits);
+        loop {
+            let s = &self.slots[i];
+            if s.stats.requests == 0 {
+                self.len += 1;
+                self.slots[i].key = key;
+                self.slots[i].stats = ClientStats::default();
+                return &mut self.slots[i].stats;
+            }
+            if s.key == key {
+                return &mut self.slots[i].stats;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let bits = if self.slots.is_empty() {
+            10
+        } else {
+            self.bits + 1
+        };
+        let old = std::mem::replace(&mut self.slots, new_slots(1 << bits));
+        self.bits = bits;
+        self.len = 0;
+        for s in old.into_iter().filter(|s| s.stats.requests > 0) {
+            *self.entry(s.key) = s.stats;
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u128, &ClientStats)> + '_ {
+        self.slots
+            .iter()
+            .filter(|s| s.stats.requests > 0)
+            .map(|s| (s.key, &s.stats))
+    }
+
+    pub fn get(&self, key: u128) -> Option<&ClientStats> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash(key, self.bits);
+        loop {
+            let s = &self.slots[i];
+            if s.stats.requests == 0 {
+                return None;
+            }
+            if s.key == key {
+                return Some(&s.stats);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds every client of `o` (the smaller table goes into the larger).
+    pub fn merge(&mut self, mut o: ClientTable) {
+        if o.len > self.len {
+            std::mem::swap(self, &mut o);
+        }
+        for s in o.slots.iter().filter(|s| s.stats.requests > 0) {
+            self.entry(s.key).merge(&s.stats);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_like_a_hashmap() {
+        let mut t = ClientTable::default();
+        let mut m = std::collections::HashMap::new();
+        let mut x = 12345u64;
+        for _ in 0..50_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let key = 0xffff_0000_0000u128 | ((x >> 40) % 3000) as u128;
+            t.entry(key).requests += 1;
+            *m.entry(key).or_insert(0u64) += 1;
+        }
+        assert_eq!(t.len(), m.len());
+        for (k, v) in &m {
+            assert_eq!(t.get(*k).map(|s| s.requests), Some(*v));
+        }
+        let mut u = ClientTable::default();
+        u.entry(7).requests = 2;
+        u.merge(t.clone());
+        assert_eq!(u.len(), t.len() + 1);
+        assert_eq!(u.iter().map(|(_, s)| s.requests).sum::<u64>(), 50_002);
+    }
+}

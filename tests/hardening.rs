@@ -1,0 +1,1039 @@
+//! Input and I/O faults from `hardening.md` (cases 25–47 that alf's reading
+//! layer covers): files truncated while mapped, truncated and corrupt gzip,
+//! multi-member gzip, misleading names, empty inputs, FIFOs, directories and
+//! missing files, NUL holes, overlong lines, hostile bytes in the output,
+//! unrecognised input, CRLF, and a property test of the scan core's
+//! chunk/thread invariance.
+
+#[path = "common/paths.rs"]
+mod paths;
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use serde_json::Value;
+
+use alf::aggregate::{top, Agg};
+use alf::format::{self, Format};
+use alf::input::{self, InputSpec, MmapPolicy, Source};
+use alf::scan::{scan_slice, scan_stream, ScanOpts};
+
+use paths::{assert_identity, combined_lines, normalize, physical_lines, run_alf, summary, triage};
+
+/// A way of reading: its label, the arguments, and what goes on stdin.
+type Way<'a> = (&'a str, Vec<String>, Option<&'a [u8]>);
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, data).expect("write test input");
+    p
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn input0<'a>(v: &'a Value, k: &str) -> &'a Value {
+    &v["inputs"][0][k]
+}
+
+fn complete_lines(data: &[u8]) -> u64 {
+    data.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+// ------------------------------------------------------------ 25. truncation
+
+/// A 200 MB file, truncated from this process while `alf` scans it mapped, at
+/// several delays and to several sizes. alf must never die by a signal, and
+/// its report must be either the whole file, or the truncated file — with a
+/// "shrank" warning whenever the truncation happened after it opened the file.
+#[test]
+fn truncation_while_mapped_never_kills_alf() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = combined_lines(2_200_000, 25);
+    let full = physical_lines(&data);
+    let len = data.len() as u64;
+    assert!(len > 190_000_000, "{len}");
+
+    // How long a whole scan takes here, to spread the truncations over it.
+    let p = write(dir.path(), "whole.log", &data);
+    let t0 = Instant::now();
+    let (out, v) = triage(&["--mmap", "auto", s(&p).as_str()], None);
+    let scan_time = t0.elapsed();
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(summary(&v, "lines"), full);
+    assert_eq!(input0(&v, "read"), "mmap");
+    fs::remove_file(&p).expect("remove");
+
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
+    let in_last_page = (len - 1) / page * page + 1;
+    let cuts = [
+        0,
+        len / 2 + 17,
+        len / 3,
+        in_last_page,
+        4096 * 10 + 5,
+        len - 3_000_000,
+        in_last_page,
+        0,
+    ];
+    let fractions = [0.05, 0.15, 0.3, 0.4, 0.5, 0.6, 0.8, 0.95];
+    let mut shrank_runs = 0;
+    for (run, (&cut, &frac)) in cuts.iter().zip(&fractions).enumerate() {
+        let p = write(dir.path(), &format!("run{run}.log"), &data);
+        let child = Command::new(paths::alf_bin())
+            .args(["triage", "--output", "json", "-n", "3", "--mmap", "auto"])
+            .arg(&p)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn alf");
+        std::thread::sleep(scan_time.mul_f64(frac));
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .and_then(|f| f.set_len(cut))
+            .expect("truncate");
+        let out = child.wait_with_output().expect("wait for alf");
+        let ctx = format!(
+            "run {run}: cut to {cut} after {:.0}% of a scan",
+            frac * 100.0
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.signal(),
+            None,
+            "{ctx}: alf killed by a signal (core dumped: {}); stderr: {stderr}",
+            out.status.core_dumped()
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{ctx}: exit {:?}; stderr: {stderr}",
+            out.status.code()
+        );
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{ctx}: output is not JSON: {e}; stderr: {stderr}"));
+        assert_identity(&v, &ctx);
+        let lines = summary(&v, "lines");
+        let warned = stderr.contains("shrank")
+            || v["warnings"].as_array().is_some_and(|w| {
+                w.iter()
+                    .any(|w| w.as_str().unwrap_or("").contains("shrank"))
+            });
+        let read = input0(&v, "read").as_str().unwrap_or("");
+        let bytes_read = input0(&v, "bytes_read").as_u64().unwrap_or(u64::MAX);
+        let prefix = physical_lines(&data[..cut as usize]);
+        if warned {
+            shrank_runs += 1;
+            assert_eq!(
+                lines, prefix,
+                "{ctx}: after 'shrank' the file is read again to its new end"
+            );
+        } else {
+            // Either scanned whole before the cut, or opened after it (then
+            // everything it says is about the cut file).
+            let whole = lines == full && bytes_read == len && read == "mmap";
+            let after = lines == prefix && bytes_read == cut && (read == "mmap" || cut == 0);
+            assert!(
+                whole || after,
+                "{ctx}: partial output without a warning: {lines} lines, {bytes_read} bytes \
+                 read by {read}; whole file {full} lines, cut file {prefix} lines"
+            );
+        }
+        fs::remove_file(&p).expect("remove");
+    }
+    eprintln!(
+        "{shrank_runs} of {} runs saw the file shrink mid-scan (scan time {scan_time:?})",
+        cuts.len()
+    );
+}
+
+/// The same, deterministic, through the library: map, truncate, scan under
+/// the SIGBUS guard on a thread pool (as `app::read_one` does), then read the
+/// file again as a stream.
+#[test]
+fn truncated_map_is_flagged_and_reread() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = combined_lines(60_000, 7);
+    let fmt = format::preset("combined").expect("preset");
+    let opts = ScanOpts {
+        chunk_size: 64 << 10,
+        ..ScanOpts::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .expect("pool");
+    for cut in [3 * 4096 + 100, 0, data.len() / 2] {
+        let p = write(dir.path(), "t.log", &data);
+        let spec = InputSpec::Path(p.clone());
+        let opened = input::open(&spec, MmapPolicy::Auto).expect("open");
+        let Source::Mapped(m) = opened.source else {
+            panic!("a regular non-empty file must be mapped");
+        };
+        assert_eq!(m.len(), data.len());
+        // Untouched: not flagged, every line.
+        let (agg, shrank) = pool.install(|| m.scan_guarded(|d| scan_slice(d, &fmt, &opts)));
+        assert!(!shrank);
+        assert_eq!(agg.lines, physical_lines(&data));
+        assert_eq!(agg.parsed, agg.lines);
+
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .and_then(|f| f.set_len(cut as u64))
+            .expect("truncate");
+        let (_, shrank) = pool.install(|| m.scan_guarded(|d| scan_slice(d, &fmt, &opts)));
+        assert!(shrank, "cut to {cut}: the scan must be flagged");
+        drop(m);
+
+        let again = input::reopen_stream(&spec).expect("reopen");
+        let Source::Stream(r) = again.source else {
+            panic!("reopen_stream must stream");
+        };
+        let (agg, end) = pool.install(|| scan_stream(r, &fmt, &opts));
+        assert!(end.error.is_none());
+        assert_eq!(end.bytes, cut as u64);
+        let prefix = &data[..cut];
+        assert_eq!(agg.lines, physical_lines(prefix), "cut to {cut}");
+        assert_eq!(agg.parsed, complete_lines(prefix), "cut to {cut}");
+    }
+}
+
+/// A cut inside the map's last page raises no SIGBUS: the rest of that page
+/// reads as zeros. The scan must still be flagged.
+#[test]
+fn cut_inside_the_last_page_is_flagged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+    let mut data = combined_lines(20_000, 8);
+    // End the file mid-page, so that the cut below stays inside the last page.
+    while data.len() % page < page / 2 {
+        data.extend_from_slice(
+            b"192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"pad\"\n",
+        );
+    }
+    let cut = data.len() - data.len() % page + 10;
+    assert!(cut < data.len());
+    let fmt = format::preset("combined").expect("preset");
+    let p = write(dir.path(), "last-page.log", &data);
+    let spec = InputSpec::Path(p.clone());
+    let opened = input::open(&spec, MmapPolicy::Auto).expect("open");
+    let Source::Mapped(m) = opened.source else {
+        panic!("a regular non-empty file must be mapped");
+    };
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .and_then(|f| f.set_len(cut as u64))
+        .expect("truncate");
+    let (agg, shrank) = m.scan_guarded(|d| scan_slice(d, &fmt, &ScanOpts::default()));
+    assert!(
+        shrank,
+        "cut at {cut} of {}: not flagged; the scan saw {} lines, {} malformed",
+        data.len(),
+        agg.lines,
+        agg.malformed_total()
+    );
+}
+
+// -------------------------------------------------------------- 40–42. gzip
+
+#[test]
+fn truncated_gzip_counts_the_prefix_and_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = combined_lines(30_000, 41);
+    let n = physical_lines(&data);
+    let gz = paths::gzip(&data);
+    // Cut inside the deflate data, and inside the 8-byte trailer.
+    for (what, cut) in [
+        ("deflate data", gz.len() / 2),
+        ("trailer", gz.len() - 4),
+        ("trailer start", gz.len() - 8),
+    ] {
+        let p = write(dir.path(), "cut.log.gz", &gz[..cut]);
+        let (out, v) = triage(&[s(&p)], None);
+        let ctx = format!("gzip cut inside the {what}");
+        assert_eq!(out.code(), Some(1), "{ctx}: {}", out.stderr_text());
+        let err = out.stderr_text();
+        assert!(err.contains("truncated"), "{ctx}: stderr: {err}");
+        assert!(
+            err.contains("cut.log.gz"),
+            "{ctx}: stderr names the file: {err}"
+        );
+        assert_identity(&v, &ctx);
+        // What an independent decoder gets out of the same bytes.
+        let mut prefix = Vec::new();
+        let _ = std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(&gz[..cut]),
+            &mut prefix,
+        );
+        let parsed = summary(&v, "parsed");
+        assert!(parsed > 0, "{ctx}");
+        assert!(
+            parsed >= complete_lines(&prefix),
+            "{ctx}: parsed {parsed}, decodable {}",
+            complete_lines(&prefix)
+        );
+        if what == "deflate data" {
+            assert!(parsed < n, "{ctx}");
+        } else {
+            assert_eq!(parsed, n, "{ctx}: every line was decoded before the cut");
+        }
+    }
+}
+
+/// A cut zstd frame is never a silent success. (The prefix is not asserted:
+/// ruzstd's streaming decoder holds back a window's worth of output, and
+/// loses it when the frame ends early.)
+#[test]
+fn truncated_zstd_fails_loudly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = combined_lines(30_000, 43);
+    let Some(z) = paths::zstd(&data) else {
+        paths::skip("zstd not installed");
+        return;
+    };
+    for (what, cut) in [("block data", z.len() / 2), ("checksum", z.len() - 2)] {
+        let p = write(dir.path(), "cut.log.zst", &z[..cut]);
+        let (out, v) = triage(&[s(&p)], None);
+        let err = out.stderr_text();
+        assert_eq!(out.code(), Some(1), "zstd cut inside the {what}: {err}");
+        assert!(err.contains("cut.log.zst"), "{what}: {err}");
+        assert_identity(&v, what);
+        assert_eq!(v["inputs"][0]["errors"].as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[test]
+fn corrupt_gzip_trailer_is_flagged_data_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = combined_lines(5_000, 42);
+    let n = physical_lines(&data);
+    let gz = paths::gzip(&data);
+    for (what, at) in [("CRC", gz.len() - 8), ("ISIZE", gz.len() - 1)] {
+        let mut bad = gz.clone();
+        bad[at] ^= 0x5a;
+        let p = write(dir.path(), "corrupt.gz", &bad);
+        let (out, v) = triage(&[s(&p)], None);
+        let err = out.stderr_text();
+        assert_eq!(out.code(), Some(1), "{what}: {err}");
+        assert!(err.contains("corrupt.gz"), "{what}: {err}");
+        assert!(err.contains("checksum"), "{what}: {err}");
+        assert_eq!(summary(&v, "parsed"), n, "{what}: the data is used");
+        assert_eq!(v["inputs"][0]["errors"].as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[test]
+fn multi_member_gzip_counts_every_member() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = combined_lines(1_234, 1);
+    let b = combined_lines(4_321, 2);
+    let mut cat = paths::gzip(&a);
+    cat.extend(paths::gzip(&b));
+    let p = write(dir.path(), "ab.log.gz", &cat);
+    let (out, v) = triage(&[s(&p)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(summary(&v, "lines"), 1_234 + 4_321);
+    assert_eq!(summary(&v, "parsed"), 1_234 + 4_321);
+    // The real gzip binary's members too, when it is there.
+    if !paths::have_tool("gzip") {
+        paths::skip("gzip not installed");
+        return;
+    }
+    let pa = write(dir.path(), "a.log", &a);
+    let pb = write(dir.path(), "b.log", &b);
+    for p in [&pa, &pb] {
+        let st = Command::new("gzip")
+            .arg("-f")
+            .arg(p)
+            .status()
+            .expect("gzip");
+        assert!(st.success());
+    }
+    let mut cat = fs::read(dir.path().join("a.log.gz")).expect("a.gz");
+    cat.extend(fs::read(dir.path().join("b.log.gz")).expect("b.gz"));
+    let (_, v) = triage(&["-"], Some(&cat));
+    assert_eq!(summary(&v, "parsed"), 1_234 + 4_321);
+}
+
+// ---------------------------------------------------------- 44. misleading names
+
+#[test]
+fn compression_is_told_by_content_not_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = combined_lines(2_000, 44);
+    let gz_as_log = write(dir.path(), "looks-plain.log", &paths::gzip(&data));
+    let plain_as_gz = write(dir.path(), "looks-gzipped.log.gz", &data);
+    for (p, comp) in [(&gz_as_log, "gzip"), (&plain_as_gz, "none")] {
+        let (out, v) = triage(&[s(p)], None);
+        assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+        assert_eq!(summary(&v, "parsed"), 2_000, "{}", p.display());
+        assert_eq!(input0(&v, "compression"), comp, "{}", p.display());
+    }
+    if let Some(z) = paths::zstd(&data) {
+        let p = write(dir.path(), "zstd-named.gz", &z);
+        let (_, v) = triage(&[s(&p)], None);
+        assert_eq!(summary(&v, "parsed"), 2_000);
+        assert_eq!(input0(&v, "compression"), "zstd");
+    } else {
+        paths::skip("zstd not installed");
+    }
+
+    // bzip2 (real data when the tool is there, else its magic) and xz: refused
+    // with a clear message, never parsed as text.
+    let bz = bzip2(&data);
+    let bz_path = write(dir.path(), "bzip2-named.gz", &bz);
+    let xz_path = write(
+        dir.path(),
+        "xz.log",
+        b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46",
+    );
+    for (p, codec) in [(&bz_path, "bzip2"), (&xz_path, "xz")] {
+        let out = run_alf(&["triage", "--output", "json", &s(p)], None);
+        let err = out.stderr_text();
+        assert!(
+            err.contains(&format!("{codec} compression is not supported")),
+            "{err}"
+        );
+        assert_eq!(out.code(), Some(3), "the only input: {err}");
+        let v = out.json("unsupported codec");
+        assert_eq!(summary(&v, "lines"), 0, "not parsed as text");
+    }
+    // Alongside a good file: partial failure, the good file counted.
+    let (out, v) = triage(&[s(&bz_path), s(&plain_as_gz)], None);
+    assert_eq!(out.code(), Some(1), "{}", out.stderr_text());
+    assert_eq!(summary(&v, "parsed"), 2_000);
+}
+
+fn bzip2(data: &[u8]) -> Vec<u8> {
+    if paths::have_tool("bzip2") {
+        let mut child = Command::new("bzip2")
+            .arg("-c")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn bzip2");
+        let mut pipe = child.stdin.take().expect("stdin");
+        let d = data.to_vec();
+        let w = std::thread::spawn(move || pipe.write_all(&d));
+        let out = child.wait_with_output().expect("bzip2");
+        w.join().expect("writer").expect("write to bzip2");
+        assert!(out.stdout.starts_with(b"BZh"));
+        out.stdout
+    } else {
+        eprintln!("bzip2 not installed: using a bzip2 header only");
+        b"BZh91AY&SY\x00\x01\x02\x03".to_vec()
+    }
+}
+
+// --------------------------------------------------------- 30. empty inputs
+
+#[test]
+fn empty_and_newline_only_inputs_succeed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, data, lines) in [("empty.log", &b""[..], 0), ("nl.log", &b"\n"[..], 1)] {
+        let p = write(dir.path(), name, data);
+        for (how, args, stdin) in [
+            (
+                "mmap",
+                vec!["--mmap".to_string(), "auto".into(), s(&p)],
+                None,
+            ),
+            (
+                "read",
+                vec!["--mmap".to_string(), "never".into(), s(&p)],
+                None,
+            ),
+            ("stdin", vec!["-".to_string()], Some(data)),
+            ("gzip stdin", vec!["-".to_string()], None),
+        ] {
+            let gz;
+            let stdin = if how == "gzip stdin" {
+                gz = paths::gzip(data);
+                Some(gz.as_slice())
+            } else {
+                stdin
+            };
+            let (out, v) = triage(&args, stdin);
+            let ctx = format!("{name} via {how}");
+            assert_eq!(out.code(), Some(0), "{ctx}: {}", out.stderr_text());
+            assert_eq!(summary(&v, "parsed"), 0, "{ctx}");
+            assert_eq!(summary(&v, "lines"), lines, "{ctx}");
+            assert_eq!(v["errors"], Value::Array(vec![]), "{ctx}");
+            assert_eq!(v["warnings"], Value::Array(vec![]), "{ctx}");
+            assert!(out.stderr.is_empty(), "{ctx}: {}", out.stderr_text());
+        }
+        // The table renders too.
+        let out = run_alf(&[s(&p)], None);
+        assert_eq!(out.code(), Some(0), "{name} table: {}", out.stderr_text());
+    }
+}
+
+// ------------------------------------------------ 31–32. non-regular inputs
+
+#[test]
+fn fifo_reads_like_the_regular_file() {
+    if !paths::have_tool("mkfifo") {
+        paths::skip("mkfifo not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut data = combined_lines(20_000, 31);
+    data.extend_from_slice(b"not a log line\n\n");
+    let file = write(dir.path(), "regular.log", &data);
+    let fifo = dir.path().join("pipe.log");
+    let st = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(st.success());
+
+    let writer = {
+        let fifo = fifo.clone();
+        let data = data.clone();
+        // Opening a FIFO for writing waits for its reader: alf.
+        std::thread::spawn(move || {
+            let mut f = fs::OpenOptions::new().write(true).open(&fifo)?;
+            f.write_all(&data)
+        })
+    };
+    let (out, got) = triage(&[s(&fifo)], None);
+    // Unblock the writer if alf never opened the FIFO, so the test cannot hang.
+    let _unblock = {
+        use std::os::unix::fs::OpenOptionsExt;
+        fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+    };
+    drop(_unblock);
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("alf read the whole FIFO");
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(input0(&got, "read"), "stream");
+    let (_, want) = triage(&[s(&file)], None);
+    paths::assert_same(
+        &normalize(want, &[&s(&file)]),
+        &normalize(got, &[&s(&fifo)]),
+        "FIFO vs regular file",
+    );
+}
+
+#[test]
+fn directory_and_symlink_loop_fail_cleanly_others_still_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(dir.path(), "good.log", &combined_lines(100, 32));
+    let sub = dir.path().join("a-directory");
+    fs::create_dir(&sub).expect("mkdir");
+    let looped = dir.path().join("loop.log");
+    std::os::unix::fs::symlink(&looped, &looped).expect("symlink");
+    for bad in [&sub, &looped] {
+        let (out, v) = triage(&[s(bad), s(&good)], None);
+        let err = out.stderr_text();
+        assert_eq!(out.code(), Some(1), "{}: {err}", bad.display());
+        assert!(err.contains(&s(bad)), "the error names the input: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(summary(&v, "parsed"), 100);
+        assert_eq!(summary(&v, "files"), 1);
+        assert_eq!(v["errors"].as_array().map(Vec::len), Some(1));
+    }
+    let (out, _) = triage(&[s(&sub)], None);
+    assert!(out.stderr_text().contains("is a directory"));
+    assert_eq!(out.code(), Some(3));
+}
+
+#[test]
+fn missing_file_exit_codes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = write(dir.path(), "good.log", &combined_lines(100, 33));
+    let missing = dir.path().join("missing.log");
+    let (out, v) = triage(&[s(&missing), s(&good)], None);
+    assert_eq!(out.code(), Some(1), "{}", out.stderr_text());
+    assert!(out.stderr_text().contains("missing.log"));
+    assert_eq!(summary(&v, "parsed"), 100);
+    let (out, _) = triage(&[s(&missing)], None);
+    assert_eq!(out.code(), Some(3), "{}", out.stderr_text());
+    // The table output says the same.
+    let out = run_alf(&[s(&missing)], None);
+    assert_eq!(out.code(), Some(3));
+}
+
+// ------------------------------------------------------------ 29. NUL hole
+
+#[test]
+fn nul_hole_then_valid_lines() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut data = vec![0u8; 1 << 20];
+    data.extend(combined_lines(10_000, 29));
+    let p = write(dir.path(), "hole.log", &data);
+    let gz = write(dir.path(), "hole.log.gz", &paths::gzip(&data));
+    let cases: Vec<Way> = vec![
+        ("mmap", vec!["--mmap".into(), "auto".into(), s(&p)], None),
+        ("read", vec!["--mmap".into(), "never".into(), s(&p)], None),
+        (
+            "read, small chunks",
+            vec![
+                "--mmap".into(),
+                "never".into(),
+                "--chunk-size".into(),
+                "4096".into(),
+                s(&p),
+            ],
+            None,
+        ),
+        ("stdin", vec!["-".into()], Some(data.as_slice())),
+        ("gzip", vec![s(&gz)], None),
+    ];
+    for (how, args, stdin) in cases {
+        let (out, v) = triage(&args, stdin);
+        assert_eq!(out.code(), Some(0), "{how}: {}", out.stderr_text());
+        assert_eq!(summary(&v, "parsed"), 10_000, "{how}");
+        assert_eq!(summary(&v, "lines"), 10_000, "{how}");
+        assert_eq!(summary(&v, "nul_bytes_skipped"), 1 << 20, "{how}");
+        assert_eq!(input0(&v, "nul_bytes_skipped"), 1 << 20, "{how}");
+    }
+}
+
+/// After a hole longer than the detection sample, the format is still found
+/// from the lines that follow (here an error log, which `combined` cannot parse).
+#[test]
+fn nul_hole_longer_than_the_sample_still_detects_the_format() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut data = vec![0u8; 1 << 20];
+    for i in 0..1000 {
+        writeln!(
+            data,
+            "2024/03/06 10:{:02}:{:02} [error] 1#1: *{i} open() \"/x\" failed, client: 198.51.100.{}, server: s",
+            i / 60 % 60,
+            i % 60,
+            i % 200 + 1
+        )
+        .expect("write");
+    }
+    let p = write(dir.path(), "hole-error.log", &data);
+    let gz = write(dir.path(), "hole-error.log.gz", &paths::gzip(&data));
+    let cases: Vec<Way> = vec![
+        ("mmap", vec!["--mmap".into(), "auto".into(), s(&p)], None),
+        ("read", vec!["--mmap".into(), "never".into(), s(&p)], None),
+        ("stdin", vec!["-".into()], Some(data.as_slice())),
+        ("gzip", vec![s(&gz)], None),
+    ];
+    for (how, args, stdin) in cases {
+        let (out, v) = triage(&args, stdin);
+        assert_eq!(
+            v["summary"]["formats"][0],
+            "nginx_error",
+            "{how}: {}",
+            out.stderr_text()
+        );
+        assert_eq!(summary(&v, "parsed"), 1000, "{how}");
+        assert_eq!(summary(&v, "nul_bytes_skipped"), 1 << 20, "{how}");
+        assert_eq!(input0(&v, "bytes_read"), data.len() as u64, "{how}");
+    }
+}
+
+// ------------------------------------------------------------ 33. overlong
+
+#[test]
+fn twenty_megabyte_line_is_overlong_rest_parsed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = combined_lines(100, 33);
+    let after = combined_lines(10_000, 34);
+    let huge = vec![b'A'; 20_000_000];
+    // Valid lines first (so the format is detected), then the huge line.
+    let mut data = before.clone();
+    data.extend_from_slice(&huge);
+    data.push(b'\n');
+    data.extend_from_slice(&after);
+    let p = write(dir.path(), "overlong.log", &data);
+    // The huge line first, with the format named (nothing to detect it from).
+    let mut first = huge.clone();
+    first.push(b'\n');
+    first.extend_from_slice(&after);
+    let q = write(dir.path(), "overlong-first.log", &first);
+
+    for (p, fmt, parsed) in [(&p, "auto", 10_100), (&q, "combined", 10_000)] {
+        let mut reports = Vec::new();
+        for mmap in ["auto", "never"] {
+            let (out, v) = triage(
+                &[
+                    "--max-line",
+                    "1048576",
+                    "--format",
+                    fmt,
+                    "--mmap",
+                    mmap,
+                    &s(p),
+                ],
+                None,
+            );
+            let ctx = format!("{} --mmap {mmap}", p.display());
+            assert_eq!(out.code(), Some(0), "{ctx}: {}", out.stderr_text());
+            assert_identity(&v, &ctx);
+            assert_eq!(summary(&v, "overlong"), 1, "{ctx}");
+            assert_eq!(summary(&v, "parsed"), parsed, "{ctx}");
+            assert_eq!(summary(&v, "lines"), parsed + 1, "{ctx}");
+            let ex = &v["examples"][0];
+            assert_eq!(ex["kind"], "overlong", "{ctx}");
+            assert!(
+                ex["text"].as_str().unwrap_or("").len() < 1000,
+                "{ctx}: examples are short"
+            );
+            reports.push(normalize(v, &[&s(p)]));
+        }
+        paths::assert_same(&reports[0], &reports[1], "overlong: mmap vs read");
+    }
+}
+
+// ------------------------------------------------- 35. hostile bytes, output
+
+/// No C0 control but newline, no DEL, no C1, no bidi control; valid UTF-8.
+fn assert_clean(out: &[u8], ctx: &str) {
+    let text =
+        std::str::from_utf8(out).unwrap_or_else(|e| panic!("{ctx}: output is not UTF-8: {e}"));
+    for (i, c) in text.char_indices() {
+        let bad = (c < ' ' && c != '\n')
+            || c == '\u{7f}'
+            || ('\u{80}'..='\u{9f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c);
+        assert!(
+            !bad,
+            "{ctx}: raw {c:?} at byte {i}: {:?}",
+            String::from_utf8_lossy(&out[i.saturating_sub(60)..i])
+        );
+    }
+}
+
+#[test]
+fn control_bytes_and_invalid_utf8_never_reach_the_output() {
+    let dir = paths::root().join("testdata/fixtures");
+    let ua = dir.join("invalid-utf8-ua.log");
+    let garbage = dir.join("binary-garbage.log");
+    let hex = dir.join("nginx-hex-escapes.log");
+    let files = [s(&ua), s(&garbage), s(&hex)];
+    let mut runs: Vec<(String, Vec<String>)> = Vec::new();
+    for output in ["table", "json"] {
+        runs.push((
+            format!("triage {output}"),
+            ["triage", "-n", "0", "--output", output]
+                .iter()
+                .map(|a| a.to_string())
+                .chain(files.iter().cloned())
+                .collect(),
+        ));
+    }
+    for by in ["ua", "ip", "path", "referer"] {
+        for output in ["table", "plain", "json"] {
+            runs.push((
+                format!("top --by {by} --output {output}"),
+                ["top", "-n", "0", "--by", by, "--output", output]
+                    .iter()
+                    .map(|a| a.to_string())
+                    .chain(files.iter().cloned())
+                    .collect(),
+            ));
+        }
+    }
+    for (what, args) in &runs {
+        let out = run_alf(args, None);
+        assert_eq!(out.status.signal(), None, "{what}");
+        assert!(!out.stdout.is_empty(), "{what}: no output");
+        assert!(!out.stdout.contains(&0x1b), "{what}: raw ESC");
+        assert!(!out.stdout.contains(&0x07), "{what}: raw BEL");
+        assert_clean(&out.stdout, what);
+        assert_clean(&out.stderr, &format!("{what} (stderr)"));
+        if what.contains("json") {
+            let v = out.json(what);
+            // Every decoded string is clean too (no `\u001b` in the JSON).
+            let mut strings = Vec::new();
+            collect_strings(&v, &mut strings);
+            for t in strings {
+                assert_clean(t.as_bytes(), &format!("{what}: JSON string"));
+            }
+        }
+    }
+    // The escapes are visible: the ESC of the UA shows as `\x1b`.
+    let out = run_alf(
+        &["top", "--by", "ua", "-n", "0", "--output", "plain", &s(&ua)],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\\x1b[2J"), "{text}");
+    assert!(text.contains("\\xe9"), "{text}");
+}
+
+fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(m) => m.iter().for_each(|(k, x)| {
+            out.push(k);
+            collect_strings(x, out)
+        }),
+        _ => {}
+    }
+}
+
+// ----------------------------------------------------- 37. all malformed
+
+#[test]
+fn wholly_malformed_input_exits_4() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut junk = Vec::new();
+    for i in 0..500 {
+        writeln!(junk, "this is not a log line {i}, just text").expect("write");
+    }
+    let p = write(dir.path(), "junk.log", &junk);
+    let (out, v) = triage(&[s(&p)], None);
+    assert_eq!(out.code(), Some(4), "{}", out.stderr_text());
+    assert!(out.stderr_text().contains("no known log format"));
+    assert_eq!(summary(&v, "parsed"), 0);
+    // With the format named, every line is counted as malformed; still exit 4.
+    let (out, v) = triage(&["--format", "combined", &s(&p)], None);
+    assert_eq!(out.code(), Some(4), "{}", out.stderr_text());
+    assert_identity(&v, "named format");
+    assert_eq!(summary(&v, "malformed"), 500);
+    assert_eq!(summary(&v, "lines"), 500);
+    // 99.8 % malformed is not 100 %: the one good line makes it a success.
+    let mut mostly = junk.clone();
+    mostly.extend(combined_lines(1, 37));
+    let q = write(dir.path(), "mostly-junk.log", &mostly);
+    let (out, v) = triage(&["--format", "combined", &s(&q)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(summary(&v, "parsed"), 1);
+}
+
+// ------------------------------------------------------- 36. line endings
+
+#[test]
+fn crlf_and_mixed_endings_count_like_lf() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut lf = combined_lines(3_000, 36);
+    lf.extend_from_slice(b"garbage line\n\n");
+    lf.extend_from_slice(
+        b"192.0.2.1 - - [10/Oct/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"a\rb\"\n",
+    );
+    let crlf: Vec<u8> = lf
+        .split_inclusive(|&b| b == b'\n')
+        .flat_map(|l| {
+            let mut l = l.to_vec();
+            l.insert(l.len() - 1, b'\r');
+            l
+        })
+        .collect();
+    let mixed: Vec<u8> = lf
+        .split_inclusive(|&b| b == b'\n')
+        .enumerate()
+        .flat_map(|(i, l)| {
+            let mut l = l.to_vec();
+            if i % 3 == 0 {
+                l.insert(l.len() - 1, b'\r');
+            }
+            l
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for (name, data) in [("lf", &lf), ("crlf", &crlf), ("mixed", &mixed)] {
+        let p = write(dir.path(), &format!("{name}.log"), data);
+        for mmap in ["auto", "never"] {
+            let (out, v) = triage(&["--mmap", mmap, &s(&p)], None);
+            assert_eq!(out.code(), Some(0), "{name}: {}", out.stderr_text());
+            assert_eq!(summary(&v, "parsed"), 3_001, "{name}");
+            assert_eq!(summary(&v, "malformed"), 1, "{name}");
+            assert_eq!(summary(&v, "empty"), 1, "{name}");
+            reports.push((format!("{name} --mmap {mmap}"), normalize(v, &[&s(&p)])));
+        }
+    }
+    for (what, r) in &reports[1..] {
+        paths::assert_same(&reports[0].1, r, what);
+    }
+}
+
+// ------------------------------------------- 45–46. scan-core property test
+
+/// What must not depend on chunking or threads.
+#[derive(Debug, PartialEq)]
+struct Counts {
+    lines: u64,
+    parsed: u64,
+    malformed: Vec<u64>,
+    overlong: u64,
+    empty: u64,
+    ambiguous: u64,
+    nul_bytes: u64,
+    bytes: u64,
+    first: i64,
+    last: i64,
+    no_client: u64,
+    status: Vec<(usize, u64)>,
+    clients: Vec<(String, alf::aggregate::ClientStats)>,
+    examples: Vec<(u64, &'static str, Vec<u8>, bool)>,
+}
+
+fn counts(a: &Agg) -> Counts {
+    Counts {
+        lines: a.lines,
+        parsed: a.parsed,
+        malformed: a.malformed.to_vec(),
+        overlong: a.overlong,
+        empty: a.empty,
+        ambiguous: a.ambiguous,
+        nul_bytes: a.nul_bytes,
+        bytes: a.bytes,
+        first: a.first,
+        last: a.last,
+        no_client: a.no_client,
+        status: a
+            .status
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(s, c)| (s, *c))
+            .collect(),
+        clients: top::clients(a, 0)
+            .into_iter()
+            .map(|r| (r.client, r.stats))
+            .collect(),
+        examples: a
+            .examples
+            .iter()
+            .map(|e| (e.line, e.kind.label(), e.head.clone(), e.truncated))
+            .collect(),
+    }
+}
+
+const SAMPLES: &[&[u8]] = &[
+    br#"203.0.113.7 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 200 2326 "-" "ua""#,
+    br#"::ffff:203.0.113.7 - - [10/Oct/2000:13:55:37 -0700] "GET /b HTTP/1.1" 404 - "http://x/" "M \"q\"""#,
+    br#"2001:DB8::1 - u [11/Oct/2000:00:00:00 +0000] "POST /\x16 HTTP/1.1" 500 1 "-" "-""#,
+    br#"host.example - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 301 0 "-" "x""#,
+    b"2025/12/18 10:00:00 [error] 1#1: *5 open() failed, client: 5.7.9.2, server: s, request: \"GET / HTTP/1.1\"",
+    b"2025/12/18 10:00:01 [error] 1#1: *6 x, client: 198.51.100.9, server: y, client: 203.0.113.7, server: s",
+    b"[Sat Jun 01 02:17:42 2013] [error] [client 203.0.113.7] File does not exist: /x/[client 198.51.100.9]",
+    b"[Thu Dec 24 18:58:33.123456 2020] [core:error] [pid 1:tid 2] [client 1.2.3.4:5678] AH00126: x",
+];
+
+fn piece() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => Just(b"\n".to_vec()),
+        1 => Just(b"\r\n".to_vec()),
+        1 => Just(b"\r".to_vec()),
+        1 => Just(b"\"".to_vec()),
+        1 => Just(b"\\".to_vec()),
+        1 => (1usize..300).prop_map(|n| vec![0u8; n]),
+        2 => proptest::collection::vec(any::<u8>(), 0..40),
+        1 => proptest::collection::vec(prop_oneof![Just(b'"'), Just(b' '), Just(b'['), Just(b']'), Just(b'\n'), Just(0u8), Just(b'a')], 0..30),
+        1 => (150usize..500, any::<u8>()).prop_map(|(n, b)| vec![b.max(1); n]),
+        6 => (0..SAMPLES.len(), any::<bool>()).prop_map(|(i, nl)| {
+            let mut v = SAMPLES[i].to_vec();
+            if nl {
+                v.push(b'\n');
+            }
+            v
+        }),
+        2 => (0..SAMPLES.len(), any::<proptest::sample::Index>(), any::<proptest::sample::Index>())
+            .prop_map(|(i, a, b)| {
+                let l = SAMPLES[i];
+                let (a, b) = (a.index(l.len() + 1), b.index(l.len() + 1));
+                l[a.min(b)..a.max(b)].to_vec()
+            }),
+    ]
+}
+
+#[test]
+fn scan_is_the_same_for_any_chunking_and_threads() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    let three = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .expect("pool");
+    let formats: Vec<Format> = ["combined", "nginx_error", "apache_error"]
+        .iter()
+        .map(|n| format::preset(n).expect("preset"))
+        .collect();
+    let strategy = (
+        proptest::collection::vec(piece(), 0..60).prop_map(|v| v.concat()),
+        0..formats.len(),
+        prop_oneof![Just(16usize), Just(100), Just(250), Just(4 << 20)],
+        proptest::collection::vec(1usize..300, 3),
+    );
+    // ALF_PROPTEST_CASES=N runs a longer search.
+    let cases = std::env::var("ALF_PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(300);
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(data, f, max_line, sizes)| {
+            let fmt = &formats[f];
+            let base = ScanOpts {
+                chunk_size: 1 << 20,
+                max_line,
+                key: None,
+            };
+            // The reference: one sequential pass over the whole buffer.
+            let mut want = Agg::new(None);
+            want.scan(&data, fmt, &base);
+            // Through a merge, as every other result goes.
+            let want = counts(&Agg::new(None).merge(want));
+            prop_assert_eq!(want.lines, physical_lines(&data));
+            prop_assert_eq!(
+                want.lines,
+                want.parsed
+                    + want.malformed.iter().sum::<u64>()
+                    + want.overlong
+                    + want.empty
+                    + want.ambiguous
+            );
+            for cs in sizes.iter().copied().chain([1, 4096]) {
+                let opts = ScanOpts {
+                    chunk_size: cs,
+                    ..base.clone()
+                };
+                for (threads, pool) in [(1, &one), (3, &three)] {
+                    let got = pool.install(|| scan_slice(&data, fmt, &opts));
+                    prop_assert_eq!(
+                        &counts(&got),
+                        &want,
+                        "slice, chunk {}, {} threads",
+                        cs,
+                        threads
+                    );
+                    let (got, end) = pool.install(|| {
+                        scan_stream(Box::new(std::io::Cursor::new(data.clone())), fmt, &opts)
+                    });
+                    prop_assert!(end.error.is_none());
+                    prop_assert_eq!(end.bytes, data.len() as u64);
+                    prop_assert_eq!(
+                        &counts(&got),
+                        &want,
+                        "stream, chunk {}, {} threads",
+                        cs,
+                        threads
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+}

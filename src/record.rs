@@ -67,38 +67,39 @@ fn canonical_v6(a: Ipv6Addr) -> IpAddr {
 /// Strict dotted-quad: four decimal octets, no leading zeros, nothing else.
 #[inline]
 pub fn parse_v4(s: &[u8]) -> Option<u32> {
-    if s.len() < 7 || s.len() > 15 {
-        return None;
+    #[inline(always)]
+    fn digit(s: &[u8], i: usize) -> Option<u32> {
+        let d = s.get(i)?.wrapping_sub(b'0');
+        (d < 10).then_some(d as u32)
     }
-    let (mut acc, mut octet, mut dots, mut digits) = (0u32, 0u32, 0u32, 0u32);
-    let mut lead_zero = false;
-    for &b in s {
-        if b == b'.' {
-            if digits == 0 || octet > 255 {
-                return None;
+    let mut acc = 0u32;
+    let mut i = 0;
+    for k in 0..4 {
+        let mut v = digit(s, i)?;
+        i += 1;
+        if let Some(d) = digit(s, i) {
+            if v == 0 {
+                return None; // leading zero: octal in some parsers
             }
-            acc = (acc << 8) | octet;
-            octet = 0;
-            digits = 0;
-            dots += 1;
-        } else if b.is_ascii_digit() {
-            if digits == 1 && lead_zero {
-                return None;
+            v = v * 10 + d;
+            i += 1;
+            if let Some(d) = digit(s, i) {
+                v = v * 10 + d;
+                i += 1;
             }
-            lead_zero = digits == 0 && b == b'0';
-            octet = octet * 10 + (b - b'0') as u32;
-            digits += 1;
-            if digits > 3 {
-                return None;
-            }
-        } else {
+        }
+        if v > 255 {
             return None;
         }
+        acc = (acc << 8) | v;
+        if k < 3 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
     }
-    if dots != 3 || digits == 0 || octet > 255 {
-        return None;
-    }
-    Some((acc << 8) | octet)
+    (i == s.len()).then_some(acc)
 }
 
 fn parse_v6(s: &[u8]) -> Option<Ipv6Addr> {

@@ -27,15 +27,33 @@ pub fn rank<T>(mut v: Vec<(String, T)>, n: usize, count: impl Fn(&T) -> u64) -> 
 }
 
 /// Every client (address or not), ranked by requests.
+///
+/// Formatting an address costs more than counting it; with many clients only
+/// those that can reach the top `n` (count at least the n-th largest) are
+/// formatted and sorted.
 pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
-    let mut v: Vec<(String, ClientStats)> =
-        Vec::with_capacity(agg.clients.len() + agg.other_clients.len());
+    let total = agg.clients.len() + agg.other_clients.len();
+    let floor = if n > 0 && n < total {
+        let mut counts: Vec<u64> = agg.clients.iter().map(|(_, s)| s.requests).collect();
+        counts.extend(agg.other_clients.values().map(|s| s.requests));
+        let (_, nth, _) = counts.select_nth_unstable_by(n - 1, |a, b| b.cmp(a));
+        *nth
+    } else {
+        0
+    };
+    let mut v: Vec<(String, ClientStats)> = Vec::new();
     v.extend(
         agg.clients
             .iter()
+            .filter(|(_, s)| s.requests >= floor)
             .map(|(k, s)| (ip_from_key(k).to_string(), *s)),
     );
-    v.extend(agg.other_clients.iter().map(|(k, s)| (escape(k), *s)));
+    v.extend(
+        agg.other_clients
+            .iter()
+            .filter(|(_, s)| s.requests >= floor)
+            .map(|(k, s)| (escape(k), *s)),
+    );
     rank(v, n, |s| s.requests)
         .into_iter()
         .map(|(client, stats)| RankedClient { client, stats })

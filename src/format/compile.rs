@@ -146,6 +146,53 @@ pub struct AccessFormat {
     /// Literal text before the first field.
     prefix: Vec<u8>,
     steps: Vec<Step>,
+    /// The format starts with `%h %l %u %t "%r" %>s ` (Common Log Format), which
+    /// [`clf_head`] parses in straight-line code.
+    clf_head: bool,
+}
+
+/// Steps covered by [`clf_head`].
+const CLF_HEAD_STEPS: usize = 6;
+
+/// The Common Log Format head, fused: `%h %l %u %t "%r" %>s `, as nearly every
+/// access format begins. It takes only the natural reading (the first `" ` closes
+/// the request) and returns the position after the status; on anything unusual
+/// it returns `None` and the general parser, which this must agree with, takes
+/// the line from the start. Returns `None` rather than an error on purpose: the
+/// general parser decides what is malformed and why.
+#[inline]
+fn clf_head<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Option<usize> {
+    let a = find_byte(line, b' ')?;
+    set(&Field::Client, &line[..a], rec).ok()?;
+    let mut p = a + 1;
+    p += find_byte(&line[p..], b' ')? + 1;
+    p += find_byte(&line[p..], b' ')? + 1;
+    if line.get(p) != Some(&b'[')
+        || line.get(p + 27) != Some(&b']')
+        || !has_at(line, p + 28, b" \"")
+    {
+        return None;
+    }
+    rec.ts = Some(time::parse_clf(&line[p + 1..p + 27])?);
+    p += 30;
+    let rest = &line[p..];
+    let mut from = 0;
+    let q = loop {
+        let q = next_quote(rest, from)?;
+        if has_at(rest, q, b"\" ") {
+            break q;
+        }
+        from = q + 1;
+    };
+    set(&Field::Request, &rest[..q], rec).ok()?;
+    p += q + 2;
+    let st = line.get(p..p + 4)?;
+    let d = |c: u8| c.wrapping_sub(b'0') as u16;
+    if d(st[0]) > 9 || d(st[1]) > 9 || d(st[2]) > 9 || st[3] != b' ' || st[0] == b'0' {
+        return None;
+    }
+    rec.status = Some(d(st[0]) * 100 + d(st[1]) * 10 + d(st[2]));
+    Some(p + 4)
 }
 
 /// Which dialect a format string is written in.
@@ -171,14 +218,21 @@ impl AccessFormat {
     /// Parses one line (without its terminator).
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reason> {
-        self.run(line, rec, None)
+        if self.clf_head {
+            if let Some(pos) = clf_head(line, rec) {
+                if self.run(line, rec, None, CLF_HEAD_STEPS, pos).is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        self.run(line, rec, None, 0, 0)
     }
 
     /// Parses one line and counts the raw quotes that quoted fields had to
     /// absorb: detection prefers the format that needs fewest.
     pub fn parse_measured<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<u32, Reason> {
         let mut sloppy = 0;
-        self.run(line, rec, Some(&mut sloppy)).map(|_| sloppy)
+        self.run(line, rec, Some(&mut sloppy), 0, 0).map(|_| sloppy)
     }
 
     /// True when the format carries a client field.
@@ -186,13 +240,17 @@ impl AccessFormat {
         self.steps.iter().any(|s| s.field == Field::Client)
     }
 
+    /// The general parser, from step `start` at byte `start_pos` (0, 0 for a
+    /// whole line).
     fn run<'a>(
         &self,
         line: &'a [u8],
         rec: &mut Record<'a>,
         mut sloppy: Option<&mut u32>,
+        start: usize,
+        start_pos: usize,
     ) -> Result<(), Reason> {
-        if !has_at(line, 0, &self.prefix) {
+        if start == 0 && !has_at(line, 0, &self.prefix) {
             return Err(Reason::Shape);
         }
         // Backtracking state: (step, field start, where to look for the next
@@ -201,8 +259,12 @@ impl AccessFormat {
         let mut depth = 0;
         let mut tries = 0;
         let mut first_err: Option<Reason> = None;
-        let mut i = 0;
-        let mut pos = self.prefix.len();
+        let mut i = start;
+        let mut pos = if start == 0 {
+            self.prefix.len()
+        } else {
+            start_pos
+        };
         // A resumed choice point: search from this offset, with these raw quotes.
         let mut resume: Option<(usize, u32)> = None;
         loop {
@@ -376,7 +438,25 @@ fn steps(ops: Vec<Op>) -> Result<AccessFormat, FormatError> {
             message: "the format has no fields".into(),
         });
     }
-    Ok(AccessFormat { prefix, steps })
+    let head: [(Field, Mode, &[u8]); CLF_HEAD_STEPS] = [
+        (Field::Client, Mode::Plain, b" "),
+        (Field::Ignore, Mode::Plain, b" "),
+        (Field::Ignore, Mode::Plain, b" "),
+        (Field::Time(TimeKind::ClfBracketed), Mode::Bracketed, b" \""),
+        (Field::Request, Mode::Quoted, b"\" "),
+        (Field::Status, Mode::Plain, b" "),
+    ];
+    let clf_head = prefix.is_empty()
+        && steps.len() > CLF_HEAD_STEPS
+        && head
+            .iter()
+            .zip(&steps)
+            .all(|((f, m, d), s)| s.field == *f && s.mode == *m && s.delim == *d);
+    Ok(AccessFormat {
+        prefix,
+        steps,
+        clf_head,
+    })
 }
 
 /// Position of the next `"` at or after `from` that is not escaped by `\`.
@@ -1045,6 +1125,60 @@ mod tests {
             r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "Moz"#
         )
         .is_err());
+    }
+
+    /// The fused CLF head must agree with the general parser on every line:
+    /// same outcome, same reason, same fields.
+    #[test]
+    fn clf_head_agrees_with_general_parser() {
+        let seeds = [
+            r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 "http://x/" "Moz""#,
+            r#"::1 - - [10/Oct/2000:13:55:36 -0700] "OPTIONS * HTTP/1.0" 200 - "-" "Apache (internal dummy connection)""#,
+            r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /a"b" c HTTP/1.0" 404 - "-" "-""#,
+            r#"h.example - u [10/Oct/2000:13:55:36 +0000] "-" 408 0 "-" "-""#,
+        ];
+        let alphabet = [b' ', b'"', b'\\', b'[', b']', b'-', b'0', b'5', b'x'];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for fmt in [
+            COMBINED,
+            r#"%h %l %u %t "%r" %>s %b"#,
+            r#"%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D"#,
+        ] {
+            let f = AccessFormat::compile(fmt, Dialect::Apache).unwrap();
+            assert!(f.clf_head, "{fmt} should use the fused head");
+            for seed in seeds {
+                for _ in 0..3000 {
+                    let mut line = seed.as_bytes().to_vec();
+                    for _ in 0..(x % 3) {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let at = (x >> 8) as usize % (line.len() + 1);
+                        match x % 3 {
+                            0 if at < line.len() => {
+                                line.remove(at);
+                            }
+                            1 if at < line.len() => {
+                                line[at] = alphabet[(x >> 40) as usize % alphabet.len()]
+                            }
+                            _ => line.insert(at, alphabet[(x >> 40) as usize % alphabet.len()]),
+                        }
+                    }
+                    let (mut a, mut b) = (Record::default(), Record::default());
+                    let fast = f.parse(&line, &mut a);
+                    let general = f.run(&line, &mut b, None, 0, 0);
+                    assert_eq!(fast, general, "{}", String::from_utf8_lossy(&line));
+                    if fast.is_ok() {
+                        assert_eq!(
+                            format!("{a:?}"),
+                            format!("{b:?}"),
+                            "{}",
+                            String::from_utf8_lossy(&line)
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

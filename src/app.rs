@@ -255,11 +255,20 @@ fn read_stream(
     name: &str,
     cfg: &Config,
 ) -> Result<Scanned, InputError> {
-    let Source::Stream(mut r) = source else {
+    let Source::Stream(r) = source else {
         unreachable!("read_stream takes a stream")
     };
     // The sample starts after any leading NUL hole, as for a map; the NUL
     // bytes are replayed before it, to be scanned and counted.
+    let mut r: Box<dyn Read + Send> = if c != Compression::None && cfg.max_decompressed > 0 {
+        Box::new(input::Capped {
+            inner: r,
+            left: cfg.max_decompressed,
+            cap: cfg.max_decompressed,
+        })
+    } else {
+        r
+    };
     let mut sample = Vec::new();
     let mut nuls = 0u64;
     let head_err = loop {
@@ -295,6 +304,7 @@ fn read_stream(
                     c.label()
                 )
             }
+            _ if e.get_ref().is_some_and(|i| i.is::<input::CapReached>()) => e.to_string(),
             _ => format!(
                 "read error after {} bytes: {}",
                 end.bytes,

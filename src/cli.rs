@@ -101,6 +101,10 @@ pub struct CommonArgs {
     /// Lines longer than this many bytes are counted as overlong, not parsed.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub max_line: usize,
+    /// Stop reading a compressed input after this many decompressed bytes
+    /// (guards against gzip bombs; 0: no limit).
+    #[arg(long, default_value_t = 0, value_name = "BYTES")]
+    pub max_decompressed_bytes: u64,
     /// Bytes per parallel chunk (tuning and tests).
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES", hide = true)]
     pub chunk_size: usize,

@@ -21,6 +21,8 @@ pub struct Config {
     pub threads: usize,
     pub mmap: MmapPolicy,
     pub scan: ScanOpts,
+    /// Decompressed bytes read at most from one compressed input (0: no limit).
+    pub max_decompressed: u64,
 }
 
 impl Config {
@@ -67,6 +69,7 @@ impl Config {
                 MmapMode::Auto => MmapPolicy::Auto,
                 MmapMode::Never => MmapPolicy::Never,
             },
+            max_decompressed: a.max_decompressed_bytes,
             scan: ScanOpts {
                 chunk_size: a.chunk_size.max(1),
                 max_line: a.max_line.max(1),

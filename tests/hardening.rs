@@ -365,6 +365,49 @@ fn multi_member_gzip_counts_every_member() {
     assert_eq!(summary(&v, "parsed"), 1_234 + 4_321);
 }
 
+// ---------------------------------------------------------- 43. gzip bomb
+
+#[test]
+fn decompression_cap_stops_a_bomb() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 64 MiB of one repeated line inflates from well under 1 MiB.
+    let line =
+        b"203.0.113.7 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"bomb\"\n";
+    let mut big = Vec::with_capacity(64 << 20);
+    while big.len() + line.len() <= 64 << 20 {
+        big.extend_from_slice(line);
+    }
+    let gz = paths::gzip(&big);
+    assert!(gz.len() < 1 << 20, "the test input should be a small file");
+    let p = write(dir.path(), "bomb.log.gz", &gz);
+    let cap = 1_000_000u64;
+    let (out, v) = triage(
+        &[
+            "--max-decompressed-bytes".to_string(),
+            cap.to_string(),
+            s(&p),
+        ],
+        None,
+    );
+    assert_eq!(out.code(), Some(1), "the cap is a partial failure");
+    assert!(
+        out.stderr_text().contains("--max-decompressed-bytes"),
+        "{}",
+        out.stderr_text()
+    );
+    // Whole lines before the cap are counted, and nothing past it.
+    let lines = summary(&v, "lines");
+    assert!(
+        lines <= cap / line.len() as u64 + 1 && lines >= cap / line.len() as u64,
+        "{lines}"
+    );
+    assert_identity(&v, "bomb");
+    // Without a cap the same file is read to its end.
+    let (out, v) = triage(&[s(&p)], None);
+    assert_eq!(out.code(), Some(0));
+    assert_eq!(summary(&v, "lines"), (big.len() / line.len()) as u64);
+}
+
 // ---------------------------------------------------------- 44. misleading names
 
 #[test]

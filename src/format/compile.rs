@@ -67,7 +67,7 @@ pub enum DurScale {
 #[derive(Clone, Debug, PartialEq)]
 enum Op {
     Lit(Vec<u8>),
-    Field { field: Field, quoted: bool },
+    Field(Field),
 }
 
 /// Why a line did not parse. Kept small: these are the report's reasons.
@@ -400,7 +400,7 @@ fn steps(ops: Vec<Op>) -> Result<AccessFormat, FormatError> {
     let mut steps: Vec<Step> = Vec::new();
     let mut prev_lit: Vec<u8> = prefix.clone();
     while let Some(op) = it.next() {
-        let Op::Field { field, .. } = op else {
+        let Op::Field(field) = op else {
             unreachable!("literals are merged")
         };
         let delim = match it.peek() {
@@ -408,7 +408,7 @@ fn steps(ops: Vec<Op>) -> Result<AccessFormat, FormatError> {
                 Some(Op::Lit(l)) => l,
                 _ => unreachable!(),
             },
-            Some(Op::Field { .. }) => {
+            Some(Op::Field(_)) => {
                 return Err(FormatError::Syntax {
                     column: 0,
                     message: "two fields with nothing between them cannot be told apart".into(),
@@ -769,10 +769,7 @@ fn compile_apache(fmt: &str) -> Result<Vec<Op>, FormatError> {
             directive: rest[..rest.len() - after.len()].to_string(),
             column,
         })?;
-        ops.push(Op::Field {
-            field,
-            quoted: false,
-        });
+        ops.push(Op::Field(field));
         rest = after;
     }
     Ok(ops)
@@ -912,10 +909,7 @@ fn compile_nginx(fmt: &str) -> Result<Vec<Op>, FormatError> {
             directive: format!("${name}"),
             column,
         })?;
-        ops.push(Op::Field {
-            field,
-            quoted: false,
-        });
+        ops.push(Op::Field(field));
         rest = after;
     }
     Ok(ops)

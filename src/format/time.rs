@@ -17,6 +17,12 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146097 + doe - 719468
 }
 
+/// `b` is `len` bytes long with these separators at these places.
+#[inline(always)]
+fn shaped(b: &[u8], len: usize, marks: &[(usize, u8)]) -> bool {
+    b.len() == len && marks.iter().all(|&(i, c)| b[i] == c)
+}
+
 #[inline]
 fn num(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
@@ -87,14 +93,18 @@ fn zone(b: &[u8]) -> Option<i64> {
 /// when they match the last line's.
 #[inline]
 pub fn parse_clf(b: &[u8]) -> Option<i64> {
-    if b.len() != 26
-        || b[2] != b'/'
-        || b[6] != b'/'
-        || b[11] != b':'
-        || b[14] != b':'
-        || b[17] != b':'
-        || b[20] != b' '
-    {
+    if !shaped(
+        b,
+        26,
+        &[
+            (2, b'/'),
+            (6, b'/'),
+            (11, b':'),
+            (14, b':'),
+            (17, b':'),
+            (20, b' '),
+        ],
+    ) {
         return None;
     }
     let mut key = [0u8; 16];
@@ -235,13 +245,11 @@ pub fn parse_ctime(b: &[u8]) -> Option<i64> {
 
 /// nginx error-log stamp: `2025/12/18 10:00:00`, taken as UTC.
 pub fn parse_nginx_error(b: &[u8]) -> Option<i64> {
-    if b.len() != 19
-        || b[4] != b'/'
-        || b[7] != b'/'
-        || b[10] != b' '
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if !shaped(
+        b,
+        19,
+        &[(4, b'/'), (7, b'/'), (10, b' '), (13, b':'), (16, b':')],
+    ) {
         return None;
     }
     epoch(

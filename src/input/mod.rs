@@ -174,3 +174,39 @@ fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputEr
 pub fn reopen_stream(spec: &InputSpec) -> Result<Opened, InputError> {
     open(spec, MmapPolicy::Never)
 }
+
+/// Stops a decompressed stream after `left` bytes with an error, so that a
+/// small file that inflates without end (a gzip bomb) cannot run alf forever.
+pub struct Capped<R> {
+    pub inner: R,
+    pub left: u64,
+    pub cap: u64,
+}
+
+/// The error a [`Capped`] stream ends with.
+#[derive(Debug)]
+pub struct CapReached(pub u64);
+
+impl std::fmt::Display for CapReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped after {} decompressed bytes (--max-decompressed-bytes)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for CapReached {}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::other(CapReached(self.cap)));
+        }
+        let n = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}

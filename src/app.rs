@@ -67,15 +67,39 @@ impl Run {
 /// Runs the command; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
+        Command::Explain { id } => {
+            let mut out = io::stdout().lock();
+            match id {
+                None => {
+                    for c in crate::classify::ClassId::ALL {
+                        let i = crate::classify::info(c);
+                        writeln!(out, "{:<18} {:<9} {}", c.id(), i.severity.label(), i.title)?;
+                    }
+                    Ok(exit::OK)
+                }
+                Some(id) => {
+                    if report::table::explain(&mut out, &id)? {
+                        Ok(exit::OK)
+                    } else {
+                        eprintln!(
+                            "alf: no class or signature `{}` (see `alf explain`)",
+                            escape(id.as_bytes())
+                        );
+                        Ok(exit::USAGE)
+                    }
+                }
+            }
+        }
         Command::Formats => {
             report::table::formats(&mut io::stdout().lock())?;
             Ok(exit::OK)
         }
         Command::Triage(a) => {
-            let cfg = match Config::from_args(&a.common) {
+            let mut cfg = match Config::from_args(&a.common) {
                 Ok(c) => c,
                 Err(e) => return usage(e),
             };
+            cfg.scan.classify = a.classify;
             let run = read_all(&cfg)?;
             let rep = report::Triage::build(&run, &cfg, a.top);
             let mut out = io::stdout().lock();

@@ -23,6 +23,11 @@ pub enum Command {
     Top(TopArgs),
     /// List the format presets and the format string each stands for.
     Formats,
+    /// Explain an anomaly class (`alf explain proxy`) or a signature (`alf explain cve-2020-5902`).
+    Explain {
+        /// A class id or a signature id; without one, the list of classes.
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -32,6 +37,10 @@ pub struct TriageArgs {
     /// How many top clients to show (0: all).
     #[arg(short = 'n', long = "top", default_value_t = 10)]
     pub top: usize,
+    /// Classify anomalies (proxy, dummy, scanner, exploit...) and rank offenders.
+    /// A preview: it does not yet meet alf's speed budget, so it is off by default.
+    #[arg(long)]
+    pub classify: bool,
 }
 
 #[derive(Debug, Args)]

@@ -74,6 +74,7 @@ impl Config {
                 chunk_size: a.chunk_size.max(1),
                 max_line: a.max_line.max(1),
                 key: None,
+                classify: false,
             },
         })
     }

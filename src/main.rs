@@ -10,16 +10,9 @@ use alf::cli::Cli;
 /// `alf [FILE]...` means `alf triage [FILE]...`.
 fn args() -> Vec<std::ffi::OsString> {
     let mut a: Vec<_> = std::env::args_os().collect();
-    let known = [
-        "triage",
-        "top",
-        "formats",
-        "help",
-        "-h",
-        "--help",
-        "-V",
-        "--version",
-    ];
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut known: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    known.extend(["help", "-h", "--help", "-V", "--version"]);
     if a.get(1).is_none_or(|s| !known.iter().any(|k| s == *k)) {
         a.insert(1, "triage".into());
     }

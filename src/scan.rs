@@ -4,15 +4,28 @@
 //! disagree. Maps are split into chunks scanned on the thread pool; streams are
 //! read block by block on one thread while the pool scans the previous block.
 
+use std::cell::RefCell;
 use std::io::Read;
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 
 use rayon::prelude::*;
 
 use crate::aggregate::{Agg, ExampleKind, KeyField};
+use crate::classify::{self, Classifier, FieldCache};
 use crate::format::{Format, Parsed};
 use crate::input::chunk::{split_lines, Block, Blocks};
 use crate::record::Record;
+
+/// The classifier, compiled once per process.
+pub fn classifier() -> &'static Classifier {
+    static C: OnceLock<Classifier> = OnceLock::new();
+    C.get_or_init(Classifier::new)
+}
+
+thread_local! {
+    /// Per-thread memo of field verdicts: user agents and paths repeat.
+    static FIELD_CACHE: RefCell<FieldCache> = RefCell::new(FieldCache::new());
+}
 
 /// How to scan.
 #[derive(Clone, Debug)]
@@ -23,6 +36,8 @@ pub struct ScanOpts {
     pub max_line: usize,
     /// Count this field for `alf top --by`.
     pub key: Option<KeyField>,
+    /// Run the anomaly classifier on every parsed line.
+    pub classify: bool,
 }
 
 impl Default for ScanOpts {
@@ -31,6 +46,7 @@ impl Default for ScanOpts {
             chunk_size: 8 << 20,
             max_line: 4 << 20,
             key: None,
+            classify: false,
         }
     }
 }
@@ -78,7 +94,12 @@ impl Agg {
         }
         let mut rec = Record::default();
         match fmt.parse(l, &mut rec) {
-            Ok(Parsed::Ok) => self.add(&rec),
+            Ok(Parsed::Ok) => {
+                self.add(&rec);
+                if opts.classify {
+                    self.classify(l, &rec, fmt);
+                }
+            }
             Ok(Parsed::Ambiguous) => {
                 self.ambiguous += 1;
                 self.example(ExampleKind::Ambiguous, l);
@@ -87,6 +108,20 @@ impl Agg {
                 self.malformed[reason as usize] += 1;
                 self.example(ExampleKind::Malformed(reason), l);
             }
+        }
+    }
+
+    /// Tallies the classes a parsed line shows.
+    fn classify(&mut self, line: &[u8], rec: &Record, fmt: &Format) {
+        if fmt.is_error_log() {
+            if let Some(ev) = classify::error_event_line(line, rec) {
+                self.classes.error_event(rec, &ev);
+            }
+            return;
+        }
+        let lc = FIELD_CACHE.with(|c| classifier().classify_cached(rec, &mut c.borrow_mut()));
+        if !lc.classes().is_empty() {
+            self.classes.line(rec, &lc);
         }
     }
 

@@ -920,6 +920,8 @@ struct Counts {
     status: Vec<(usize, u64)>,
     clients: Vec<(String, alf::aggregate::ClientStats)>,
     examples: Vec<(u64, &'static str, Vec<u8>, bool)>,
+    classes: Vec<alf::aggregate::classes::Seen>,
+    offenders: Vec<(u128, alf::aggregate::classes::Offender)>,
 }
 
 fn counts(a: &Agg) -> Counts {
@@ -951,6 +953,17 @@ fn counts(a: &Agg) -> Counts {
             .iter()
             .map(|e| (e.line, e.kind.label(), e.head.clone(), e.truncated))
             .collect(),
+        classes: a.classes.classes.to_vec(),
+        offenders: {
+            let mut v: Vec<_> = a
+                .classes
+                .offenders
+                .iter()
+                .map(|(k, o)| (*k, o.clone()))
+                .collect();
+            v.sort_by_key(|(k, _)| *k);
+            v
+        },
     }
 }
 
@@ -1033,6 +1046,7 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
                 chunk_size: 1 << 20,
                 max_line,
                 key: None,
+                classify: true,
             };
             // The reference: one sequential pass over the whole buffer.
             let mut want = Agg::new(None);

@@ -4,9 +4,11 @@
 //! the runs are merged left to right, so line numbers in examples and "first N"
 //! choices come out the same for any thread count or chunk size.
 
+pub mod classes;
 pub mod clients;
 pub mod top;
 
+pub use classes::ClassAgg;
 pub use clients::ClientTable;
 
 use rustc_hash::FxHashMap;
@@ -176,6 +178,8 @@ pub struct Agg {
     /// Counts by `key` when `alf top --by` asks for a field other than the client.
     pub keys: FxHashMap<Box<[u8]>, u64>,
     pub key: Option<KeyField>,
+    /// Anomaly classes, when the scan classifies.
+    pub classes: ClassAgg,
     /// The last line's client update, applied after the next line is parsed
     /// (its slot is being prefetched meanwhile). See [`Agg::flush`].
     pending: Option<Hit>,
@@ -201,6 +205,7 @@ impl Agg {
             no_client: 0,
             keys: FxHashMap::default(),
             key,
+            classes: ClassAgg::default(),
             pending: None,
         }
     }
@@ -309,6 +314,7 @@ impl Agg {
         self.last = self.last.max(o.last);
         self.no_client += o.no_client;
         self.clients.merge(o.clients);
+        self.classes.merge(o.classes);
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
         merge_map(&mut self.keys, o.keys, |a, b| *a += b);
     }

@@ -132,6 +132,53 @@ pub struct StatusCount {
     pub count: u64,
 }
 
+#[derive(Debug, Serialize)]
+pub struct ClassRow {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: &'static str,
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// First time a line of this class was answered 2xx.
+    pub first_success: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SignatureRow {
+    pub id: &'static str,
+    pub class: &'static str,
+    pub name: &'static str,
+    pub cve: Option<&'static str>,
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub first_success: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OffenderRow {
+    pub client: String,
+    pub score: f64,
+    pub requests: u64,
+    /// Class id → lines of that class.
+    pub classes: std::collections::BTreeMap<&'static str, u64>,
+    pub notes: Vec<String>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProxyTargetRow {
+    pub target: String,
+    pub requests: u64,
+    pub tunnelled: u64,
+    pub attempted: u64,
+    pub refused: u64,
+    pub bytes: u64,
+    pub clients: usize,
+}
+
 /// `alf triage`.
 #[derive(Debug, Serialize)]
 pub struct Triage {
@@ -143,6 +190,10 @@ pub struct Triage {
     pub status_classes: std::collections::BTreeMap<String, u64>,
     pub status: Vec<StatusCount>,
     pub top_clients: Vec<ClientRow>,
+    pub classes: Vec<ClassRow>,
+    pub signatures: Vec<SignatureRow>,
+    pub offenders: Vec<OffenderRow>,
+    pub proxy_targets: Vec<ProxyTargetRow>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub timing: Timing,
@@ -258,6 +309,10 @@ impl Triage {
                     client: r.client,
                 })
                 .collect(),
+            classes: class_rows(a),
+            signatures: signature_rows(a),
+            offenders: offender_rows(a, n),
+            proxy_targets: proxy_rows(a, n),
             errors: run.errors.clone(),
             warnings: run.warnings.clone(),
             timing: timing(run, cfg.threads),
@@ -313,4 +368,148 @@ impl Top {
                 .collect(),
         }
     }
+}
+
+fn seen_times(
+    s: &crate::aggregate::classes::Seen,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let known = s.first <= s.last;
+    (
+        ts(s.first, known),
+        ts(s.last, known),
+        ts(s.first_success, s.first_success != i64::MAX),
+    )
+}
+
+fn class_rows(a: &Agg) -> Vec<ClassRow> {
+    use crate::classify::{info, ClassId};
+    ClassId::ALL
+        .iter()
+        .zip(&a.classes.classes)
+        .filter(|(_, s)| s.count > 0)
+        .map(|(c, s)| {
+            let i = info(*c);
+            let (first_seen, last_seen, first_success) = seen_times(s);
+            ClassRow {
+                id: c.id(),
+                title: i.title,
+                severity: i.severity.label(),
+                count: s.count,
+                first_seen,
+                last_seen,
+                first_success,
+            }
+        })
+        .collect()
+}
+
+fn signature_rows(a: &Agg) -> Vec<SignatureRow> {
+    let mut v: Vec<SignatureRow> = a
+        .classes
+        .signatures
+        .iter()
+        .filter_map(|(id, (class, s))| {
+            let (_, sig) = crate::classify::signatures::by_id(id)?;
+            let (first_seen, last_seen, first_success) = seen_times(s);
+            Some(SignatureRow {
+                id: sig.id,
+                class: class.id(),
+                name: sig.name,
+                cve: sig.cve,
+                count: s.count,
+                first_seen,
+                last_seen,
+                first_success,
+            })
+        })
+        .collect();
+    v.sort_by(|x, y| y.count.cmp(&x.count).then(x.id.cmp(y.id)));
+    v
+}
+
+fn offender_rows(a: &Agg, n: usize) -> Vec<OffenderRow> {
+    use crate::classify::ClassId;
+    let mut v: Vec<OffenderRow> = a
+        .classes
+        .offenders
+        .iter()
+        .filter_map(|(k, o)| {
+            let score = (o.score() * 10.0).round() / 10.0;
+            if score <= 0.0 {
+                return None;
+            }
+            let stats = a.clients.get(*k).copied().unwrap_or_default();
+            let mut notes = Vec::new();
+            for (i, label) in [
+                "CONNECT/proxy tunnelled",
+                "CONNECT/proxy attempted",
+                "CONNECT/proxy refused",
+            ]
+            .iter()
+            .enumerate()
+            {
+                if o.proxy[i] > 0 {
+                    notes.push(format!("{label} {}", o.proxy[i]));
+                }
+            }
+            for (i, label) in ["upstream timeouts", "upstream refused", "upstream failures"]
+                .iter()
+                .enumerate()
+            {
+                if o.upstream[i] > 0 {
+                    notes.push(format!("{label} {}", o.upstream[i]));
+                }
+            }
+            if o.exploit_successes > 0 {
+                notes.push(format!("exploit answered 2xx {}", o.exploit_successes));
+            }
+            let known = stats.first <= stats.last;
+            Some(OffenderRow {
+                client: crate::record::ip_from_key(*k).to_string(),
+                score,
+                requests: stats.requests,
+                classes: ClassId::ALL
+                    .iter()
+                    .zip(&o.classes)
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(c, n)| (c.id(), *n))
+                    .collect(),
+                notes,
+                first_seen: ts(stats.first, known),
+                last_seen: ts(stats.last, known),
+            })
+        })
+        .collect();
+    v.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then(y.requests.cmp(&x.requests))
+            .then(x.client.cmp(&y.client))
+    });
+    if n > 0 {
+        v.truncate(n);
+    }
+    v
+}
+
+fn proxy_rows(a: &Agg, n: usize) -> Vec<ProxyTargetRow> {
+    let mut v: Vec<ProxyTargetRow> = a
+        .classes
+        .proxy_targets
+        .iter()
+        .map(|(t, p)| ProxyTargetRow {
+            target: escape::escape(t),
+            requests: p.outcomes.iter().sum(),
+            tunnelled: p.outcomes[0],
+            attempted: p.outcomes[1],
+            refused: p.outcomes[2],
+            bytes: p.bytes,
+            clients: p.clients.len(),
+        })
+        .collect();
+    v.sort_by(|x, y| y.requests.cmp(&x.requests).then(x.target.cmp(&y.target)));
+    if n > 0 {
+        v.truncate(n);
+    }
+    v
 }

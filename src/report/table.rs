@@ -131,6 +131,89 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(w, "{t}")?;
     }
 
+    if !r.classes.is_empty() {
+        let mut t = table(&[
+            "class",
+            "severity",
+            "lines",
+            "first seen",
+            "last seen",
+            "first 2xx",
+        ]);
+        for c in &r.classes {
+            t.add_row(vec![
+                c.id.to_string(),
+                c.severity.to_string(),
+                c.count.to_string(),
+                c.first_seen.clone().unwrap_or_else(|| "-".into()),
+                c.last_seen.clone().unwrap_or_else(|| "-".into()),
+                c.first_success.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        right(&mut t, &[2]);
+        writeln!(w, "{t}")?;
+    }
+
+    if !r.signatures.is_empty() {
+        let mut t = table(&["signature", "class", "lines", "first seen", "first 2xx"]);
+        for g in &r.signatures {
+            let name = match g.cve {
+                Some(cve) => format!("{} ({cve})", g.name),
+                None => g.name.to_string(),
+            };
+            t.add_row(vec![
+                name,
+                g.class.to_string(),
+                g.count.to_string(),
+                g.first_seen.clone().unwrap_or_else(|| "-".into()),
+                g.first_success.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        right(&mut t, &[2]);
+        writeln!(w, "{t}")?;
+    }
+
+    if !r.offenders.is_empty() {
+        let mut t = table(&["offender", "score", "requests", "classes", "notes"]);
+        for o in &r.offenders {
+            let classes: Vec<String> = o.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            t.add_row(vec![
+                cut(&o.client, 45),
+                format!("{:.1}", o.score),
+                o.requests.to_string(),
+                classes.join(", "),
+                o.notes.join("; "),
+            ]);
+        }
+        right(&mut t, &[1, 2]);
+        writeln!(w, "{t}")?;
+    }
+
+    if !r.proxy_targets.is_empty() {
+        let mut t = table(&[
+            "proxy target",
+            "requests",
+            "tunnelled",
+            "attempted",
+            "refused",
+            "bytes",
+            "clients",
+        ]);
+        for p in &r.proxy_targets {
+            t.add_row(vec![
+                cut(&p.target, 60),
+                p.requests.to_string(),
+                p.tunnelled.to_string(),
+                p.attempted.to_string(),
+                p.refused.to_string(),
+                p.bytes.to_string(),
+                p.clients.to_string(),
+            ]);
+        }
+        right(&mut t, &[1, 2, 3, 4, 5, 6]);
+        writeln!(w, "{t}")?;
+    }
+
     if !r.malformed_reasons.is_empty() || !r.examples.is_empty() {
         let mut t = table(&["bad lines", "count"]);
         for m in &r.malformed_reasons {
@@ -190,4 +273,57 @@ pub fn formats(w: &mut impl Write) -> io::Result<()> {
         t.add_row(vec![p.name, p.kind.label(), p.definition]);
     }
     writeln!(w, "{t}")
+}
+
+/// `alf explain ID`: a class, or a signature, in words.
+pub fn explain(w: &mut impl Write, id: &str) -> io::Result<bool> {
+    use crate::classify::{by_id, info, signatures};
+    if let Some(c) = by_id(id) {
+        let i = info(c);
+        writeln!(
+            w,
+            "{} — {}\nseverity: {}   score weight: {}\n",
+            c.id(),
+            i.title,
+            i.severity.label(),
+            i.weight
+        )?;
+        writeln!(w, "{}", i.definition)?;
+        let sigs: Vec<_> = signatures::TABLES
+            .iter()
+            .filter(|(k, _)| *k == c)
+            .flat_map(|(_, t)| t.iter())
+            .collect();
+        if !sigs.is_empty() {
+            writeln!(w, "\nsignatures:")?;
+            for s in sigs {
+                writeln!(
+                    w,
+                    "  {:<28} {}{}",
+                    s.id,
+                    s.name,
+                    s.cve.map(|c| format!(" ({c})")).unwrap_or_default()
+                )?;
+            }
+        }
+        return Ok(true);
+    }
+    if let Some((c, s)) = signatures::by_id(id) {
+        writeln!(
+            w,
+            "{} — {}{}\nclass: {}",
+            s.id,
+            s.name,
+            s.cve.map(|c| format!(" ({c})")).unwrap_or_default(),
+            c.id()
+        )?;
+        let pats: Vec<String> = s
+            .patterns
+            .iter()
+            .map(|p| crate::report::escape::escape(p))
+            .collect();
+        writeln!(w, "matches (case-insensitive): {}", pats.join("  "))?;
+        return Ok(true);
+    }
+    Ok(false)
 }

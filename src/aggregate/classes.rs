@@ -1,0 +1,205 @@
+//! Tallies of the anomaly classes: per class and per signature (count, first
+//! and last seen, first success), per offending client, per proxy target.
+//!
+//! Only lines that show a class reach here, so the common line costs nothing.
+//! Clients are keyed by canonical address only: a non-address client field
+//! cannot be blocked, and text elsewhere in a line never names a client.
+
+use rustc_hash::FxHashMap;
+
+use crate::classify::{info, ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
+use crate::record::{ip_key, Client, Record};
+
+const N: usize = ClassId::ALL.len();
+
+/// How often something was seen, when first and last, and when first with a 2xx.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub count: u64,
+    /// Epoch seconds; `i64::MAX` / `i64::MIN` while unknown.
+    pub first: i64,
+    pub last: i64,
+    pub first_success: i64,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen {
+            count: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+            first_success: i64::MAX,
+        }
+    }
+}
+
+impl Seen {
+    fn hit(&mut self, ts: Option<i64>, success: bool) {
+        self.count += 1;
+        if let Some(t) = ts {
+            self.first = self.first.min(t);
+            self.last = self.last.max(t);
+            if success {
+                self.first_success = self.first_success.min(t);
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &Seen) {
+        self.count += o.count;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+        self.first_success = self.first_success.min(o.first_success);
+    }
+}
+
+/// One client's class counts and the outcomes worth a note.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Offender {
+    pub classes: [u64; N],
+    pub proxy: [u64; 3],
+    pub exploit_successes: u64,
+    /// Error-log gateway failures by kind: timeout, refused, other.
+    pub upstream: [u64; 3],
+}
+
+impl Offender {
+    fn merge(&mut self, o: &Offender) {
+        for (a, b) in self.classes.iter_mut().zip(&o.classes) {
+            *a += b;
+        }
+        for (a, b) in self.proxy.iter_mut().zip(&o.proxy) {
+            *a += b;
+        }
+        for (a, b) in self.upstream.iter_mut().zip(&o.upstream) {
+            *a += b;
+        }
+        self.exploit_successes += o.exploit_successes;
+    }
+
+    /// `weight × (1 + log2 n)` summed over the classes shown (see `ClassInfo`).
+    pub fn score(&self) -> f64 {
+        ClassId::ALL
+            .iter()
+            .zip(&self.classes)
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| info(*c).weight as f64 * (1.0 + (*n as f64).log2()))
+            .sum()
+    }
+}
+
+/// A proxy target (`host:port`) and what became of the requests for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProxyTarget {
+    /// Tunnelled, attempted, refused.
+    pub outcomes: [u64; 3],
+    pub bytes: u64,
+    pub clients: FxHashMap<u128, u64>,
+}
+
+fn outcome_index(o: ProxyOutcome) -> usize {
+    match o {
+        ProxyOutcome::Tunnelled => 0,
+        ProxyOutcome::Attempted => 1,
+        ProxyOutcome::Refused => 2,
+    }
+}
+
+fn event_index(k: EventKind) -> usize {
+    match k {
+        EventKind::Timeout => 0,
+        EventKind::Refused => 1,
+        EventKind::Other => 2,
+    }
+}
+
+/// Every tally the classes need, for one run of lines; merges like [`super::Agg`].
+#[derive(Clone, Debug, Default)]
+pub struct ClassAgg {
+    pub classes: [Seen; N],
+    pub signatures: FxHashMap<&'static str, (ClassId, Seen)>,
+    pub offenders: FxHashMap<u128, Offender>,
+    pub proxy_targets: FxHashMap<Box<[u8]>, ProxyTarget>,
+}
+
+impl ClassAgg {
+    /// Adds an access-log line that shows at least one class.
+    pub fn line(&mut self, rec: &Record, lc: &LineClass) {
+        let success = matches!(rec.status, Some(200..=299));
+        for c in lc.classes().iter() {
+            self.classes[c as usize].hit(rec.ts, success);
+        }
+        for (class, sig) in lc.signatures() {
+            self.signatures
+                .entry(sig.id)
+                .or_insert((class, Seen::default()))
+                .1
+                .hit(rec.ts, success);
+        }
+        let key = match rec.client {
+            Client::Ip(ip) => Some(ip_key(ip)),
+            _ => None,
+        };
+        if let Some(o) = lc.proxy() {
+            let t = self
+                .proxy_targets
+                .entry(lc.proxy_target(rec).into())
+                .or_default();
+            t.outcomes[outcome_index(o)] += 1;
+            t.bytes += rec.bytes.unwrap_or(0);
+            if let Some(k) = key {
+                *t.clients.entry(k).or_default() += 1;
+            }
+        }
+        // Apache's own dummy connections are noise, never an offender.
+        let Some(key) = key.filter(|_| !lc.has(ClassId::Dummy)) else {
+            return;
+        };
+        let off = self.offenders.entry(key).or_default();
+        for c in lc.classes().iter() {
+            off.classes[c as usize] += 1;
+        }
+        if let Some(o) = lc.proxy() {
+            off.proxy[outcome_index(o)] += 1;
+        }
+        if lc.exploit_succeeded() {
+            off.exploit_successes += 1;
+        }
+    }
+
+    /// Adds an error-log gateway failure.
+    pub fn error_event(&mut self, rec: &Record, ev: &ErrorEvent) {
+        self.classes[ClassId::UpstreamTimeout as usize].hit(rec.ts, false);
+        if let Client::Ip(ip) = rec.client {
+            let off = self.offenders.entry(ip_key(ip)).or_default();
+            off.classes[ClassId::UpstreamTimeout as usize] += 1;
+            off.upstream[event_index(ev.kind)] += 1;
+        }
+    }
+
+    pub fn merge(&mut self, o: ClassAgg) {
+        for (a, b) in self.classes.iter_mut().zip(&o.classes) {
+            a.merge(b);
+        }
+        for (k, (c, s)) in o.signatures {
+            self.signatures
+                .entry(k)
+                .or_insert((c, Seen::default()))
+                .1
+                .merge(&s);
+        }
+        for (k, v) in o.offenders {
+            self.offenders.entry(k).or_default().merge(&v);
+        }
+        for (k, v) in o.proxy_targets {
+            let t = self.proxy_targets.entry(k).or_default();
+            for (a, b) in t.outcomes.iter_mut().zip(&v.outcomes) {
+                *a += b;
+            }
+            t.bytes += v.bytes;
+            for (c, n) in v.clients {
+                *t.clients.entry(c).or_default() += n;
+            }
+        }
+    }
+}

@@ -101,7 +101,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             cfg.scan.classify = a.classify;
             let run = read_all(&cfg)?;
-            let rep = report::Triage::build(&run, &cfg, a.top);
+            let rep = report::Triage::build(&run, &cfg, a.top, a.bucket);
             let mut out = io::stdout().lock();
             match a.common.output {
                 Output::Json => report::json::write(&mut out, &rep)?,

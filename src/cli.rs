@@ -41,6 +41,28 @@ pub struct TriageArgs {
     /// A preview: it does not yet meet alf's speed budget, so it is off by default.
     #[arg(long)]
     pub classify: bool,
+    /// Timeline bucket width with --classify: `30s`, `1m`, `5m`, `1h`, `1d`
+    /// (default: chosen from the time span, at most 120 buckets).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub bucket: Option<i64>,
+}
+
+/// `90`, `90s`, `5m`, `2h`, `1d` → seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s, 5m, 1h, 1d"))?;
+    let k = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("`{s}`: unknown unit (use s, m, h or d)")),
+    };
+    n.checked_mul(k)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("`{s}` is not a positive duration"))
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +136,11 @@ pub struct CommonArgs {
     /// (guards against gzip bombs; 0: no limit).
     #[arg(long, default_value_t = 0, value_name = "BYTES")]
     pub max_decompressed_bytes: u64,
+    /// A load balancer or CDN range (repeatable). Requests it forwarded are
+    /// attributed to the rightmost untrusted address in X-Forwarded-For; without
+    /// it, X-Forwarded-For is never used to attribute.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxy: Vec<String>,
     /// Bytes per parallel chunk (tuning and tests).
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES", hide = true)]
     pub chunk_size: usize,

@@ -75,6 +75,8 @@ impl Config {
                 max_line: a.max_line.max(1),
                 key: None,
                 classify: false,
+                trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)
+                    .map_err(|e| FormatError::BadOption(format!("--trusted-proxy: {e}")))?,
             },
         })
     }

@@ -11,6 +11,8 @@ pub enum FormatError {
     Syntax { column: usize, message: String },
     #[error("unknown format `{0}` (see `alf formats`)")]
     UnknownPreset(String),
+    #[error("{0}")]
+    BadOption(String),
 }
 
 /// An input that cannot be read.

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod app;
+pub mod attribute;
 pub mod classify;
 pub mod cli;
 pub mod config;

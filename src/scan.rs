@@ -11,6 +11,7 @@ use std::sync::{mpsc, OnceLock};
 use rayon::prelude::*;
 
 use crate::aggregate::{Agg, ExampleKind, KeyField};
+use crate::attribute::{attribute, Attribution, TrustedProxies};
 use crate::classify::{self, Classifier, FieldCache};
 use crate::format::{Format, Parsed};
 use crate::input::chunk::{split_lines, Block, Blocks};
@@ -38,6 +39,8 @@ pub struct ScanOpts {
     pub key: Option<KeyField>,
     /// Run the anomaly classifier on every parsed line.
     pub classify: bool,
+    /// Proxies whose X-Forwarded-For is believed (`--trusted-proxy`).
+    pub trusted: TrustedProxies,
 }
 
 impl Default for ScanOpts {
@@ -47,6 +50,7 @@ impl Default for ScanOpts {
             max_line: 4 << 20,
             key: None,
             classify: false,
+            trusted: TrustedProxies::default(),
         }
     }
 }
@@ -95,7 +99,19 @@ impl Agg {
         let mut rec = Record::default();
         match fmt.parse(l, &mut rec) {
             Ok(Parsed::Ok) => {
+                let mut direct = false;
+                if !opts.trusted.is_empty() {
+                    let (client, how) = attribute(rec.client, rec.xff, &opts.trusted);
+                    rec.client = client;
+                    self.xff_fallbacks += how.is_fallback() as u64;
+                    // Came straight to the server, not through the trusted proxy.
+                    direct = how == Attribution::Direct
+                        && matches!(client, crate::record::Client::Ip(ip) if !opts.trusted.contains(ip));
+                }
                 self.add(&rec);
+                if direct && opts.classify && !fmt.is_error_log() {
+                    self.classes.direct_origin(&rec);
+                }
                 if opts.classify {
                     self.classify(l, &rec, fmt);
                 }
@@ -113,6 +129,9 @@ impl Agg {
 
     /// Tallies the classes a parsed line shows.
     fn classify(&mut self, line: &[u8], rec: &Record, fmt: &Format) {
+        if let (Some(t), false) = (rec.ts, fmt.is_error_log()) {
+            self.classes.timeline.line(t, rec.status);
+        }
         if fmt.is_error_log() {
             if let Some(ev) = classify::error_event_line(line, rec) {
                 self.classes.error_event(rec, &ev);

@@ -106,3 +106,117 @@ fn explain_names_classes_and_signatures() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Hardening cases 10, 11 and 12 end to end: X-Forwarded-For attributes only
+/// through `--trusted-proxy`, from the right, and garbage falls back, flagged.
+#[test]
+fn x_forwarded_for_only_through_trusted_proxies() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("xff.log");
+    std::fs::write(
+        &log,
+        concat!(
+            "10.0.0.5 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" \"198.51.100.9, 203.0.113.7\"\n",
+            "10.0.0.5 - - [10/Oct/2000:13:55:37 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" \"198.51.100.9, 203.0.113.7, 10.0.0.6\"\n",
+            "10.0.0.5 - - [10/Oct/2000:13:55:38 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" \"1.1.1.1, unknown\"\n",
+            "192.0.2.44 - - [10/Oct/2000:13:55:39 -0700] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" \"198.51.100.9\"\n",
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| -> Value {
+        let out = assert_cmd::Command::cargo_bin("alf")
+            .unwrap()
+            .args(["triage", "--classify", "-o", "json", "-n", "0"])
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let clients = |v: &Value| -> Vec<(String, u64)> {
+        v["top_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["client"].as_str().unwrap().to_string(),
+                    c["requests"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // Without trusted proxies the header is never used.
+    let v = run(&[]);
+    assert_eq!(
+        clients(&v),
+        vec![("10.0.0.5".into(), 3), ("192.0.2.44".into(), 1)]
+    );
+    // With them: the rightmost untrusted address, never the leftmost; garbage
+    // falls back to the proxy and is counted.
+    let v = run(&["--trusted-proxy", "10.0.0.0/8"]);
+    assert_eq!(
+        clients(&v),
+        vec![
+            ("203.0.113.7".into(), 2),
+            ("10.0.0.5".into(), 1),
+            ("192.0.2.44".into(), 1)
+        ]
+    );
+    assert_eq!(v["summary"]["xff_fallbacks"], 1);
+    assert!(!clients(&v)
+        .iter()
+        .any(|(c, _)| c == "198.51.100.9" || c == "1.1.1.1"));
+    // The one request that bypassed the proxy is direct-origin.
+    let o = offender(&v, "192.0.2.44").expect("direct-origin offender");
+    assert_eq!(o["classes"]["direct-origin"], 1);
+    assert!(offender(&v, "203.0.113.7").is_none());
+}
+
+/// The onset is the first bucket above the baseline, traced to its class and network.
+#[test]
+fn onset_names_the_time_class_and_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("burst.log");
+    let mut text = String::new();
+    for minute in 0..60 {
+        for s in 0..20 {
+            text.push_str(&format!(
+                "198.51.100.{} - - [24/Dec/2020:16:{minute:02}:{s:02} +0000] \"GET /p{s} HTTP/1.1\" 200 10 \"-\" \"Mozilla/5.0\"\n",
+                s + 1
+            ));
+        }
+        if minute >= 45 {
+            for s in 0..150 {
+                text.push_str(&format!(
+                    "136.175.9.{} - - [24/Dec/2020:16:{minute:02}:{:02} +0000] \"CONNECT www.example.com:443 HTTP/1.1\" 504 247 \"-\" \"-\"\n",
+                    200 + s % 12,
+                    s % 60
+                ));
+            }
+        }
+    }
+    std::fs::write(&log, text).unwrap();
+    let out = assert_cmd::Command::cargo_bin("alf")
+        .unwrap()
+        .args(["triage", "--classify", "--bucket", "1m", "-o", "json"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["timeline"]["bucket_seconds"], 60);
+    assert_eq!(v["timeline"]["series"]["all"].as_array().unwrap().len(), 60);
+    let onset = &v["onset"];
+    assert_eq!(onset["at"], "2020-12-24T16:45:00Z", "{onset}");
+    assert_eq!(onset["class"], "proxy");
+    assert_eq!(onset["networks"][0]["network"], "136.175.9.0/24");
+    assert_eq!(
+        onset["summary"],
+        "from 2020-12-24T16:45:00Z proxy from 136.175.9.0/24"
+    );
+}

@@ -120,6 +120,7 @@ pub struct ClassAgg {
     pub signatures: FxHashMap<&'static str, (ClassId, Seen)>,
     pub offenders: FxHashMap<u128, Offender>,
     pub proxy_targets: FxHashMap<Box<[u8]>, ProxyTarget>,
+    pub timeline: super::timeline::Timeline,
 }
 
 impl ClassAgg {
@@ -140,6 +141,12 @@ impl ClassAgg {
             Client::Ip(ip) => Some(ip_key(ip)),
             _ => None,
         };
+        if let Some(t) = rec.ts {
+            let driver = key.filter(|_| !lc.has(ClassId::Dummy));
+            for c in lc.classes().iter() {
+                self.timeline.class(t, c, driver);
+            }
+        }
         if let Some(o) = lc.proxy() {
             let t = self
                 .proxy_targets
@@ -167,9 +174,29 @@ impl ClassAgg {
         }
     }
 
+    /// Adds a request that bypassed the trusted proxies (`direct-origin`).
+    pub fn direct_origin(&mut self, rec: &Record) {
+        self.classes[ClassId::DirectOrigin as usize]
+            .hit(rec.ts, matches!(rec.status, Some(200..=299)));
+        if let Client::Ip(ip) = rec.client {
+            let key = ip_key(ip);
+            if let Some(t) = rec.ts {
+                self.timeline.class(t, ClassId::DirectOrigin, Some(key));
+            }
+            self.offenders.entry(key).or_default().classes[ClassId::DirectOrigin as usize] += 1;
+        }
+    }
+
     /// Adds an error-log gateway failure.
     pub fn error_event(&mut self, rec: &Record, ev: &ErrorEvent) {
         self.classes[ClassId::UpstreamTimeout as usize].hit(rec.ts, false);
+        if let Some(t) = rec.ts {
+            let key = match rec.client {
+                Client::Ip(ip) => Some(ip_key(ip)),
+                _ => None,
+            };
+            self.timeline.class(t, ClassId::UpstreamTimeout, key);
+        }
         if let Client::Ip(ip) = rec.client {
             let off = self.offenders.entry(ip_key(ip)).or_default();
             off.classes[ClassId::UpstreamTimeout as usize] += 1;
@@ -178,6 +205,7 @@ impl ClassAgg {
     }
 
     pub fn merge(&mut self, o: ClassAgg) {
+        self.timeline.merge(o.timeline);
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             a.merge(b);
         }

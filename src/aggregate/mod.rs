@@ -6,6 +6,7 @@
 
 pub mod classes;
 pub mod clients;
+pub mod timeline;
 pub mod top;
 
 pub use classes::ClassAgg;
@@ -180,6 +181,9 @@ pub struct Agg {
     pub key: Option<KeyField>,
     /// Anomaly classes, when the scan classifies.
     pub classes: ClassAgg,
+    /// Lines from a trusted proxy whose X-Forwarded-For could not name the
+    /// client; they stay with the connecting address.
+    pub xff_fallbacks: u64,
     /// The last line's client update, applied after the next line is parsed
     /// (its slot is being prefetched meanwhile). See [`Agg::flush`].
     pending: Option<Hit>,
@@ -206,6 +210,7 @@ impl Agg {
             keys: FxHashMap::default(),
             key,
             classes: ClassAgg::default(),
+            xff_fallbacks: 0,
             pending: None,
         }
     }
@@ -315,6 +320,7 @@ impl Agg {
         self.no_client += o.no_client;
         self.clients.merge(o.clients);
         self.classes.merge(o.classes);
+        self.xff_fallbacks += o.xff_fallbacks;
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
         merge_map(&mut self.keys, o.keys, |a, b| *a += b);
     }

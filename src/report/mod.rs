@@ -86,6 +86,9 @@ pub struct Summary {
     pub non_ip_clients: u64,
     pub no_client: u64,
     pub bytes_sent: u64,
+    /// With --trusted-proxy: lines whose X-Forwarded-For could not name the
+    /// client (kept with the connecting address).
+    pub xff_fallbacks: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -179,6 +182,34 @@ pub struct ProxyTargetRow {
     pub clients: usize,
 }
 
+#[derive(Debug, Serialize)]
+pub struct TimelineJson {
+    pub bucket_seconds: i64,
+    /// Start of the first bucket (UTC).
+    pub start: String,
+    /// `all`, `5xx` and one series per class seen: counts per bucket.
+    pub series: std::collections::BTreeMap<String, Vec<u64>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NetworkCount {
+    pub network: String,
+    pub lines: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OnsetJson {
+    /// Start of the first bucket above the baseline (UTC).
+    pub at: String,
+    pub count: u64,
+    pub baseline: f64,
+    pub threshold: f64,
+    pub class: Option<&'static str>,
+    pub networks: Vec<NetworkCount>,
+    /// One line for people: `from 2020-12-24T16:09:00Z proxy from 136.175.9.0/24`.
+    pub summary: String,
+}
+
 /// `alf triage`.
 #[derive(Debug, Serialize)]
 pub struct Triage {
@@ -194,6 +225,8 @@ pub struct Triage {
     pub signatures: Vec<SignatureRow>,
     pub offenders: Vec<OffenderRow>,
     pub proxy_targets: Vec<ProxyTargetRow>,
+    pub timeline: Option<TimelineJson>,
+    pub onset: Option<OnsetJson>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub timing: Timing,
@@ -227,6 +260,7 @@ fn summary(run: &Run) -> Summary {
         non_ip_clients: a.other_clients.values().map(|c| c.requests).sum(),
         no_client: a.no_client,
         bytes_sent: a.bytes,
+        xff_fallbacks: a.xff_fallbacks,
     }
 }
 
@@ -244,8 +278,9 @@ fn timing(run: &Run, threads: usize) -> Timing {
 }
 
 impl Triage {
-    pub fn build(run: &Run, cfg: &Config, n: usize) -> Triage {
+    pub fn build(run: &Run, cfg: &Config, n: usize, bucket: Option<i64>) -> Triage {
         let a = &run.total;
+        let (timeline, onset) = timeline_rows(a, bucket);
         let parsed = a.parsed.max(1) as f64;
         let mut classes = [0u64; 10];
         for (s, c) in a.status.iter().enumerate() {
@@ -313,6 +348,8 @@ impl Triage {
             signatures: signature_rows(a),
             offenders: offender_rows(a, n),
             proxy_targets: proxy_rows(a, n),
+            timeline,
+            onset,
             errors: run.errors.clone(),
             warnings: run.warnings.clone(),
             timing: timing(run, cfg.threads),
@@ -512,4 +549,58 @@ fn proxy_rows(a: &Agg, n: usize) -> Vec<ProxyTargetRow> {
         v.truncate(n);
     }
     v
+}
+
+fn network_text(key: u128, prefix: u8) -> String {
+    match crate::record::ip_from_key(key) {
+        std::net::IpAddr::V4(v4) => format!("{v4}/{prefix}"),
+        std::net::IpAddr::V6(v6) => format!("{v6}/{prefix}"),
+    }
+}
+
+fn timeline_rows(a: &Agg, bucket: Option<i64>) -> (Option<TimelineJson>, Option<OnsetJson>) {
+    use crate::aggregate::timeline;
+    let Some(s) = timeline::series(&a.classes.timeline, bucket) else {
+        return (None, None);
+    };
+    let mut series = std::collections::BTreeMap::new();
+    series.insert("all".to_string(), s.all.clone());
+    series.insert("5xx".to_string(), s.s5xx.clone());
+    for (c, v) in &s.classes {
+        series.insert(c.id().to_string(), v.clone());
+    }
+    let onset = timeline::onset(&a.classes.timeline, &s).map(|o| {
+        let networks: Vec<NetworkCount> = o
+            .networks
+            .iter()
+            .map(|(k, p, n)| NetworkCount {
+                network: network_text(*k, *p),
+                lines: *n,
+            })
+            .collect();
+        let mut summary = format!("from {}", format_utc(o.at));
+        if let Some(c) = o.class {
+            summary.push_str(&format!(" {}", c.id()));
+            if let Some(n) = networks.first() {
+                summary.push_str(&format!(" from {}", n.network));
+            }
+        }
+        OnsetJson {
+            at: format_utc(o.at),
+            count: o.count,
+            baseline: (o.baseline * 10.0).round() / 10.0,
+            threshold: (o.threshold * 10.0).round() / 10.0,
+            class: o.class.map(|c| c.id()),
+            networks,
+            summary,
+        }
+    });
+    (
+        Some(TimelineJson {
+            bucket_seconds: s.width,
+            start: format_utc(s.start),
+            series,
+        }),
+        onset,
+    )
 }

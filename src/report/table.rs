@@ -173,6 +173,35 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(w, "{t}")?;
     }
 
+    if let Some(tl) = &r.timeline {
+        let n = tl.series.get("all").map_or(0, Vec::len);
+        writeln!(
+            w,
+            "timeline: {} buckets of {} s from {}",
+            n, tl.bucket_seconds, tl.start
+        )?;
+        let mut names: Vec<&String> = tl.series.keys().collect();
+        names.sort_by_key(|k| (k.as_str() != "all", k.as_str() != "5xx", k.as_str()));
+        for k in names {
+            let v = &tl.series[k];
+            writeln!(
+                w,
+                "  {:<18} {} {}",
+                k,
+                sparkline(v),
+                v.iter().max().unwrap_or(&0)
+            )?;
+        }
+        match &r.onset {
+            Some(o) => writeln!(
+                w,
+                "onset: {} ({} requests against a baseline of {})\n",
+                o.summary, o.count, o.baseline
+            )?,
+            None => writeln!(w, "onset: none (no bucket rises above the baseline)\n")?,
+        }
+    }
+
     if !r.offenders.is_empty() {
         let mut t = table(&["offender", "score", "requests", "classes", "notes"]);
         for o in &r.offenders {
@@ -326,4 +355,20 @@ pub fn explain(w: &mut impl Write, id: &str) -> io::Result<bool> {
         return Ok(true);
     }
     Ok(false)
+}
+
+/// One character per bucket, eight levels scaled to the series' maximum; a
+/// space for an empty bucket.
+fn sparkline(v: &[u64]) -> String {
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = v.iter().copied().max().unwrap_or(0).max(1);
+    v.iter()
+        .map(|&x| {
+            if x == 0 {
+                ' '
+            } else {
+                LEVELS[((x * 8 - 1) / max).min(7) as usize]
+            }
+        })
+        .collect()
 }

@@ -101,6 +101,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             };
             cfg.scan.classify = a.classify;
             let run = read_all(&cfg)?;
+            if run.inputs.is_empty() && a.common.output != Output::Json {
+                // Nothing was read: the errors say why; an empty table would not.
+                return finish(&run);
+            }
             let rep = report::Triage::build(&run, &cfg, a.top, a.bucket);
             let mut out = io::stdout().lock();
             match a.common.output {
@@ -124,6 +128,9 @@ pub fn run(cli: Cli) -> Result<i32> {
                 By::Referer => Some(KeyField::Referer),
             };
             let run = read_all(&cfg)?;
+            if run.inputs.is_empty() && a.common.output != Output::Json {
+                return finish(&run);
+            }
             let rep = report::Top::build(&run, a.by, a.top);
             let mut out = io::stdout().lock();
             match a.common.output {

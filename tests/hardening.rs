@@ -604,9 +604,20 @@ fn missing_file_exit_codes() {
     assert_eq!(summary(&v, "parsed"), 100);
     let (out, _) = triage(&[s(&missing)], None);
     assert_eq!(out.code(), Some(3), "{}", out.stderr_text());
-    // The table output says the same.
+    // The table output says the same, as one line on stderr and no empty table.
     let out = run_alf(&[s(&missing)], None);
     assert_eq!(out.code(), Some(3));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        out.stderr_text().lines().count(),
+        1,
+        "{}",
+        out.stderr_text()
+    );
 }
 
 // ------------------------------------------------------------ 29. NUL hole

@@ -141,6 +141,19 @@ pub struct CommonArgs {
     /// it, X-Forwarded-For is never used to attribute.
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxy: Vec<String>,
+    /// Only records at or after this time: 2020-12-24T16:09:00Z, 2020-12-24 16:09:00
+    /// (UTC), 2020-12-24, or a duration before now (2h, 30m, 7d).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only records from this address or CIDR (repeatable).
+    #[arg(long, value_name = "CIDR")]
+    pub client: Vec<String>,
+    /// Only records for this virtual host (repeatable; letter case ignored).
+    #[arg(long, value_name = "NAME")]
+    pub vhost: Vec<String>,
     /// Bytes per parallel chunk (tuning and tests).
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES", hide = true)]
     pub chunk_size: usize,

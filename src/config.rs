@@ -75,9 +75,41 @@ impl Config {
                 max_line: a.max_line.max(1),
                 key: None,
                 classify: false,
+                filter: filter(a)?,
                 trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)
                     .map_err(|e| FormatError::BadOption(format!("--trusted-proxy: {e}")))?,
             },
         })
     }
+}
+
+fn filter(a: &CommonArgs) -> Result<crate::filter::Filter, FormatError> {
+    use crate::filter::{parse_time, Filter};
+    let bad = |o: &str, e: String| FormatError::BadOption(format!("{o}: {e}"));
+    let now = chrono::Utc::now().timestamp();
+    Ok(Filter {
+        since: a
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, now))
+            .transpose()
+            .map_err(|e| bad("--since", e))?,
+        until: a
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, now))
+            .transpose()
+            .map_err(|e| bad("--until", e))?,
+        clients: a
+            .client
+            .iter()
+            .map(|c| crate::attribute::Cidr::parse(c))
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad("--client", e))?,
+        vhosts: a
+            .vhost
+            .iter()
+            .map(|v| v.to_ascii_lowercase().into_bytes())
+            .collect(),
+    })
 }

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod filter;
 pub mod format;
 pub mod input;
 pub mod record;

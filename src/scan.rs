@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Agg, ExampleKind, KeyField};
 use crate::attribute::{attribute, Attribution, TrustedProxies};
 use crate::classify::{self, Classifier, FieldCache};
+use crate::filter::Filter;
 use crate::format::{Format, Parsed};
 use crate::input::chunk::{split_lines, Block, Blocks};
 use crate::record::Record;
@@ -41,6 +42,8 @@ pub struct ScanOpts {
     pub classify: bool,
     /// Proxies whose X-Forwarded-For is believed (`--trusted-proxy`).
     pub trusted: TrustedProxies,
+    /// Which records the report covers.
+    pub filter: Filter,
 }
 
 impl Default for ScanOpts {
@@ -51,6 +54,7 @@ impl Default for ScanOpts {
             key: None,
             classify: false,
             trusted: TrustedProxies::default(),
+            filter: Filter::default(),
         }
     }
 }
@@ -107,6 +111,10 @@ impl Agg {
                     // Came straight to the server, not through the trusted proxy.
                     direct = how == Attribution::Direct
                         && matches!(client, crate::record::Client::Ip(ip) if !opts.trusted.contains(ip));
+                }
+                if !opts.filter.is_empty() && !opts.filter.accepts(&rec) {
+                    self.filtered += 1;
+                    return;
                 }
                 self.add(&rec);
                 if direct && opts.classify && !fmt.is_error_log() {

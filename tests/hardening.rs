@@ -1058,7 +1058,7 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
                 max_line,
                 key: None,
                 classify: true,
-                trusted: Default::default(),
+                ..ScanOpts::default()
             };
             // The reference: one sequential pass over the whole buffer.
             let mut want = Agg::new(None);

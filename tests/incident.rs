@@ -220,3 +220,48 @@ fn onset_names_the_time_class_and_network() {
         "from 2020-12-24T16:45:00Z proxy from 136.175.9.0/24"
     );
 }
+
+/// `--since`, `--until`, `--client`, `--vhost`: left-out records are counted
+/// as filtered, and the identity holds.
+#[test]
+fn filters_keep_the_identity() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let log = format!("{root}/testdata/incident/access_log");
+    let run = |extra: &[&str]| -> Value {
+        let out = assert_cmd::Command::cargo_bin("alf")
+            .unwrap()
+            .args(["triage", "-o", "json", "-n", "0"])
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = run(&["--client", "136.175.9.0/24"]);
+    assert_eq!(
+        (
+            v["summary"]["parsed"].as_u64(),
+            v["summary"]["filtered"].as_u64()
+        ),
+        (Some(3), Some(4))
+    );
+    let v = run(&[
+        "--since",
+        "2020-12-24T09:58:35Z",
+        "--until",
+        "2020-12-24 09:58:37",
+    ]);
+    assert_eq!(v["summary"]["parsed"], 2, "{}", v["summary"]);
+    assert_eq!(v["summary"]["filtered"], 5);
+    let out = assert_cmd::Command::cargo_bin("alf")
+        .unwrap()
+        .args(["--since", "yesterday", &log])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -157,13 +157,15 @@ pub struct Example {
 /// Everything counted over some run of lines.
 #[derive(Clone, Debug)]
 pub struct Agg {
-    /// Physical lines: `lines == parsed + malformed + overlong + empty + ambiguous`.
+    /// Physical lines: `lines == parsed + malformed + overlong + empty + ambiguous + filtered`.
     pub lines: u64,
     pub parsed: u64,
     pub malformed: [u64; Reason::ALL.len()],
     pub overlong: u64,
     pub empty: u64,
     pub ambiguous: u64,
+    /// Parsed lines left out by `--since`, `--until`, `--client`, `--vhost`.
+    pub filtered: u64,
     pub nul_bytes: u64,
     pub examples: Vec<Example>,
     /// Parsed lines by status; index = status code (100..=999).
@@ -198,6 +200,7 @@ impl Agg {
             overlong: 0,
             empty: 0,
             ambiguous: 0,
+            filtered: 0,
             nul_bytes: 0,
             examples: Vec::new(),
             status: vec![0; 1000],
@@ -310,6 +313,7 @@ impl Agg {
         self.overlong += o.overlong;
         self.empty += o.empty;
         self.ambiguous += o.ambiguous;
+        self.filtered += o.filtered;
         self.nul_bytes += o.nul_bytes;
         for (a, b) in self.status.iter_mut().zip(&o.status) {
             *a += b;

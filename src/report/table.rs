@@ -44,11 +44,12 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         ("overlong", s.overlong.to_string()),
         ("empty", s.empty.to_string()),
         ("ambiguous", s.ambiguous.to_string()),
+        ("filtered", s.filtered.to_string()),
         (
             "identity",
             format!(
-                "{} = {} + {} + {} + {} + {}",
-                s.lines, s.parsed, s.malformed, s.overlong, s.empty, s.ambiguous
+                "{} = {} + {} + {} + {} + {} + {}",
+                s.lines, s.parsed, s.malformed, s.overlong, s.empty, s.ambiguous, s.filtered
             ),
         ),
         ("time span (UTC)", span),

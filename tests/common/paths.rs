@@ -191,11 +191,12 @@ pub fn assert_identity(v: &Value, ctx: &str) {
             + num(o, "malformed")
             + num(o, "overlong")
             + num(o, "empty")
-            + num(o, "ambiguous");
+            + num(o, "ambiguous")
+            + num(o, "filtered");
         assert_eq!(
             num(o, "lines"),
             sum,
-            "{ctx}: {what}: lines != parsed + malformed + overlong + empty + ambiguous in {o}"
+            "{ctx}: {what}: lines != parsed + malformed + overlong + empty + ambiguous + filtered in {o}"
         );
     };
     check(&v["summary"], "summary");

@@ -141,6 +141,7 @@ impl Agg {
             self.classes.timeline.line(t, rec.status);
         }
         if fmt.is_error_log() {
+            self.classes.error_line(rec);
             if let Some(ev) = classify::error_event_line(line, rec) {
                 self.classes.error_event(rec, &ev);
             }

@@ -65,6 +65,20 @@ fn connect_clients_are_offenders_dummy_is_noise_timeouts_join() {
     let proxy = classes.iter().find(|c| c["id"] == "proxy").unwrap();
     assert_eq!(proxy["first_seen"], "2020-12-24T09:58:33Z");
     assert_eq!(proxy["first_success"], "2020-12-24T09:58:34Z");
+    // Clients in both logs, with their access classes and error events.
+    let corr = v["correlation"].as_array().unwrap();
+    assert_eq!(corr.len(), 2, "{corr:?}");
+    let c = corr
+        .iter()
+        .find(|c| c["client"] == "136.175.9.211")
+        .unwrap();
+    assert_eq!(
+        (c["access_requests"].as_u64(), c["error_lines"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(c["upstream_timeouts"], 2);
+    assert_eq!(c["peak_failures_per_minute"], 2);
+    assert_eq!(c["access_classes"]["proxy"], 1);
     let targets = v["proxy_targets"].as_array().unwrap();
     let t = targets
         .iter()

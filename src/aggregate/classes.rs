@@ -121,6 +121,8 @@ pub struct ClassAgg {
     pub offenders: FxHashMap<u128, Offender>,
     pub proxy_targets: FxHashMap<Box<[u8]>, ProxyTarget>,
     pub timeline: super::timeline::Timeline,
+    /// Every error-log line per client, to join with the access log.
+    pub error_clients: FxHashMap<u128, Seen>,
 }
 
 impl ClassAgg {
@@ -187,6 +189,16 @@ impl ClassAgg {
         }
     }
 
+    /// Counts an error-log line for its client.
+    pub fn error_line(&mut self, rec: &Record) {
+        if let Client::Ip(ip) = rec.client {
+            self.error_clients
+                .entry(ip_key(ip))
+                .or_default()
+                .hit(rec.ts, false);
+        }
+    }
+
     /// Adds an error-log gateway failure.
     pub fn error_event(&mut self, rec: &Record, ev: &ErrorEvent) {
         self.classes[ClassId::UpstreamTimeout as usize].hit(rec.ts, false);
@@ -206,6 +218,9 @@ impl ClassAgg {
 
     pub fn merge(&mut self, o: ClassAgg) {
         self.timeline.merge(o.timeline);
+        for (k, v) in o.error_clients {
+            self.error_clients.entry(k).or_default().merge(&v);
+        }
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             a.merge(b);
         }

@@ -213,6 +213,23 @@ pub struct OnsetJson {
     pub summary: String,
 }
 
+/// A client seen in both an access log and an error log.
+#[derive(Debug, Serialize)]
+pub struct CorrelationRow {
+    pub client: String,
+    pub access_requests: u64,
+    /// Access-log classes: class id → lines.
+    pub access_classes: std::collections::BTreeMap<&'static str, u64>,
+    pub error_lines: u64,
+    pub upstream_timeouts: u64,
+    pub upstream_refused: u64,
+    pub upstream_other: u64,
+    /// Most upstream failures in one minute.
+    pub peak_failures_per_minute: u64,
+    pub first_error: Option<String>,
+    pub last_error: Option<String>,
+}
+
 /// `alf triage`.
 #[derive(Debug, Serialize)]
 pub struct Triage {
@@ -230,6 +247,7 @@ pub struct Triage {
     pub proxy_targets: Vec<ProxyTargetRow>,
     pub timeline: Option<TimelineJson>,
     pub onset: Option<OnsetJson>,
+    pub correlation: Vec<CorrelationRow>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub timing: Timing,
@@ -354,6 +372,7 @@ impl Triage {
             proxy_targets: proxy_rows(a, n),
             timeline,
             onset,
+            correlation: correlation_rows(a, n),
             errors: run.errors.clone(),
             warnings: run.warnings.clone(),
             timing: timing(run, cfg.threads),
@@ -607,4 +626,59 @@ fn timeline_rows(a: &Agg, bucket: Option<i64>) -> (Option<TimelineJson>, Option<
         }),
         onset,
     )
+}
+
+fn correlation_rows(a: &Agg, n: usize) -> Vec<CorrelationRow> {
+    use crate::classify::ClassId;
+    let c = &a.classes;
+    let mut peak: rustc_hash::FxHashMap<u128, u64> = rustc_hash::FxHashMap::default();
+    for (&(_, class, key), &lines) in &c.timeline.drivers {
+        if class == ClassId::UpstreamTimeout as u8 {
+            let p = peak.entry(key).or_default();
+            *p = (*p).max(lines);
+        }
+    }
+    let mut v: Vec<CorrelationRow> = c
+        .error_clients
+        .iter()
+        .filter_map(|(k, e)| {
+            let total = a.clients.get(*k).map_or(0, |s| s.requests);
+            let access_requests = total.saturating_sub(e.count);
+            if access_requests == 0 {
+                return None;
+            }
+            let off = c.offenders.get(k);
+            let (first_error, last_error, _) = seen_times(e);
+            Some(CorrelationRow {
+                client: crate::record::ip_from_key(*k).to_string(),
+                access_requests,
+                access_classes: off
+                    .map(|o| {
+                        ClassId::ALL
+                            .iter()
+                            .zip(&o.classes)
+                            .filter(|(cl, n)| **n > 0 && **cl != ClassId::UpstreamTimeout)
+                            .map(|(cl, n)| (cl.id(), *n))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                error_lines: e.count,
+                upstream_timeouts: off.map_or(0, |o| o.upstream[0]),
+                upstream_refused: off.map_or(0, |o| o.upstream[1]),
+                upstream_other: off.map_or(0, |o| o.upstream[2]),
+                peak_failures_per_minute: peak.get(k).copied().unwrap_or(0),
+                first_error,
+                last_error,
+            })
+        })
+        .collect();
+    v.sort_by(|x, y| {
+        y.error_lines
+            .cmp(&x.error_lines)
+            .then(x.client.cmp(&y.client))
+    });
+    if n > 0 {
+        v.truncate(n);
+    }
+    v
 }

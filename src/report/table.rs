@@ -219,6 +219,37 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(w, "{t}")?;
     }
 
+    if !r.correlation.is_empty() {
+        let mut t = table(&[
+            "client in both logs",
+            "requests",
+            "access classes",
+            "error lines",
+            "upstream timeout/refused/other",
+            "peak/min",
+        ]);
+        for c in &r.correlation {
+            let classes: Vec<String> = c
+                .access_classes
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            t.add_row(vec![
+                cut(&c.client, 45),
+                c.access_requests.to_string(),
+                classes.join(", "),
+                c.error_lines.to_string(),
+                format!(
+                    "{}/{}/{}",
+                    c.upstream_timeouts, c.upstream_refused, c.upstream_other
+                ),
+                c.peak_failures_per_minute.to_string(),
+            ]);
+        }
+        right(&mut t, &[1, 3, 5]);
+        writeln!(w, "{t}")?;
+    }
+
     if !r.proxy_targets.is_empty() {
         let mut t = table(&[
             "proxy target",

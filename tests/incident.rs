@@ -19,6 +19,23 @@ fn triage(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
+/// `alf triage -o json -n 0 ARGS LOG`, which must succeed.
+fn json_of(args: &[&str], log: impl AsRef<std::ffi::OsStr>) -> Value {
+    let out = assert_cmd::Command::cargo_bin("alf")
+        .unwrap()
+        .args(["triage", "-o", "json", "-n", "0"])
+        .args(args)
+        .arg(log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn offender<'a>(v: &'a Value, ip: &str) -> Option<&'a Value> {
     v["offenders"]
         .as_array()
@@ -137,21 +154,7 @@ fn x_forwarded_for_only_through_trusted_proxies() {
         ),
     )
     .unwrap();
-    let run = |extra: &[&str]| -> Value {
-        let out = assert_cmd::Command::cargo_bin("alf")
-            .unwrap()
-            .args(["triage", "--classify", "-o", "json", "-n", "0"])
-            .args(extra)
-            .arg(&log)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let run = |extra: &[&str]| json_of(&[&["--classify"], extra].concat(), &log);
     let clients = |v: &Value| -> Vec<(String, u64)> {
         v["top_clients"]
             .as_array()
@@ -241,21 +244,7 @@ fn onset_names_the_time_class_and_network() {
 fn filters_keep_the_identity() {
     let root = env!("CARGO_MANIFEST_DIR");
     let log = format!("{root}/testdata/incident/access_log");
-    let run = |extra: &[&str]| -> Value {
-        let out = assert_cmd::Command::cargo_bin("alf")
-            .unwrap()
-            .args(["triage", "-o", "json", "-n", "0"])
-            .args(extra)
-            .arg(&log)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let run = |extra: &[&str]| json_of(extra, &log);
     let v = run(&["--client", "136.175.9.0/24"]);
     assert_eq!(
         (

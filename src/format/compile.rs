@@ -235,11 +235,6 @@ impl AccessFormat {
         self.run(line, rec, Some(&mut sloppy), 0, 0).map(|_| sloppy)
     }
 
-    /// True when the format carries a client field.
-    pub fn has_client(&self) -> bool {
-        self.steps.iter().any(|s| s.field == Field::Client)
-    }
-
     /// The general parser, from step `start` at byte `start_pos` (0, 0 for a
     /// whole line).
     fn run<'a>(

@@ -99,7 +99,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 Ok(c) => c,
                 Err(e) => return usage(e),
             };
-            cfg.scan.classify = a.classify;
+            cfg.scan.classify = !a.no_classify;
             let run = read_all(&cfg)?;
             if run.inputs.is_empty() && a.common.output != Output::Json {
                 // Nothing was read: the errors say why; an empty table would not.

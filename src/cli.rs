@@ -37,11 +37,14 @@ pub struct TriageArgs {
     /// How many top clients to show (0: all).
     #[arg(short = 'n', long = "top", default_value_t = 10)]
     pub top: usize,
-    /// Classify anomalies (proxy, dummy, scanner, exploit...) and rank offenders.
-    /// A preview: it does not yet meet alf's speed budget, so it is off by default.
+    /// Skip the anomaly classes (offenders, floods, bursts, timeline): counts,
+    /// status and top clients only, at the speed of `alf top`.
     #[arg(long)]
+    pub no_classify: bool,
+    /// The classes are on by default; kept so that older scripts still run.
+    #[arg(long, hide = true, conflicts_with = "no_classify")]
     pub classify: bool,
-    /// Timeline bucket width with --classify: `30s`, `1m`, `5m`, `1h`, `1d`
+    /// Timeline bucket width: `30s`, `1m`, `5m`, `1h`, `1d`
     /// (default: chosen from the time span, at most 120 buckets).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub bucket: Option<i64>,
@@ -154,6 +157,12 @@ pub struct CommonArgs {
     /// Only records for this virtual host (repeatable; letter case ignored).
     #[arg(long, value_name = "NAME")]
     pub vhost: Vec<String>,
+    /// Only lines of this anomaly class (repeatable; `alf explain` lists them).
+    /// A class decided over many lines counts its per-line candidates:
+    /// bruteforce its login POSTs and 401s, gateway-errors its 502-504s,
+    /// scanner its signature lines; flood has no per-line mark and is refused.
+    #[arg(long = "class", value_name = "ID")]
+    pub class: Vec<String>,
     /// Bytes per parallel chunk (tuning and tests).
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES", hide = true)]
     pub chunk_size: usize,

@@ -111,5 +111,33 @@ fn filter(a: &CommonArgs) -> Result<crate::filter::Filter, FormatError> {
             .iter()
             .map(|v| v.to_ascii_lowercase().into_bytes())
             .collect(),
+        classes: classes(&a.class)?,
     })
+}
+
+/// `--class` ids, each a class with a per-line mark.
+fn classes(ids: &[String]) -> Result<crate::classify::ClassSet, FormatError> {
+    use crate::classify::{by_id, ClassId, ClassSet};
+    let mut set = ClassSet::EMPTY;
+    for id in ids.iter().flat_map(|s| s.split(',')) {
+        match by_id(id.trim()) {
+            Some(ClassId::Flood) => {
+                return Err(FormatError::BadOption(
+                    "--class flood: a flood is decided over many lines, not per line; \
+                     see the floods table of `alf triage`"
+                        .into(),
+                ))
+            }
+            Some(c) => set.insert(c),
+            None => {
+                let known: Vec<&str> = ClassId::ALL.iter().map(|c| c.id()).collect();
+                return Err(FormatError::BadOption(format!(
+                    "--class {}: no such class (one of: {})",
+                    crate::report::escape::escape(id.as_bytes()),
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(set)
 }

@@ -1,8 +1,9 @@
 //! Which parsed records a report covers: `--since`, `--until`, `--client`,
-//! `--vhost`. A record left out is counted as *filtered*, so the line identity
-//! still holds.
+//! `--vhost`, `--class`. A record left out is counted as *filtered*, so the
+//! line identity still holds.
 
 use crate::attribute::Cidr;
+use crate::classify::ClassSet;
 use crate::record::{Client, Record};
 
 /// Conditions a record must meet; empty accepts everything.
@@ -15,6 +16,8 @@ pub struct Filter {
     pub clients: Vec<Cidr>,
     /// Lowercase vhost names.
     pub vhosts: Vec<Vec<u8>>,
+    /// Lines showing any of these per-line classes; empty: any line.
+    pub classes: ClassSet,
 }
 
 impl Filter {
@@ -23,9 +26,20 @@ impl Filter {
             && self.until.is_none()
             && self.clients.is_empty()
             && self.vhosts.is_empty()
+            && self.classes.is_empty()
     }
 
-    /// True when `rec` is in. A record without a timestamp is out of any time
+    /// Whether `--class` asks for the classifier's verdict on every line.
+    pub fn has_classes(&self) -> bool {
+        !self.classes.is_empty()
+    }
+
+    /// True when a line showing `classes` passes `--class`.
+    pub fn accepts_classes(&self, classes: ClassSet) -> bool {
+        self.classes.is_empty() || self.classes.intersects(classes)
+    }
+
+    /// True when `rec` is in, `--class` aside. A record without a timestamp is out of any time
     /// window; a client that is not an address is out of any `--client` range.
     pub fn accepts(&self, rec: &Record) -> bool {
         if self.since.is_some() || self.until.is_some() {

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::aggregate::{Agg, ExampleKind, KeyField};
 use crate::attribute::{attribute, Attribution, TrustedProxies};
-use crate::classify::{self, Classifier, FieldCache};
+use crate::classify::{self, ClassId, ClassSet, Classifier, ErrorEvent, FieldCache, LineClass};
 use crate::filter::Filter;
 use crate::format::{Format, Parsed};
 use crate::input::chunk::{split_lines, Block, Blocks};
@@ -116,12 +116,18 @@ impl Agg {
                     self.filtered += 1;
                     return;
                 }
-                self.add(&rec);
-                if direct && opts.classify && !fmt.is_error_log() {
-                    self.classes.direct_origin(&rec);
+                if !opts.classify && !opts.filter.has_classes() {
+                    self.add(&rec);
+                    return;
                 }
+                let marks = Marks::of(l, &rec, fmt, direct);
+                if !opts.filter.accepts_classes(marks.classes) {
+                    self.filtered += 1;
+                    return;
+                }
+                self.add(&rec);
                 if opts.classify {
-                    self.classify(l, &rec, fmt);
+                    self.tally(&rec, fmt, &marks);
                 }
             }
             Ok(Parsed::Ambiguous) => {
@@ -136,20 +142,26 @@ impl Agg {
     }
 
     /// Tallies the classes a parsed line shows.
-    fn classify(&mut self, line: &[u8], rec: &Record, fmt: &Format) {
-        if let (Some(t), false) = (rec.ts, fmt.is_error_log()) {
-            self.classes.timeline.line(t, rec.status);
-        }
+    fn tally(&mut self, rec: &Record, fmt: &Format, marks: &Marks) {
         if fmt.is_error_log() {
             self.classes.error_line(rec);
-            if let Some(ev) = classify::error_event_line(line, rec) {
-                self.classes.error_event(rec, &ev);
+            if let Some(ev) = &marks.event {
+                self.classes.error_event(rec, ev);
             }
             return;
         }
-        let lc = FIELD_CACHE.with(|c| classifier().classify_cached(rec, &mut c.borrow_mut()));
-        if !lc.classes().is_empty() {
-            self.classes.line(rec, &lc);
+        if let Some(t) = rec.ts {
+            self.classes.timeline.line(t, rec.status);
+        }
+        if marks.direct {
+            self.classes.direct_origin(rec);
+        }
+        if !marks.line.classes().is_empty() {
+            self.classes.line(rec, &marks.line);
+        }
+        if rec.status == Some(404) {
+            self.classes
+                .not_found(rec, marks.line.has(classify::ClassId::Scanner));
         }
     }
 
@@ -159,6 +171,44 @@ impl Agg {
         self.nul_bytes += nul;
         self.overlong += 1;
         self.example(ExampleKind::Overlong, head);
+    }
+}
+
+/// What one parsed line shows: its per-line classes, for the report and
+/// for `--class`.
+struct Marks {
+    classes: ClassSet,
+    line: LineClass,
+    event: Option<ErrorEvent>,
+    direct: bool,
+}
+
+impl Marks {
+    fn of(line: &[u8], rec: &Record, fmt: &Format, direct: bool) -> Marks {
+        if fmt.is_error_log() {
+            let event = classify::error_event_line(line, rec);
+            let mut classes = ClassSet::EMPTY;
+            if event.is_some() {
+                classes.insert(ClassId::UpstreamTimeout);
+            }
+            return Marks {
+                classes,
+                line: LineClass::default(),
+                event,
+                direct: false,
+            };
+        }
+        let lc = FIELD_CACHE.with(|c| classifier().classify_cached(rec, &mut c.borrow_mut()));
+        let mut classes = lc.classes();
+        if direct {
+            classes.insert(ClassId::DirectOrigin);
+        }
+        Marks {
+            classes,
+            line: lc,
+            event: None,
+            direct,
+        }
     }
 }
 

@@ -112,10 +112,81 @@ fn connect_clients_are_offenders_dummy_is_noise_timeouts_join() {
 }
 
 #[test]
-fn classes_are_off_unless_asked() {
+fn classes_are_on_by_default_and_off_on_request() {
     let v = triage(&["--output", "json"]);
+    assert!(!v["classes"].as_array().unwrap().is_empty());
+    assert!(offender(&v, "136.175.9.209").is_some());
+    let v = triage(&["--output", "json", "--no-classify"]);
     assert!(v["classes"].as_array().unwrap().is_empty());
     assert!(v["offenders"].as_array().unwrap().is_empty());
+    assert_eq!(
+        v["summary"]["lines"],
+        triage(&["--output", "json"])["summary"]["lines"]
+    );
+}
+
+#[test]
+fn class_filter_keeps_the_lines_of_a_class() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let log = format!("{root}/testdata/incident/access_log");
+    let all = json_of(&[], &log);
+    let proxy_lines = all["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "proxy")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    let v = json_of(&["--class", "proxy"], &log);
+    let s = &v["summary"];
+    assert_eq!(s["parsed"].as_u64().unwrap(), proxy_lines);
+    assert!(s["filtered"].as_u64().unwrap() > 0);
+    // Every line counted is a proxy line, and the identity still holds.
+    let counted: u64 = v["status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, proxy_lines);
+    let lines = s["lines"].as_u64().unwrap();
+    let parts: u64 = [
+        "parsed",
+        "malformed",
+        "overlong",
+        "empty",
+        "ambiguous",
+        "filtered",
+    ]
+    .iter()
+    .map(|k| s[*k].as_u64().unwrap())
+    .sum();
+    assert_eq!(lines, parts);
+    // `top` takes it too: the paths of the dummy lines are `*`.
+    let out = assert_cmd::Command::cargo_bin("alf")
+        .unwrap()
+        .args(["top", "--by", "path", "--class", "dummy", "-o", "plain"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().all(|l| l.ends_with('*')), "{text}");
+    // A class with no per-line mark, and an unknown one, are usage errors.
+    for bad in ["flood", "nosuch"] {
+        let out = assert_cmd::Command::cargo_bin("alf")
+            .unwrap()
+            .args(["triage", "--class", bad])
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
 }
 
 #[test]

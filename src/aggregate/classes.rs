@@ -5,7 +5,10 @@
 //! Clients are keyed by canonical address only: a non-address client field
 //! cannot be blocked, and text elsewhere in a line never names a client.
 
-use rustc_hash::FxHashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::classify::{info, ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
 use crate::record::{ip_key, Client, Record};
@@ -34,7 +37,7 @@ impl Default for Seen {
 }
 
 impl Seen {
-    fn hit(&mut self, ts: Option<i64>, success: bool) {
+    pub fn hit(&mut self, ts: Option<i64>, success: bool) {
         self.count += 1;
         if let Some(t) = ts {
             self.first = self.first.min(t);
@@ -45,7 +48,7 @@ impl Seen {
         }
     }
 
-    fn merge(&mut self, o: &Seen) {
+    pub fn merge(&mut self, o: &Seen) {
         self.count += o.count;
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
@@ -123,6 +126,26 @@ pub struct ClassAgg {
     pub timeline: super::timeline::Timeline,
     /// Every error-log line per client, to join with the access log.
     pub error_clients: FxHashMap<u128, Seen>,
+    /// 404 answers per client, for the scanner sweep.
+    pub not_found: FxHashMap<u128, NotFound>,
+}
+
+/// One client's 404 answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotFound {
+    /// Every 404 line.
+    pub lines: u64,
+    /// The 404 lines that no scanner signature marked already.
+    pub unmarked: Seen,
+    /// Digests of the distinct targets answered 404.
+    pub paths: FxHashSet<u64>,
+}
+
+/// A keyed digest of a target: chosen per process, so nobody can write two
+/// paths that collide on purpose to hide a sweep.
+fn path_digest(t: &[u8]) -> u64 {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    KEYS.get_or_init(RandomState::new).hash_one(t)
 }
 
 impl ClassAgg {
@@ -176,6 +199,20 @@ impl ClassAgg {
         }
     }
 
+    /// Adds an access-log line answered 404; `scanner` says whether a
+    /// scanner signature marked it.
+    pub fn not_found(&mut self, rec: &Record, scanner: bool) {
+        let Client::Ip(ip) = rec.client else {
+            return;
+        };
+        let e = self.not_found.entry(ip_key(ip)).or_default();
+        e.lines += 1;
+        if !scanner {
+            e.unmarked.hit(rec.ts, false);
+        }
+        e.paths.insert(path_digest(rec.target));
+    }
+
     /// Adds a request that bypassed the trusted proxies (`direct-origin`).
     pub fn direct_origin(&mut self, rec: &Record) {
         self.classes[ClassId::DirectOrigin as usize]
@@ -218,6 +255,17 @@ impl ClassAgg {
 
     pub fn merge(&mut self, o: ClassAgg) {
         self.timeline.merge(o.timeline);
+        for (k, v) in o.not_found {
+            let e = self.not_found.entry(k).or_default();
+            e.lines += v.lines;
+            e.unmarked.merge(&v.unmarked);
+            // Extend the larger set with the smaller.
+            let mut paths = v.paths;
+            if e.paths.len() < paths.len() {
+                std::mem::swap(&mut e.paths, &mut paths);
+            }
+            e.paths.extend(paths);
+        }
         for (k, v) in o.error_clients {
             self.error_clients.entry(k).or_default().merge(&v);
         }

@@ -4,6 +4,7 @@
 //! the runs are merged left to right, so line numbers in examples and "first N"
 //! choices come out the same for any thread count or chunk size.
 
+pub mod behaviour;
 pub mod classes;
 pub mod clients;
 pub mod timeline;

@@ -76,6 +76,14 @@ impl Timeline {
         &mut self.cur.as_mut().expect("set above").1
     }
 
+    /// Every minute counted, by its number (epoch minutes).
+    pub fn all_minutes(&self) -> impl Iterator<Item = (i64, &Minute)> {
+        self.minutes
+            .iter()
+            .map(|(k, m)| (*k, m))
+            .chain(self.cur.as_ref().map(|(k, m)| (*k, m)))
+    }
+
     /// Moves the current minute into the map.
     pub fn flush(&mut self) {
         if let Some((k, m)) = self.cur.take() {
@@ -156,7 +164,7 @@ pub fn series(t: &Timeline, width: Option<i64>) -> Option<Series> {
     })
 }
 
-fn median(v: &[u64]) -> f64 {
+pub(crate) fn median(v: &[u64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_unstable();
     match s.len() {
@@ -167,7 +175,7 @@ fn median(v: &[u64]) -> f64 {
 }
 
 /// Median and the MAD-based spread of a series.
-fn baseline(v: &[u64]) -> (f64, f64) {
+pub(crate) fn baseline(v: &[u64]) -> (f64, f64) {
     let m = median(v);
     let dev: Vec<u64> = v
         .iter()

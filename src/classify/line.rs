@@ -22,7 +22,6 @@
 //! left to the aggregation stage; see [`super::ClassInfo`].
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
-use memchr::memmem;
 
 use super::cache::FieldCache;
 use super::signatures::{Confirm, Field, Signature, BRUTEFORCE, EXPLOIT, MALFORMED, SCANNER};
@@ -316,7 +315,9 @@ pub struct Classifier {
     target: FieldMatcher,
     user_agent: FieldMatcher,
     referer: FieldMatcher,
-    dummy_ua: memmem::Finder<'static>,
+    /// The bytes a handshake pattern can start with (either case): most
+    /// request lines start with none of them and skip the comparisons.
+    handshake_first: [bool; 256],
 }
 
 impl Default for Classifier {
@@ -337,7 +338,14 @@ impl Classifier {
             target: FieldMatcher::build(Field::Target),
             user_agent: FieldMatcher::build(Field::UserAgent),
             referer: FieldMatcher::build(Field::Referer),
-            dummy_ua: memmem::Finder::new(b"(internal dummy connection)"),
+            handshake_first: {
+                let mut t = [false; 256];
+                for p in MALFORMED.iter().flat_map(|s| s.patterns) {
+                    t[p[0].to_ascii_lowercase() as usize] = true;
+                    t[p[0].to_ascii_uppercase() as usize] = true;
+                }
+                t
+            },
         }
     }
 
@@ -449,7 +457,10 @@ impl Classifier {
         } else {
             rec.request
         };
-        for (i, s) in MALFORMED.iter().enumerate() {
+        let maybe = line
+            .first()
+            .is_some_and(|&b| self.handshake_first[b as usize]);
+        for (i, s) in MALFORMED.iter().enumerate().filter(|_| maybe) {
             if s.patterns.iter().any(|p| {
                 line.get(..p.len())
                     .is_some_and(|l| l.eq_ignore_ascii_case(p))
@@ -475,9 +486,12 @@ impl Classifier {
             return true;
         }
         let get_root = rec.method == b"GET" && rec.target == b"/";
-        (options_star || get_root) && self.dummy_ua.find(rec.user_agent).is_some()
+        (options_star || get_root) && rec.user_agent.ends_with(DUMMY_UA)
     }
 }
+
+/// How Apache's User-Agent for its own dummy connections ends.
+const DUMMY_UA: &[u8] = b"(internal dummy connection)";
 
 /// The bytes to search for `field`, and whether they include a decoded copy:
 /// the field itself when it is already lowercase and needs no decoding; else,

@@ -120,6 +120,11 @@ impl ClassSet {
     }
 
     #[inline]
+    pub fn intersects(self, o: ClassSet) -> bool {
+        self.0 & o.0 != 0
+    }
+
+    #[inline]
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -222,7 +227,8 @@ User-Agent marker on any other request does not match, nor does any line that al
 exploit or scanner signature: anyone can write that User-Agent, and hiding attacks as noise is the \
 obvious abuse. A dummy line gets no other class. Dummy lines are noise: counted, shown, never \
 offenders or rules; a surge of them means Apache is cycling its workers, often because all of \
-them were busy.",
+them were busy: minutes whose count exceeds both 10 and median + 6 × 1.4826 × MAD of the \
+per-minute counts are listed as bursts.",
     },
     ClassInfo {
         id: ClassId::UpstreamTimeout,
@@ -312,12 +318,15 @@ window.",
         severity: Severity::High,
         weight: 60,
         definition: "A client, or an IPv4 /24 or IPv6 /64, whose request rate rises far above the \
-baseline. Never decided from one line. The aggregation stage counts requests per source (client, \
-/24, /64) per minute; the baseline is the median and the median absolute deviation (MAD) of the \
-per-minute counts of all sources active in the log, and a source floods in a minute when its \
-count exceeds both 60 and median + 10 × 1.4826 × MAD. The same test on the site's total \
-per-minute count (against its own median and MAD) finds the onset of a distributed flood, whose \
-sources are then the /24s and /64s that grew most. Dummy lines do not count.",
+baseline. Never decided from one line. The aggregation stage takes each source's rate over its \
+active span: its access-log requests divided by the minutes from its first to its last request \
+(at least one minute). A source floods when it made at least 120 requests at a rate of at least \
+60 a minute and at least a tenth of the site's median per-minute total (so that on a busy site a \
+flood has to take a real share of the traffic), and above the median + 10 × 1.4826 × MAD of the \
+rates of all sources of its kind (clients, or networks; a network is listed only when it holds \
+more than one client). A steady heavy client can pass this test; its first and last seen show it. \
+The site-level rise of a distributed flood is the onset of the timeline. Loopback clients and \
+error-log lines do not count.",
     },
     ClassInfo {
         id: ClassId::MalformedRequest,

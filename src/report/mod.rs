@@ -6,7 +6,11 @@ pub mod escape;
 pub mod json;
 pub mod table;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
+
+use crate::aggregate::behaviour::{self, Behaviour};
+use crate::aggregate::classes::{Offender, Seen};
 
 use crate::aggregate::{top, Agg};
 use crate::app::Run;
@@ -174,6 +178,37 @@ pub struct OffenderRow {
     pub last_seen: Option<String>,
 }
 
+/// A source whose request rate stands far above the rest (`flood`).
+#[derive(Debug, Serialize)]
+pub struct FloodRow {
+    /// An address, or a network as `a.b.c.0/24` / `x:y::/64`.
+    pub source: String,
+    pub requests: u64,
+    /// Clients behind a network source (1 for a client).
+    pub clients: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// Requests per minute over the active span.
+    pub per_minute: f64,
+}
+
+/// A minute in which `gateway-errors` burst or `dummy` lines surged.
+#[derive(Debug, Serialize)]
+pub struct BurstRow {
+    pub class: &'static str,
+    pub minute: String,
+    pub count: u64,
+    pub threshold: f64,
+    /// The clients with most lines of the class in that minute.
+    pub clients: Vec<ClientCount>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientCount {
+    pub client: String,
+    pub lines: u64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct ProxyTargetRow {
     pub target: String,
@@ -244,6 +279,8 @@ pub struct Triage {
     pub classes: Vec<ClassRow>,
     pub signatures: Vec<SignatureRow>,
     pub offenders: Vec<OffenderRow>,
+    pub floods: Vec<FloodRow>,
+    pub bursts: Vec<BurstRow>,
     pub proxy_targets: Vec<ProxyTargetRow>,
     pub timeline: Option<TimelineJson>,
     pub onset: Option<OnsetJson>,
@@ -302,6 +339,7 @@ fn timing(run: &Run, threads: usize) -> Timing {
 impl Triage {
     pub fn build(run: &Run, cfg: &Config, n: usize, bucket: Option<i64>) -> Triage {
         let a = &run.total;
+        let b = behaviour::decide(a);
         let (timeline, onset) = timeline_rows(a, bucket);
         let parsed = a.parsed.max(1) as f64;
         let mut classes = [0u64; 10];
@@ -366,9 +404,11 @@ impl Triage {
                     client: r.client,
                 })
                 .collect(),
-            classes: class_rows(a),
+            classes: class_rows(a, &b),
             signatures: signature_rows(a),
-            offenders: offender_rows(a, n),
+            offenders: offender_rows(a, &b, n),
+            floods: flood_rows(&b, n),
+            bursts: burst_rows(&b),
             proxy_targets: proxy_rows(a, n),
             timeline,
             onset,
@@ -441,11 +481,26 @@ fn seen_times(
     )
 }
 
-fn class_rows(a: &Agg) -> Vec<ClassRow> {
+fn class_rows(a: &Agg, b: &Behaviour) -> Vec<ClassRow> {
     use crate::classify::{info, ClassId};
+    let mut seen = a.classes.classes;
+    // Sweeps add their 404 lines no signature marked; floods their requests.
+    for k in b.sweeps.keys() {
+        if let Some(nf) = a.classes.not_found.get(k) {
+            seen[ClassId::Scanner as usize].merge(&nf.unmarked);
+        }
+    }
+    for f in b.floods.iter().filter(|f| f.is_client()) {
+        seen[ClassId::Flood as usize].merge(&Seen {
+            count: f.requests,
+            first: f.first,
+            last: f.last,
+            first_success: i64::MAX,
+        });
+    }
     ClassId::ALL
         .iter()
-        .zip(&a.classes.classes)
+        .zip(&seen)
         .filter(|(_, s)| s.count > 0)
         .map(|(c, s)| {
             let i = info(*c);
@@ -459,6 +514,41 @@ fn class_rows(a: &Agg) -> Vec<ClassRow> {
                 last_seen,
                 first_success,
             }
+        })
+        .collect()
+}
+
+fn flood_rows(b: &Behaviour, n: usize) -> Vec<FloodRow> {
+    b.floods
+        .iter()
+        .take(if n == 0 { usize::MAX } else { n })
+        .map(|f| FloodRow {
+            source: f.source(),
+            requests: f.requests,
+            clients: f.clients,
+            first_seen: ts(f.first, true),
+            last_seen: ts(f.last, true),
+            per_minute: (f.per_minute * 10.0).round() / 10.0,
+        })
+        .collect()
+}
+
+fn burst_rows(b: &Behaviour) -> Vec<BurstRow> {
+    b.bursts
+        .iter()
+        .map(|x| BurstRow {
+            class: x.class.id(),
+            minute: format_utc(x.minute),
+            count: x.count,
+            threshold: (x.threshold * 10.0).round() / 10.0,
+            clients: x
+                .clients
+                .iter()
+                .map(|(k, n)| ClientCount {
+                    client: crate::record::ip_from_key(*k).to_string(),
+                    lines: *n,
+                })
+                .collect(),
         })
         .collect()
 }
@@ -487,11 +577,25 @@ fn signature_rows(a: &Agg) -> Vec<SignatureRow> {
     v
 }
 
-fn offender_rows(a: &Agg, n: usize) -> Vec<OffenderRow> {
+fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     use crate::classify::ClassId;
-    let mut v: Vec<OffenderRow> = a
-        .classes
-        .offenders
+    // The per-line marks, corrected by the behavioural verdicts: a login
+    // candidate counts only from a confirmed guesser; sweeps and floods add
+    // clients no single line marked.
+    let mut all: FxHashMap<u128, Offender> = a.classes.offenders.clone();
+    for (k, o) in all.iter_mut() {
+        if !b.bruteforce.contains_key(k) {
+            o.classes[ClassId::Bruteforce as usize] = 0;
+        }
+    }
+    for k in b.sweeps.keys() {
+        let unmarked = a.classes.not_found.get(k).map_or(0, |nf| nf.unmarked.count);
+        all.entry(*k).or_default().classes[ClassId::Scanner as usize] += unmarked;
+    }
+    for f in b.floods.iter().filter(|f| f.is_client()) {
+        all.entry(f.key).or_default().classes[ClassId::Flood as usize] = f.requests;
+    }
+    let mut v: Vec<OffenderRow> = all
         .iter()
         .filter_map(|(k, o)| {
             let score = (o.score() * 10.0).round() / 10.0;
@@ -522,6 +626,18 @@ fn offender_rows(a: &Agg, n: usize) -> Vec<OffenderRow> {
             }
             if o.exploit_successes > 0 {
                 notes.push(format!("exploit answered 2xx {}", o.exploit_successes));
+            }
+            if let Some((total, peak)) = b.bruteforce.get(k) {
+                notes.push(format!(
+                    "login attempts {total}, {peak} within {} min",
+                    behaviour::BRUTE_WINDOW
+                ));
+            }
+            if let Some(s) = b.sweeps.get(k) {
+                notes.push(format!("404 sweep {} distinct paths", s.distinct));
+            }
+            if let Some(f) = b.floods.iter().find(|f| f.key == *k && f.is_client()) {
+                notes.push(format!("flood {:.0}/min", f.per_minute));
             }
             let known = stats.first <= stats.last;
             Some(OffenderRow {

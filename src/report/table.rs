@@ -219,6 +219,56 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(w, "{t}")?;
     }
 
+    if !r.floods.is_empty() {
+        let mut t = table(&[
+            "flood source",
+            "requests",
+            "clients",
+            "per minute",
+            "first seen",
+            "last seen",
+        ]);
+        for f in &r.floods {
+            t.add_row(vec![
+                cut(&f.source, 45),
+                f.requests.to_string(),
+                f.clients.to_string(),
+                format!("{:.1}", f.per_minute),
+                f.first_seen.clone().unwrap_or_default(),
+                f.last_seen.clone().unwrap_or_default(),
+            ]);
+        }
+        right(&mut t, &[1, 2, 3]);
+        writeln!(w, "{t}")?;
+    }
+
+    if !r.bursts.is_empty() {
+        let mut t = table(&["burst minute", "class", "lines", "threshold", "top clients"]);
+        for b in r.bursts.iter().take(20) {
+            let clients: Vec<String> = b
+                .clients
+                .iter()
+                .map(|c| format!("{} {}", c.client, c.lines))
+                .collect();
+            t.add_row(vec![
+                b.minute.clone(),
+                b.class.to_string(),
+                b.count.to_string(),
+                format!("{:.1}", b.threshold),
+                clients.join(", "),
+            ]);
+        }
+        right(&mut t, &[2, 3]);
+        writeln!(w, "{t}")?;
+        if r.bursts.len() > 20 {
+            writeln!(
+                w,
+                "({} more burst minutes in --output json)\n",
+                r.bursts.len() - 20
+            )?;
+        }
+    }
+
     if !r.correlation.is_empty() {
         let mut t = table(&[
             "client in both logs",

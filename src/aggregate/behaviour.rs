@@ -1,0 +1,306 @@
+//! The classes only many lines can show, decided once the scan is done.
+//!
+//! Everything here is computed from tallies the scan keeps exactly (client
+//! totals, per-minute class counts, per-minute class counts per client, 404
+//! targets per client), so each verdict can be checked by hand with awk. The
+//! methods are the ones the class definitions give (`alf explain ID`):
+//!
+//! - *bruteforce*: a client with at least [`BRUTE_MIN`] candidate lines (login
+//!   POSTs and 401s) within some [`BRUTE_WINDOW`] consecutive minutes.
+//! - *scanner* sweep: a client answered 404 for at least [`SWEEP_PATHS`]
+//!   distinct targets, 404s being more than half of its requests.
+//! - *flood*: a client, /24 or /64 whose request rate over its active span
+//!   (requests ÷ minutes from its first to its last request, at least one)
+//!   is at least [`FLOOD_RATE`] a minute and at least [`FLOOD_SHARE`] of the
+//!   site's median per-minute total, over at least [`FLOOD_MIN`] requests,
+//!   and above the median + [`FLOOD_MADS`] × 1.4826 × MAD of the rates of all
+//!   sources of its kind. Loopback and error-log lines do not count.
+//! - bursts of *gateway-errors* and surges of *dummy* lines: minutes whose
+//!   count exceeds both [`BURST_MIN`] and the median + [`BURST_MADS`] × 1.4826 ×
+//!   MAD of that class's per-minute counts over the whole span (empty minutes
+//!   count as zero).
+
+use rustc_hash::FxHashMap;
+
+use super::timeline::{baseline, network};
+use super::Agg;
+use crate::classify::ClassId;
+use crate::record::ip_from_key;
+
+pub const BRUTE_MIN: u64 = 10;
+pub const BRUTE_WINDOW: i64 = 5;
+pub const SWEEP_PATHS: usize = 20;
+pub const FLOOD_RATE: f64 = 60.0;
+pub const FLOOD_MIN: u64 = 120;
+pub const FLOOD_MADS: f64 = 10.0;
+pub const FLOOD_SHARE: f64 = 0.1;
+pub const BURST_MIN: u64 = 10;
+pub const BURST_MADS: f64 = 6.0;
+
+/// A source whose request rate stands far above the rest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flood {
+    /// An address key, or a network key with its prefix.
+    pub key: u128,
+    /// 32 or 128 for one client; 24 or 64 for a network.
+    pub prefix: u8,
+    pub requests: u64,
+    pub clients: u64,
+    pub first: i64,
+    pub last: i64,
+    pub per_minute: f64,
+}
+
+impl Flood {
+    pub fn is_client(&self) -> bool {
+        self.prefix == 32 || self.prefix == 128
+    }
+
+    /// `203.0.113.9` or `203.0.113.0/24`.
+    pub fn source(&self) -> String {
+        let ip = ip_from_key(self.key);
+        if self.is_client() {
+            ip.to_string()
+        } else {
+            format!("{ip}/{}", self.prefix)
+        }
+    }
+}
+
+/// A minute in which a class burst.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Burst {
+    pub class: ClassId,
+    /// Epoch seconds of the minute's start.
+    pub minute: i64,
+    pub count: u64,
+    pub threshold: f64,
+    /// The clients with most lines of the class in that minute.
+    pub clients: Vec<(u128, u64)>,
+}
+
+/// A client that swept 404s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sweep {
+    pub lines: u64,
+    pub distinct: u64,
+}
+
+/// Every verdict of this stage.
+#[derive(Clone, Debug, Default)]
+pub struct Behaviour {
+    /// Confirmed password guessers: candidates, and most in one window.
+    pub bruteforce: FxHashMap<u128, (u64, u64)>,
+    pub sweeps: FxHashMap<u128, Sweep>,
+    /// Most requests first.
+    pub floods: Vec<Flood>,
+    /// In time order.
+    pub bursts: Vec<Burst>,
+}
+
+/// Decides the behavioural classes over a whole run.
+pub fn decide(a: &Agg) -> Behaviour {
+    let c = &a.classes;
+    let mut per_client: FxHashMap<u128, Vec<(i64, u64)>> = FxHashMap::default();
+    for (&(minute, class, key), &n) in &c.timeline.drivers {
+        if class == ClassId::Bruteforce as u8 {
+            per_client.entry(key).or_default().push((minute, n));
+        }
+    }
+    let bruteforce = per_client
+        .into_iter()
+        .filter_map(|(key, mut minutes)| {
+            minutes.sort_unstable();
+            let total = minutes.iter().map(|m| m.1).sum();
+            let peak = most_in_window(&minutes, BRUTE_WINDOW);
+            (peak >= BRUTE_MIN).then_some((key, (total, peak)))
+        })
+        .collect();
+
+    let sweeps = c
+        .not_found
+        .iter()
+        .filter_map(|(key, nf)| {
+            let requests = access_requests(a, *key);
+            let sweep = Sweep {
+                lines: nf.lines,
+                distinct: nf.paths.len() as u64,
+            };
+            (nf.paths.len() >= SWEEP_PATHS && nf.lines * 2 > requests).then_some((*key, sweep))
+        })
+        .collect();
+
+    Behaviour {
+        bruteforce,
+        sweeps,
+        floods: floods(a),
+        bursts: [ClassId::GatewayErrors, ClassId::Dummy]
+            .into_iter()
+            .flat_map(|class| bursts(a, class))
+            .collect(),
+    }
+}
+
+/// The most lines in any `window` consecutive minutes (`minutes` sorted).
+fn most_in_window(minutes: &[(i64, u64)], window: i64) -> u64 {
+    let (mut lo, mut sum, mut best) = (0, 0u64, 0u64);
+    for &(m, n) in minutes {
+        sum += n;
+        while minutes[lo].0 <= m - window {
+            sum -= minutes[lo].1;
+            lo += 1;
+        }
+        best = best.max(sum);
+    }
+    best
+}
+
+/// A client's access-log requests: its lines less its error-log lines.
+fn access_requests(a: &Agg, key: u128) -> u64 {
+    let all = a.clients.get(key).map_or(0, |s| s.requests);
+    all.saturating_sub(a.classes.error_clients.get(&key).map_or(0, |e| e.count))
+}
+
+fn rate(requests: u64, first: i64, last: i64) -> f64 {
+    requests as f64 / ((last - first) as f64 / 60.0).max(1.0)
+}
+
+fn floods(a: &Agg) -> Vec<Flood> {
+    let mut clients = Vec::new();
+    let mut nets: FxHashMap<(u128, u8), Flood> = FxHashMap::default();
+    for (key, s) in a.clients.iter() {
+        let requests = access_requests(a, key);
+        let ip = ip_from_key(key);
+        if requests == 0 || s.first > s.last || ip.is_loopback() {
+            continue;
+        }
+        let v4 = key >> 32 == 0xffff;
+        clients.push(Flood {
+            key,
+            prefix: if v4 { 32 } else { 128 },
+            requests,
+            clients: 1,
+            first: s.first,
+            last: s.last,
+            per_minute: rate(requests, s.first, s.last),
+        });
+        let (nk, prefix) = network(key);
+        let n = nets.entry((nk, prefix)).or_insert(Flood {
+            key: nk,
+            prefix,
+            requests: 0,
+            clients: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+            per_minute: 0.0,
+        });
+        n.requests += requests;
+        n.clients += 1;
+        n.first = n.first.min(s.first);
+        n.last = n.last.max(s.last);
+    }
+    let nets: Vec<Flood> = nets
+        .into_values()
+        .map(|mut n| {
+            n.per_minute = rate(n.requests, n.first, n.last);
+            n
+        })
+        .collect();
+    // The site's own pace sets a floor: on a busy site a client has to take
+    // a real share of the traffic to flood it.
+    let floor = FLOOD_RATE.max(site_median(a) * FLOOD_SHARE);
+    let mut out = flagged(&clients, floor);
+    // A network of one client says no more than the client.
+    out.extend(flagged(&nets, floor).into_iter().filter(|n| n.clients > 1));
+    out.sort_by(|x, y| {
+        y.requests
+            .cmp(&x.requests)
+            .then(x.key.cmp(&y.key))
+            .then(x.prefix.cmp(&y.prefix))
+    });
+    out
+}
+
+/// The sources whose rate passes the flood test against their own kind.
+/// The median of the site's per-minute totals over its span.
+fn site_median(a: &Agg) -> f64 {
+    let mut minutes: FxHashMap<i64, u64> = FxHashMap::default();
+    for (k, m) in a.classes.timeline.all_minutes() {
+        *minutes.entry(k).or_default() += m.all;
+    }
+    let (Some(&first), Some(&last)) = (minutes.keys().min(), minutes.keys().max()) else {
+        return 0.0;
+    };
+    let v: Vec<u64> = (first..=last)
+        .map(|m| minutes.get(&m).copied().unwrap_or(0))
+        .collect();
+    baseline(&v).0
+}
+
+fn flagged(v: &[Flood], floor: f64) -> Vec<Flood> {
+    // Rates in hundredths, for the shared median and MAD.
+    let rates: Vec<u64> = v
+        .iter()
+        .map(|f| (f.per_minute * 100.0).round() as u64)
+        .collect();
+    let (m, spread) = baseline(&rates);
+    let threshold = (m + FLOOD_MADS * spread) / 100.0;
+    v.iter()
+        .filter(|f| f.requests >= FLOOD_MIN && f.per_minute >= floor && f.per_minute > threshold)
+        .cloned()
+        .collect()
+}
+
+fn bursts(a: &Agg, class: ClassId) -> Vec<Burst> {
+    let t = &a.classes.timeline;
+    let mut minutes: FxHashMap<i64, u64> = FxHashMap::default();
+    for (k, m) in t.all_minutes() {
+        *minutes.entry(k).or_default() += m.classes[class as usize];
+    }
+    let (Some(&first), Some(&last)) = (minutes.keys().min(), minutes.keys().max()) else {
+        return Vec::new();
+    };
+    let counts: Vec<u64> = (first..=last)
+        .map(|m| minutes.get(&m).copied().unwrap_or(0))
+        .collect();
+    let (m, spread) = baseline(&counts);
+    let threshold = (m + BURST_MADS * spread).max(BURST_MIN as f64);
+    let mut drivers: FxHashMap<i64, Vec<(u128, u64)>> = FxHashMap::default();
+    for (&(minute, cl, key), &n) in &t.drivers {
+        if cl == class as u8 {
+            drivers.entry(minute).or_default().push((key, n));
+        }
+    }
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n as f64 > threshold)
+        .map(|(i, &n)| {
+            let minute = first + i as i64;
+            let mut clients = drivers.remove(&minute).unwrap_or_default();
+            clients.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            clients.truncate(3);
+            Burst {
+                class,
+                minute: minute * 60,
+                count: n,
+                threshold,
+                clients,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_sums() {
+        let m = [(0, 3), (1, 3), (4, 3), (5, 3), (9, 1)];
+        // Minutes 0, 1 and 4 (or 1, 4 and 5) fit in five; 0 and 5 do not.
+        assert_eq!(most_in_window(&m, 5), 9);
+        assert_eq!(most_in_window(&m, 1), 3);
+        assert_eq!(most_in_window(&[(0, 2), (10, 2)], 5), 2);
+    }
+}

@@ -1,0 +1,178 @@
+//! The behavioural classes (issue 3): password guessing confirmed by a
+//! 5-minute window, 404 sweeps, floods and gateway-error bursts, each on a
+//! generated log whose planted sources are known, and whose counts are checked
+//! against awk on the same file.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Two hours of quiet traffic with planted behaviours, written once.
+fn log() -> &'static std::path::Path {
+    static LOG: std::sync::OnceLock<tempfile::TempPath> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let mut s = String::new();
+        let base = 1_608_768_000; // 2020-12-24T00:00:00Z
+        let mut line = |t: i64, ip: &str, req: &str, status: u16| {
+            let dt = chrono::DateTime::from_timestamp(t, 0).unwrap();
+            writeln!(
+                s,
+                "{ip} - - [{}] \"{req}\" {status} 100 \"-\" \"Mozilla/5.0\"",
+                dt.format("%d/%b/%Y:%H:%M:%S +0000")
+            )
+            .unwrap();
+        };
+        for minute in 0..120 {
+            let t = base + minute * 60;
+            // Quiet traffic: 30 clients, one request each a minute.
+            for c in 0..30 {
+                line(
+                    t + c,
+                    &format!("198.51.100.{c}"),
+                    "GET /index.html HTTP/1.1",
+                    200,
+                );
+            }
+            // A guesser spreading 11 login POSTs over two hours: never 10 in 5 minutes.
+            if minute % 11 == 0 {
+                line(t + 40, "192.0.2.20", "POST /wp-login.php HTTP/1.1", 200);
+            }
+        }
+        // A guesser: 12 POSTs in 3 minutes.
+        for i in 0..12 {
+            line(
+                base + 600 + i * 15,
+                "192.0.2.10",
+                "POST /wp-login.php HTTP/1.1",
+                200,
+            );
+        }
+        // A sweep: 25 distinct paths answered 404.
+        for i in 0..25 {
+            line(
+                base + 1200 + i,
+                "192.0.2.30",
+                &format!("GET /old/{i}.php HTTP/1.1"),
+                404,
+            );
+        }
+        // Not a sweep: one missing path, 25 times.
+        for i in 0..25 {
+            line(
+                base + 1300 + i,
+                "192.0.2.31",
+                "GET /missing.png HTTP/1.1",
+                404,
+            );
+        }
+        // A flood: 600 requests in 2 minutes, answered 503 in a burst.
+        for i in 0..600 {
+            line(base + 3600 + i / 5, "203.0.113.7", "GET / HTTP/1.1", 503);
+        }
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, s.as_bytes()).unwrap();
+        f.into_temp_path()
+    })
+}
+
+fn triage() -> Value {
+    let out = assert_cmd::Command::cargo_bin("alf")
+        .unwrap()
+        .args(["triage", "--classify", "-o", "json", "-n", "0"])
+        .arg(log())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn offender<'a>(v: &'a Value, ip: &str) -> Option<&'a Value> {
+    v["offenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["client"] == ip)
+}
+
+/// `awk PROGRAM LOG`, as a number.
+fn awk(program: &str) -> u64 {
+    let out = Command::new("awk").arg(program).arg(log()).output();
+    match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().parse().unwrap(),
+        _ => panic!("awk is needed for this test"),
+    }
+}
+
+#[test]
+fn a_login_burst_is_bruteforce_a_slow_trickle_is_not() {
+    let v = triage();
+    let o = offender(&v, "192.0.2.10").expect("the burst is an offender");
+    assert_eq!(o["classes"]["bruteforce"], 12);
+    assert_eq!(
+        awk(r#"$1=="192.0.2.10" && $6=="\"POST" && $7=="/wp-login.php" {n++} END {print n}"#),
+        12
+    );
+    let slow = offender(&v, "192.0.2.20");
+    assert!(
+        slow.is_none_or(|o| o["classes"].get("bruteforce").is_none()),
+        "{slow:?}"
+    );
+}
+
+#[test]
+fn many_distinct_404s_are_a_sweep_one_path_repeated_is_not() {
+    let v = triage();
+    let o = offender(&v, "192.0.2.30").expect("the sweep is an offender");
+    assert_eq!(o["classes"]["scanner"], 25);
+    let notes = o["notes"].to_string();
+    assert!(notes.contains("404 sweep 25 distinct paths"), "{notes}");
+    assert_eq!(
+        awk(r#"$1=="192.0.2.30" && $9==404 {p[$7]} END {print length(p)}"#),
+        25
+    );
+    assert!(offender(&v, "192.0.2.31").is_none());
+}
+
+#[test]
+fn a_flood_and_its_gateway_burst_are_found() {
+    let v = triage();
+    let floods = v["floods"].as_array().unwrap();
+    assert_eq!(floods.len(), 1, "{floods:?}");
+    assert_eq!(floods[0]["source"], "203.0.113.7");
+    assert_eq!(
+        floods[0]["requests"],
+        awk(r#"$1=="203.0.113.7" {n++} END {print n}"#)
+    );
+    // 600 requests from the first to the last second of 119: 302.5 a minute.
+    assert_eq!(floods[0]["per_minute"], 302.5);
+    let o = offender(&v, "203.0.113.7").unwrap();
+    assert_eq!(o["classes"]["flood"], 600);
+
+    let bursts: Vec<&Value> = v["bursts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["class"] == "gateway-errors")
+        .collect();
+    let minutes: Vec<&str> = bursts
+        .iter()
+        .map(|b| b["minute"].as_str().unwrap())
+        .collect();
+    assert_eq!(minutes, ["2020-12-24T01:00:00Z", "2020-12-24T01:01:00Z"]);
+    assert_eq!(
+        bursts[0]["count"],
+        awk(r#"$9==503 && $4 ~ /01:00:/ {n++} END {print n}"#)
+    );
+    assert_eq!(bursts[0]["clients"][0]["client"], "203.0.113.7");
+    // The quiet clients flood nothing.
+    assert!(v["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == "flood" && c["count"] == 600));
+}

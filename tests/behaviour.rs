@@ -176,3 +176,32 @@ fn a_flood_and_its_gateway_burst_are_found() {
         .iter()
         .any(|c| c["id"] == "flood" && c["count"] == 600));
 }
+
+/// Years 1 and 9999 in one log (both parse): the per-minute work must not
+/// list the minutes between them.
+#[test]
+fn a_log_spanning_millennia_is_cheap() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"1.2.3.4 - - [01/Jan/0001:00:00:00 +0000] \"GET / HTTP/1.1\" 503 1 \"-\" \"x\"\n\
+          1.2.3.4 - - [31/Dec/9999:23:59:59 +0000] \"GET / HTTP/1.1\" 503 1 \"-\" \"x\"\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("alf")
+        .unwrap()
+        .args(["triage", "--bucket", "1m", "-o", "json"])
+        .arg(f.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = v["timeline"]["series"]["all"].as_array().unwrap();
+    assert!(all.len() <= 10_001, "{}", all.len());
+    assert_eq!(all.iter().map(|x| x.as_u64().unwrap()).sum::<u64>(), 2);
+}

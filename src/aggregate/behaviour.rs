@@ -228,13 +228,51 @@ fn site_median(a: &Agg) -> f64 {
     for (k, m) in a.classes.timeline.all_minutes() {
         *minutes.entry(k).or_default() += m.all;
     }
+    sparse_baseline(&minutes).0
+}
+
+/// [`baseline`] of per-minute counts over the whole span from the first to
+/// the last minute, the minutes absent from `minutes` counting as zero,
+/// without listing them: a hostile log can span thousands of years.
+fn sparse_baseline(minutes: &FxHashMap<i64, u64>) -> (f64, f64) {
     let (Some(&first), Some(&last)) = (minutes.keys().min(), minutes.keys().max()) else {
-        return 0.0;
+        return (0.0, 0.0);
     };
-    let v: Vec<u64> = (first..=last)
-        .map(|m| minutes.get(&m).copied().unwrap_or(0))
+    let zeros = (last - first + 1) as u64 - minutes.len() as u64;
+    let mut v: Vec<(u64, u64)> = minutes.values().map(|&n| (n, 1)).collect();
+    v.push((0, zeros));
+    let m = weighted_median(&mut v);
+    let mut dev: Vec<(u64, u64)> = v
+        .iter()
+        .map(|&(x, w)| ((x as f64 - m).abs().round() as u64, w))
         .collect();
-    baseline(&v).0
+    (m, 1.4826 * weighted_median(&mut dev))
+}
+
+/// The median of a multiset given as (value, times) pairs, as
+/// [`super::timeline::median`] would give over the values listed out.
+fn weighted_median(v: &mut [(u64, u64)]) -> f64 {
+    v.sort_unstable();
+    let n: u64 = v.iter().map(|p| p.1).sum();
+    if n == 0 {
+        return 0.0;
+    }
+    // The value at 0-based rank `r`.
+    let at = |r: u64| {
+        let mut seen = 0;
+        for &(x, w) in v.iter() {
+            seen += w;
+            if r < seen {
+                return x;
+            }
+        }
+        0
+    };
+    if n % 2 == 1 {
+        at(n / 2) as f64
+    } else {
+        (at(n / 2 - 1) + at(n / 2)) as f64 / 2.0
+    }
 }
 
 fn flagged(v: &[Flood], floor: f64) -> Vec<Flood> {
@@ -257,13 +295,7 @@ fn bursts(a: &Agg, class: ClassId) -> Vec<Burst> {
     for (k, m) in t.all_minutes() {
         *minutes.entry(k).or_default() += m.classes[class as usize];
     }
-    let (Some(&first), Some(&last)) = (minutes.keys().min(), minutes.keys().max()) else {
-        return Vec::new();
-    };
-    let counts: Vec<u64> = (first..=last)
-        .map(|m| minutes.get(&m).copied().unwrap_or(0))
-        .collect();
-    let (m, spread) = baseline(&counts);
+    let (m, spread) = sparse_baseline(&minutes);
     let threshold = (m + BURST_MADS * spread).max(BURST_MIN as f64);
     let mut drivers: FxHashMap<i64, Vec<(u128, u64)>> = FxHashMap::default();
     for (&(minute, cl, key), &n) in &t.drivers {
@@ -271,12 +303,11 @@ fn bursts(a: &Agg, class: ClassId) -> Vec<Burst> {
             drivers.entry(minute).or_default().push((key, n));
         }
     }
-    counts
+    // A minute absent from the map counts zero, below any threshold.
+    let mut out: Vec<Burst> = minutes
         .iter()
-        .enumerate()
         .filter(|(_, &n)| n as f64 > threshold)
-        .map(|(i, &n)| {
-            let minute = first + i as i64;
+        .map(|(&minute, &n)| {
             let mut clients = drivers.remove(&minute).unwrap_or_default();
             clients.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
             clients.truncate(3);
@@ -288,12 +319,30 @@ fn bursts(a: &Agg, class: ClassId) -> Vec<Burst> {
                 clients,
             }
         })
-        .collect()
+        .collect();
+    out.sort_by_key(|b| b.minute);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sparse_baseline_equals_the_listed_one() {
+        let listed = [0, 0, 5, 0, 7, 7, 0, 100, 3, 0];
+        let sparse: FxHashMap<i64, u64> = listed
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(i, &n)| (i as i64 + 1000, n))
+            .chain([(1000, 0), (1009, 0)])
+            .collect();
+        assert_eq!(sparse_baseline(&sparse), baseline(&listed));
+        // Thousands of years of empty minutes cost nothing.
+        let far: FxHashMap<i64, u64> = [(0, 5), (5_000_000_000, 7)].into_iter().collect();
+        assert_eq!(sparse_baseline(&far), (0.0, 0.0));
+    }
 
     #[test]
     fn window_sums() {

@@ -173,10 +173,13 @@ impl ClassAgg {
             }
         }
         if let Some(o) = lc.proxy() {
-            let t = self
-                .proxy_targets
-                .entry(lc.proxy_target(rec).into())
-                .or_default();
+            let target = lc.proxy_target(rec);
+            // Look up before inserting: a key is allocated once per target.
+            if !self.proxy_targets.contains_key(target) {
+                self.proxy_targets
+                    .insert(target.into(), ProxyTarget::default());
+            }
+            let t = self.proxy_targets.get_mut(target).expect("inserted above");
             t.outcomes[outcome_index(o)] += 1;
             t.bytes += rec.bytes.unwrap_or(0);
             if let Some(k) = key {

@@ -107,6 +107,8 @@ impl Timeline {
 const WIDTHS: [i64; 8] = [60, 300, 900, 1800, 3600, 6 * 3600, 12 * 3600, 86400];
 /// At most this many buckets when the width is chosen from the span.
 pub const MAX_BUCKETS: i64 = 120;
+/// At most this many buckets whatever the width asked for.
+pub const MAX_SERIES: i64 = 10_000;
 
 /// The series regrouped into buckets.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,6 +138,13 @@ pub fn series(t: &Timeline, width: Option<i64>) -> Option<Series> {
             .find(|w| (last - first) / w < MAX_BUCKETS)
             .unwrap_or(86400)
     });
+    // A hostile log can span millennia: never more than MAX_SERIES buckets,
+    // widened in whole days.
+    let width = if (last - first) / width >= MAX_SERIES {
+        ((last - first) / MAX_SERIES / 86400 + 1) * 86400
+    } else {
+        width
+    };
     // Buckets align to multiples of their width (minutes, hours, days in UTC).
     let start = first.div_euclid(width) * width;
     let n = ((last - start) / width + 1) as usize;
@@ -294,5 +303,13 @@ mod tests {
         assert_eq!(s.width, 900);
         assert_eq!(s.all.iter().sum::<u64>(), 2);
         assert_eq!(series(&t, Some(3600)).unwrap().all.len(), 24);
+        // Years 1 and 9999 in one log: the buckets stay few.
+        let mut wide = Timeline::default();
+        wide.line(-62_135_596_800, None);
+        wide.line(253_402_300_799, None);
+        wide.flush();
+        let s = series(&wide, Some(60)).unwrap();
+        assert!(s.all.len() as i64 <= MAX_SERIES + 1, "{}", s.all.len());
+        assert_eq!(s.all.iter().sum::<u64>(), 2);
     }
 }

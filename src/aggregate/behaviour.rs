@@ -22,6 +22,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::classes::Seen;
 use super::timeline::{baseline, network};
 use super::Agg;
 use crate::classify::ClassId;
@@ -84,6 +85,8 @@ pub struct Burst {
 pub struct Sweep {
     pub lines: u64,
     pub distinct: u64,
+    /// Its 404 lines that no scanner signature marked.
+    pub unmarked: Seen,
 }
 
 /// Every verdict of this stage.
@@ -117,18 +120,7 @@ pub fn decide(a: &Agg) -> Behaviour {
         })
         .collect();
 
-    let sweeps = c
-        .not_found
-        .iter()
-        .filter_map(|(key, nf)| {
-            let requests = access_requests(a, *key);
-            let sweep = Sweep {
-                lines: nf.lines,
-                distinct: nf.paths.len() as u64,
-            };
-            (nf.paths.len() >= SWEEP_PATHS && nf.lines * 2 > requests).then_some((*key, sweep))
-        })
-        .collect();
+    let sweeps = sweeps(a);
 
     Behaviour {
         bruteforce,
@@ -139,6 +131,34 @@ pub fn decide(a: &Agg) -> Behaviour {
             .flat_map(|class| bursts(a, class))
             .collect(),
     }
+}
+
+/// The clients whose 404s sweep many distinct targets.
+fn sweeps(a: &Agg) -> FxHashMap<u128, Sweep> {
+    let mut hits = a.classes.not_found.clone();
+    hits.sort_unstable_by_key(|h| (h.client, h.path));
+    let mut out = FxHashMap::default();
+    for group in hits.chunk_by(|x, y| x.client == y.client) {
+        let key = group[0].client;
+        let distinct = 1 + group.windows(2).filter(|w| w[0].path != w[1].path).count();
+        let lines = group.len() as u64;
+        if distinct < SWEEP_PATHS || lines * 2 <= access_requests(a, key) {
+            continue;
+        }
+        let mut unmarked = Seen::default();
+        for h in group.iter().filter(|h| h.unmarked) {
+            unmarked.hit(h.ts, false);
+        }
+        out.insert(
+            key,
+            Sweep {
+                lines,
+                distinct: distinct as u64,
+                unmarked,
+            },
+        );
+    }
+    out
 }
 
 /// The most lines in any `window` consecutive minutes (`minutes` sorted).

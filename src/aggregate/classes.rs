@@ -8,7 +8,7 @@
 use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::classify::{info, ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
 use crate::record::{ip_key, Client, Record};
@@ -126,19 +126,20 @@ pub struct ClassAgg {
     pub timeline: super::timeline::Timeline,
     /// Every error-log line per client, to join with the access log.
     pub error_clients: FxHashMap<u128, Seen>,
-    /// 404 answers per client, for the scanner sweep.
-    pub not_found: FxHashMap<u128, NotFound>,
+    /// Every 404 answer, for the scanner sweep: kept as a list (one append
+    /// per line) and grouped by client once, after the scan.
+    pub not_found: Vec<NotFound>,
 }
 
-/// One client's 404 answers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// One 404 answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotFound {
-    /// Every 404 line.
-    pub lines: u64,
-    /// The 404 lines that no scanner signature marked already.
-    pub unmarked: Seen,
-    /// Digests of the distinct targets answered 404.
-    pub paths: FxHashSet<u64>,
+    pub client: u128,
+    /// A keyed digest of the target.
+    pub path: u64,
+    pub ts: Option<i64>,
+    /// No scanner signature marked the line.
+    pub unmarked: bool,
 }
 
 /// A keyed digest of a target: chosen per process, so nobody can write two
@@ -205,15 +206,14 @@ impl ClassAgg {
     /// Adds an access-log line answered 404; `scanner` says whether a
     /// scanner signature marked it.
     pub fn not_found(&mut self, rec: &Record, scanner: bool) {
-        let Client::Ip(ip) = rec.client else {
-            return;
-        };
-        let e = self.not_found.entry(ip_key(ip)).or_default();
-        e.lines += 1;
-        if !scanner {
-            e.unmarked.hit(rec.ts, false);
+        if let Client::Ip(ip) = rec.client {
+            self.not_found.push(NotFound {
+                client: ip_key(ip),
+                path: path_digest(rec.target),
+                ts: rec.ts,
+                unmarked: !scanner,
+            });
         }
-        e.paths.insert(path_digest(rec.target));
     }
 
     /// Adds a request that bypassed the trusted proxies (`direct-origin`).
@@ -258,17 +258,7 @@ impl ClassAgg {
 
     pub fn merge(&mut self, o: ClassAgg) {
         self.timeline.merge(o.timeline);
-        for (k, v) in o.not_found {
-            let e = self.not_found.entry(k).or_default();
-            e.lines += v.lines;
-            e.unmarked.merge(&v.unmarked);
-            // Extend the larger set with the smaller.
-            let mut paths = v.paths;
-            if e.paths.len() < paths.len() {
-                std::mem::swap(&mut e.paths, &mut paths);
-            }
-            e.paths.extend(paths);
-        }
+        self.not_found.extend(o.not_found);
         for (k, v) in o.error_clients {
             self.error_clients.entry(k).or_default().merge(&v);
         }

@@ -485,10 +485,8 @@ fn class_rows(a: &Agg, b: &Behaviour) -> Vec<ClassRow> {
     use crate::classify::{info, ClassId};
     let mut seen = a.classes.classes;
     // Sweeps add their 404 lines no signature marked; floods their requests.
-    for k in b.sweeps.keys() {
-        if let Some(nf) = a.classes.not_found.get(k) {
-            seen[ClassId::Scanner as usize].merge(&nf.unmarked);
-        }
+    for sw in b.sweeps.values() {
+        seen[ClassId::Scanner as usize].merge(&sw.unmarked);
     }
     for f in b.floods.iter().filter(|f| f.is_client()) {
         seen[ClassId::Flood as usize].merge(&Seen {
@@ -588,9 +586,8 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             o.classes[ClassId::Bruteforce as usize] = 0;
         }
     }
-    for k in b.sweeps.keys() {
-        let unmarked = a.classes.not_found.get(k).map_or(0, |nf| nf.unmarked.count);
-        all.entry(*k).or_default().classes[ClassId::Scanner as usize] += unmarked;
+    for (k, sw) in &b.sweeps {
+        all.entry(*k).or_default().classes[ClassId::Scanner as usize] += sw.unmarked.count;
     }
     for f in b.floods.iter().filter(|f| f.is_client()) {
         all.entry(f.key).or_default().classes[ClassId::Flood as usize] = f.requests;

@@ -50,6 +50,51 @@ pub struct TriageArgs {
     pub bucket: Option<i64>,
 }
 
+/// `+0900`, `-07:00`, `Z`, `UTC` → seconds east of UTC.
+pub fn parse_offset(s: &str) -> Result<i64, String> {
+    let bad = || format!("`{s}` is not a UTC offset like +0900, -07:00 or UTC");
+    if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") {
+        return Ok(0);
+    }
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (hh, mm) = match rest.len() {
+        4 => (&rest[..2], &rest[2..]),
+        5 if rest.as_bytes()[2] == b':' => (&rest[..2], &rest[3..]),
+        _ => return Err(bad()),
+    };
+    let num = |x: &str| {
+        x.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| x.parse::<i64>().ok())
+            .flatten()
+            .ok_or_else(bad)
+    };
+    let (h, m) = (num(hh)?, num(mm)?);
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 3600 + m * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn offsets() {
+        use super::parse_offset as p;
+        assert_eq!(p("+0900"), Ok(32400));
+        assert_eq!(p("-07:00"), Ok(-25200));
+        assert_eq!(p("+05:45"), Ok(20700));
+        assert_eq!(p("UTC"), Ok(0));
+        for bad in ["0900", "+9", "+0:900", "+2500", "+09:60", "+09x00", ""] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
+    }
+}
+
 /// `90`, `90s`, `5m`, `2h`, `1d` → seconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
@@ -139,6 +184,10 @@ pub struct CommonArgs {
     /// (guards against gzip bombs; 0: no limit).
     #[arg(long, default_value_t = 0, value_name = "BYTES")]
     pub max_decompressed_bytes: u64,
+    /// The UTC offset of error-log times, which carry no zone: `+0900`,
+    /// `-07:00`, `UTC` (the default).
+    #[arg(long = "error-tz", value_name = "OFFSET", value_parser = parse_offset, default_value = "UTC")]
+    pub error_tz: i64,
     /// A load balancer or CDN range (repeatable). Requests it forwarded are
     /// attributed to the rightmost untrusted address in X-Forwarded-For; without
     /// it, X-Forwarded-For is never used to attribute.

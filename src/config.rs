@@ -76,6 +76,7 @@ impl Config {
                 key: None,
                 classify: false,
                 filter: filter(a)?,
+                error_offset: a.error_tz,
                 trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)
                     .map_err(|e| FormatError::BadOption(format!("--trusted-proxy: {e}")))?,
             },

@@ -44,6 +44,8 @@ pub struct ScanOpts {
     pub trusted: TrustedProxies,
     /// Which records the report covers.
     pub filter: Filter,
+    /// Seconds east of UTC of error-log times (`--error-tz`).
+    pub error_offset: i64,
 }
 
 impl Default for ScanOpts {
@@ -55,6 +57,7 @@ impl Default for ScanOpts {
             classify: false,
             trusted: TrustedProxies::default(),
             filter: Filter::default(),
+            error_offset: 0,
         }
     }
 }
@@ -103,6 +106,10 @@ impl Agg {
         let mut rec = Record::default();
         match fmt.parse(l, &mut rec) {
             Ok(Parsed::Ok) => {
+                if opts.error_offset != 0 && fmt.is_error_log() {
+                    // Error-log times are local: make them UTC.
+                    rec.ts = rec.ts.map(|t| t - opts.error_offset);
+                }
                 let mut direct = false;
                 if !opts.trusted.is_empty() {
                     let (client, how) = attribute(rec.client, rec.xff, &opts.trusted);

@@ -190,6 +190,28 @@ fn class_filter_keeps_the_lines_of_a_class() {
 }
 
 #[test]
+fn error_log_times_take_the_zone_given() {
+    let first_error = |args: &[&str]| {
+        let v = triage(&[&["--output", "json", "-n", "0"], args].concat());
+        v["correlation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["client"] == "136.175.9.209")
+            .expect("joined")["first_error"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Written 18:58:42 local time; the access log says local is +0900.
+    assert_eq!(first_error(&[]), "2020-12-24T18:58:42Z");
+    assert_eq!(
+        first_error(&["--error-tz", "+09:00"]),
+        "2020-12-24T09:58:42Z"
+    );
+}
+
+#[test]
 fn explain_names_classes_and_signatures() {
     let mut cmd = assert_cmd::Command::cargo_bin("alf").unwrap();
     let out = cmd.args(["explain", "cve-2020-5902"]).output().unwrap();

@@ -12,7 +12,9 @@ use rayon::prelude::*;
 
 use crate::aggregate::{Agg, ExampleKind, KeyField};
 use crate::attribute::{attribute, Attribution, TrustedProxies};
-use crate::classify::{self, ClassId, ClassSet, Classifier, ErrorEvent, FieldCache, LineClass};
+use crate::classify::{
+    self, ClassId, ClassSet, Classifier, ErrorEvent, FieldCache, LineClass, Probes,
+};
 use crate::filter::Filter;
 use crate::format::{Format, Parsed};
 use crate::input::chunk::{split_lines, Block, Blocks};
@@ -71,19 +73,51 @@ pub struct StreamEnd {
 impl Agg {
     /// Scans one chunk of whole lines (the last may lack its newline).
     pub fn scan(&mut self, chunk: &[u8], fmt: &Format, opts: &ScanOpts) {
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', chunk) {
-            self.line(&chunk[start..nl], fmt, opts);
-            start = nl + 1;
-        }
-        if start < chunk.len() {
-            self.line(&chunk[start..], fmt, opts);
+        if !opts.classify && !opts.filter.has_classes() {
+            let mut p = Pending::default();
+            for_each_line(chunk, |line| {
+                if self.read(line, fmt, opts, &mut p) {
+                    self.add(&p.rec);
+                }
+            });
+        } else {
+            // Each line is classified while the next one is parsed, so that
+            // the cache slots its fields need arrive in the meantime. Two
+            // buffers take turns: records are large, and are not moved.
+            FIELD_CACHE.with(|c| {
+                let cache = &mut c.borrow_mut();
+                let mut bufs: [Pending; 2] = Default::default();
+                let (mut cur, mut waiting) = (0, false);
+                for_each_line(chunk, |line| {
+                    if self.read(line, fmt, opts, &mut bufs[cur]) {
+                        if !fmt.is_error_log() {
+                            bufs[cur].probes = classifier().probe(&bufs[cur].rec, cache);
+                        }
+                        if waiting {
+                            self.finish(&bufs[1 - cur], fmt, opts, cache);
+                        }
+                        waiting = true;
+                        cur = 1 - cur;
+                    }
+                });
+                if waiting {
+                    self.finish(&bufs[1 - cur], fmt, opts, cache);
+                }
+            });
         }
         self.flush();
     }
 
+    /// Counts a line and parses it into `out`. True when it parsed and
+    /// passes the filters (`--class` aside): it is then to be counted.
     #[inline]
-    fn line(&mut self, line: &[u8], fmt: &Format, opts: &ScanOpts) {
+    fn read<'c>(
+        &mut self,
+        line: &'c [u8],
+        fmt: &Format,
+        opts: &ScanOpts,
+        out: &mut Pending<'c>,
+    ) -> bool {
         self.lines += 1;
         let mut l = line;
         if l.first() == Some(&0) {
@@ -94,57 +128,62 @@ impl Agg {
         if l.len() > opts.max_line {
             self.overlong += 1;
             self.example(ExampleKind::Overlong, l);
-            return;
+            return false;
         }
         if let Some(s) = l.strip_suffix(b"\r") {
             l = s;
         }
         if l.is_empty() {
             self.empty += 1;
-            return;
+            return false;
         }
-        let mut rec = Record::default();
-        match fmt.parse(l, &mut rec) {
+        let rec = &mut out.rec;
+        *rec = Record::default();
+        match fmt.parse(l, rec) {
             Ok(Parsed::Ok) => {
                 if opts.error_offset != 0 && fmt.is_error_log() {
                     // Error-log times are local: make them UTC.
                     rec.ts = rec.ts.map(|t| t - opts.error_offset);
                 }
-                let mut direct = false;
+                out.line = l;
+                out.direct = false;
                 if !opts.trusted.is_empty() {
                     let (client, how) = attribute(rec.client, rec.xff, &opts.trusted);
                     rec.client = client;
                     self.xff_fallbacks += how.is_fallback() as u64;
                     // Came straight to the server, not through the trusted proxy.
-                    direct = how == Attribution::Direct
+                    out.direct = how == Attribution::Direct
                         && matches!(client, crate::record::Client::Ip(ip) if !opts.trusted.contains(ip));
                 }
-                if !opts.filter.is_empty() && !opts.filter.accepts(&rec) {
+                if !opts.filter.is_empty() && !opts.filter.accepts(rec) {
                     self.filtered += 1;
-                    return;
+                    return false;
                 }
-                if !opts.classify && !opts.filter.has_classes() {
-                    self.add(&rec);
-                    return;
-                }
-                let marks = Marks::of(l, &rec, fmt, direct);
-                if !opts.filter.accepts_classes(marks.classes) {
-                    self.filtered += 1;
-                    return;
-                }
-                self.add(&rec);
-                if opts.classify {
-                    self.tally(&rec, fmt, &marks);
-                }
+                true
             }
             Ok(Parsed::Ambiguous) => {
                 self.ambiguous += 1;
                 self.example(ExampleKind::Ambiguous, l);
+                false
             }
             Err(reason) => {
                 self.malformed[reason as usize] += 1;
                 self.example(ExampleKind::Malformed(reason), l);
+                false
             }
+        }
+    }
+
+    /// Classifies a parsed line, applies `--class`, and counts it.
+    fn finish(&mut self, p: &Pending, fmt: &Format, opts: &ScanOpts, cache: &mut FieldCache) {
+        let marks = Marks::of(p, fmt, cache);
+        if !opts.filter.accepts_classes(marks.classes) {
+            self.filtered += 1;
+            return;
+        }
+        self.add(&p.rec);
+        if opts.classify {
+            self.tally(&p.rec, fmt, &marks);
         }
     }
 
@@ -191,9 +230,9 @@ struct Marks {
 }
 
 impl Marks {
-    fn of(line: &[u8], rec: &Record, fmt: &Format, direct: bool) -> Marks {
+    fn of(p: &Pending, fmt: &Format, cache: &mut FieldCache) -> Marks {
         if fmt.is_error_log() {
-            let event = classify::error_event_line(line, rec);
+            let event = classify::error_event_line(p.line, &p.rec);
             let mut classes = ClassSet::EMPTY;
             if event.is_some() {
                 classes.insert(ClassId::UpstreamTimeout);
@@ -205,17 +244,39 @@ impl Marks {
                 direct: false,
             };
         }
-        let lc = FIELD_CACHE.with(|c| classifier().classify_cached(rec, &mut c.borrow_mut()));
+        let lc = classifier().classify_probed(&p.rec, cache, &p.probes);
         let mut classes = lc.classes();
-        if direct {
+        if p.direct {
             classes.insert(ClassId::DirectOrigin);
         }
         Marks {
             classes,
             line: lc,
             event: None,
-            direct,
+            direct: p.direct,
         }
+    }
+}
+
+/// A parsed line on its way to be counted.
+#[derive(Default)]
+struct Pending<'c> {
+    rec: Record<'c>,
+    line: &'c [u8],
+    direct: bool,
+    probes: Probes,
+}
+
+/// Calls `f` on each line of `chunk`, without its newline.
+#[inline]
+fn for_each_line<'c>(chunk: &'c [u8], mut f: impl FnMut(&'c [u8])) {
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', chunk) {
+        f(&chunk[start..nl]);
+        start = nl + 1;
+    }
+    if start < chunk.len() {
+        f(&chunk[start..]);
     }
 }
 

@@ -23,7 +23,7 @@
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 
-use super::cache::FieldCache;
+use super::cache::{FieldCache, Probe, Probes};
 use super::signatures::{Confirm, Field, Signature, BRUTEFORCE, EXPLOIT, MALFORMED, SCANNER};
 use super::{error_event, ClassId, ClassSet};
 use crate::record::{Client, Record};
@@ -151,10 +151,13 @@ impl LineClass {
             class: ClassId,
             t: &'static [Signature],
         ) -> impl Iterator<Item = (ClassId, &'static Signature)> {
-            t.iter()
-                .enumerate()
-                .filter(move |(i, _)| mask >> i & 1 == 1)
-                .map(move |(_, s)| (class, s))
+            // The set bits only, lowest first.
+            let mut m = mask;
+            std::iter::from_fn(move || {
+                let i = (m != 0).then(|| m.trailing_zeros() as usize)?;
+                m &= m - 1;
+                t.get(i).map(|s| (class, s))
+            })
         }
         bits(self.exploits, ClassId::Exploit, EXPLOIT)
             .chain(bits(self.scanners as u64, ClassId::Scanner, SCANNER))
@@ -362,8 +365,35 @@ impl Classifier {
     /// gave: the same result, at the cost of a hash and a compare for a
     /// User-Agent, path or Referer seen before. What the scan core should use.
     pub fn classify_cached(&self, rec: &Record, cache: &mut FieldCache) -> LineClass {
+        let probes = self.probe(rec, cache);
+        self.classify_probed(rec, cache, &probes)
+    }
+
+    /// Hashes the fields of `rec` that [`Classifier::classify_probed`] will
+    /// look up and asks the processor to fetch their cache slots: call it as
+    /// soon as a line is parsed, and classify the line a little later.
+    #[inline]
+    pub fn probe(&self, rec: &Record, cache: &FieldCache) -> Probes {
+        // A field too short to hold a pattern is never looked up.
+        searched_fields(rec).map(|(w, f)| {
+            if f.len() < self.matcher(w).min_len {
+                Probe::default()
+            } else {
+                cache.probe(w, f)
+            }
+        })
+    }
+
+    /// [`Classifier::classify_cached`] with the probes [`Classifier::probe`]
+    /// made for `rec`.
+    pub fn classify_probed(
+        &self,
+        rec: &Record,
+        cache: &mut FieldCache,
+        probes: &Probes,
+    ) -> LineClass {
         self.classify_with(rec, &mut |w, field| {
-            cache.get_or_insert(w, field, |field, scratch| {
+            cache.get_or_insert(w, field, probes[w as usize], |field, scratch| {
                 self.field_hits(w, field, scratch)
             })
         })
@@ -395,18 +425,7 @@ impl Classifier {
         self.malformed(rec, &mut lc);
         proxy(rec, &mut lc);
 
-        // A method-only request line (`"\x16\x03..."`, `"${jndi:...}"`) has no
-        // target: search the line itself.
-        let target = if rec.target.is_empty() {
-            rec.request
-        } else {
-            rec.target
-        };
-        for (w, field) in [
-            (Which::Target, target),
-            (Which::UserAgent, rec.user_agent),
-            (Which::Referer, rec.referer),
-        ] {
+        for (w, field) in searched_fields(rec) {
             if field.len() >= self.matcher(w).min_len {
                 let h = hits(w, field);
                 lc.exploits |= h.exploits;
@@ -492,6 +511,23 @@ impl Classifier {
 
 /// How Apache's User-Agent for its own dummy connections ends.
 const DUMMY_UA: &[u8] = b"(internal dummy connection)";
+
+/// The fields searched, in `Which` order. A method-only request line
+/// (`"\x16\x03..."`, `"${jndi:...}"`) has no target: the line itself is
+/// searched.
+#[inline]
+fn searched_fields<'a>(rec: &Record<'a>) -> [(Which, &'a [u8]); 3] {
+    let target = if rec.target.is_empty() {
+        rec.request
+    } else {
+        rec.target
+    };
+    [
+        (Which::Target, target),
+        (Which::UserAgent, rec.user_agent),
+        (Which::Referer, rec.referer),
+    ]
+}
 
 /// The bytes to search for `field`, and whether they include a decoded copy:
 /// the field itself when it is already lowercase and needs no decoding; else,

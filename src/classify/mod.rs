@@ -25,7 +25,7 @@ pub mod error_events;
 pub mod line;
 pub mod signatures;
 
-pub use cache::FieldCache;
+pub use cache::{FieldCache, Probes};
 pub use error_events::{error_event, error_event_line, ErrorEvent, EventKind};
 pub use line::{Classifier, LineClass, ProxyOutcome};
 

@@ -3,8 +3,10 @@
 //! generated log whose planted sources are known, and whose counts are checked
 //! against awk on the same file.
 
+use std::ffi::OsStr;
 use std::fmt::Write as _;
-use std::process::Command;
+
+mod common;
 
 use serde_json::Value;
 
@@ -77,18 +79,16 @@ fn log() -> &'static std::path::Path {
 }
 
 fn triage() -> Value {
-    let out = assert_cmd::Command::cargo_bin("alf")
-        .unwrap()
-        .args(["triage", "--classify", "-o", "json", "-n", "0"])
-        .arg(log())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let log = log().as_os_str();
+    let args: [&OsStr; 6] = [
+        "triage".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        "-n".as_ref(),
+        "0".as_ref(),
+        log,
+    ];
+    common::alf_json(&args)
 }
 
 fn offender<'a>(v: &'a Value, ip: &str) -> Option<&'a Value> {
@@ -101,11 +101,7 @@ fn offender<'a>(v: &'a Value, ip: &str) -> Option<&'a Value> {
 
 /// `awk PROGRAM LOG`, as a number.
 fn awk(program: &str) -> u64 {
-    let out = Command::new("awk").arg(program).arg(log()).output();
-    match out {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().parse().unwrap(),
-        _ => panic!("awk is needed for this test"),
-    }
+    common::sh_count(r#"awk "$1" "$2""#, &[program.as_ref(), log().as_os_str()])
 }
 
 #[test]
@@ -188,19 +184,14 @@ fn a_log_spanning_millennia_is_cheap() {
           1.2.3.4 - - [31/Dec/9999:23:59:59 +0000] \"GET / HTTP/1.1\" 503 1 \"-\" \"x\"\n",
     )
     .unwrap();
-    let out = assert_cmd::Command::cargo_bin("alf")
-        .unwrap()
-        .args(["triage", "--bucket", "1m", "-o", "json"])
-        .arg(f.path())
-        .timeout(std::time::Duration::from_secs(20))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::alf_json(&[
+        "triage".as_ref(),
+        "--bucket".as_ref(),
+        "1m".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        f.path().as_os_str(),
+    ]);
     let all = v["timeline"]["series"]["all"].as_array().unwrap();
     assert!(all.len() <= 10_001, "{}", all.len());
     assert_eq!(all.iter().map(|x| x.as_u64().unwrap()).sum::<u64>(), 2);

@@ -91,14 +91,6 @@ fn triage() -> Value {
     common::alf_json(&args)
 }
 
-fn offender<'a>(v: &'a Value, ip: &str) -> Option<&'a Value> {
-    v["offenders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["client"] == ip)
-}
-
 /// `awk PROGRAM LOG`, as a number.
 fn awk(program: &str) -> u64 {
     common::sh_count(r#"awk "$1" "$2""#, &[program.as_ref(), log().as_os_str()])
@@ -107,13 +99,13 @@ fn awk(program: &str) -> u64 {
 #[test]
 fn a_login_burst_is_bruteforce_a_slow_trickle_is_not() {
     let v = triage();
-    let o = offender(&v, "192.0.2.10").expect("the burst is an offender");
+    let o = common::offender(&v, "192.0.2.10").expect("the burst is an offender");
     assert_eq!(o["classes"]["bruteforce"], 12);
     assert_eq!(
         awk(r#"$1=="192.0.2.10" && $6=="\"POST" && $7=="/wp-login.php" {n++} END {print n}"#),
         12
     );
-    let slow = offender(&v, "192.0.2.20");
+    let slow = common::offender(&v, "192.0.2.20");
     assert!(
         slow.is_none_or(|o| o["classes"].get("bruteforce").is_none()),
         "{slow:?}"
@@ -123,7 +115,7 @@ fn a_login_burst_is_bruteforce_a_slow_trickle_is_not() {
 #[test]
 fn many_distinct_404s_are_a_sweep_one_path_repeated_is_not() {
     let v = triage();
-    let o = offender(&v, "192.0.2.30").expect("the sweep is an offender");
+    let o = common::offender(&v, "192.0.2.30").expect("the sweep is an offender");
     assert_eq!(o["classes"]["scanner"], 25);
     let notes = o["notes"].to_string();
     assert!(notes.contains("404 sweep 25 distinct paths"), "{notes}");
@@ -131,7 +123,7 @@ fn many_distinct_404s_are_a_sweep_one_path_repeated_is_not() {
         awk(r#"$1=="192.0.2.30" && $9==404 {p[$7]} END {print length(p)}"#),
         25
     );
-    assert!(offender(&v, "192.0.2.31").is_none());
+    assert!(common::offender(&v, "192.0.2.31").is_none());
 }
 
 #[test]
@@ -146,7 +138,7 @@ fn a_flood_and_its_gateway_burst_are_found() {
     );
     // 600 requests from the first to the last second of 119: 302.5 a minute.
     assert_eq!(floods[0]["per_minute"], 302.5);
-    let o = offender(&v, "203.0.113.7").unwrap();
+    let o = common::offender(&v, "203.0.113.7").unwrap();
     assert_eq!(o["classes"]["flood"], 600);
 
     let bursts: Vec<&Value> = v["bursts"]

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+mod common;
+
 fn triage(args: &[&str]) -> Value {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut cmd = assert_cmd::Command::cargo_bin("alf").expect("alf binary");
@@ -36,18 +38,10 @@ fn json_of(args: &[&str], log: impl AsRef<std::ffi::OsStr>) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn offender<'a>(v: &'a Value, ip: &str) -> Option<&'a Value> {
-    v["offenders"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["client"] == ip)
-}
-
 #[test]
 fn connect_clients_are_offenders_dummy_is_noise_timeouts_join() {
     let v = triage(&["--classify", "--output", "json", "-n", "0"]);
-    let o = offender(&v, "136.175.9.209").expect("136.175.9.209 is an offender");
+    let o = common::offender(&v, "136.175.9.209").expect("136.175.9.209 is an offender");
     assert_eq!(o["classes"]["proxy"], 2);
     let notes: Vec<&str> = o["notes"]
         .as_array()
@@ -59,14 +53,14 @@ fn connect_clients_are_offenders_dummy_is_noise_timeouts_join() {
     assert!(notes.iter().any(|n| n.contains("attempted 1")), "{notes:?}");
     // The error log's AH01075 timeouts join the access-log offender.
     assert_eq!(o["classes"]["upstream-timeout"], 1);
-    let o = offender(&v, "136.175.9.211").expect("136.175.9.211 is an offender");
+    let o = common::offender(&v, "136.175.9.211").expect("136.175.9.211 is an offender");
     assert_eq!(o["classes"]["upstream-timeout"], 2);
     assert_eq!(o["classes"]["proxy"], 1);
-    assert!(offender(&v, "216.144.247.78").is_some());
+    assert!(common::offender(&v, "216.144.247.78").is_some());
     // Apache's own dummy connections are counted, never offenders.
-    assert!(offender(&v, "::1").is_none());
+    assert!(common::offender(&v, "::1").is_none());
     assert!(
-        offender(&v, "203.0.113.50").is_none(),
+        common::offender(&v, "203.0.113.50").is_none(),
         "an ordinary client is no offender"
     );
     let classes = v["classes"].as_array().unwrap();
@@ -115,7 +109,7 @@ fn connect_clients_are_offenders_dummy_is_noise_timeouts_join() {
 fn classes_are_on_by_default_and_off_on_request() {
     let v = triage(&["--output", "json"]);
     assert!(!v["classes"].as_array().unwrap().is_empty());
-    assert!(offender(&v, "136.175.9.209").is_some());
+    assert!(common::offender(&v, "136.175.9.209").is_some());
     let v = triage(&["--output", "json", "--no-classify"]);
     assert!(v["classes"].as_array().unwrap().is_empty());
     assert!(v["offenders"].as_array().unwrap().is_empty());
@@ -283,9 +277,9 @@ fn x_forwarded_for_only_through_trusted_proxies() {
         .iter()
         .any(|(c, _)| c == "198.51.100.9" || c == "1.1.1.1"));
     // The one request that bypassed the proxy is direct-origin.
-    let o = offender(&v, "192.0.2.44").expect("direct-origin offender");
+    let o = common::offender(&v, "192.0.2.44").expect("direct-origin offender");
     assert_eq!(o["classes"]["direct-origin"], 1);
-    assert!(offender(&v, "203.0.113.7").is_none());
+    assert!(common::offender(&v, "203.0.113.7").is_none());
 }
 
 /// The onset is the first bucket above the baseline, traced to its class and network.

@@ -73,6 +73,14 @@ pub fn alf_json<S: AsRef<OsStr>>(args: &[S]) -> Value {
     })
 }
 
+/// The row of `offenders[]` for `client`, if any, in a triage report.
+pub fn offender<'a>(report: &'a Value, client: &str) -> Option<&'a Value> {
+    report["offenders"]
+        .as_array()?
+        .iter()
+        .find(|o| o["client"] == client)
+}
+
 /// Runs `sh -c SCRIPT sh ARGS...` with `LC_ALL=C` (byte semantics for grep,
 /// sed, awk and sort) and returns its standard output. Arguments reach the
 /// script as `$1`, `$2`..., so regexes and paths need no shell quoting.

@@ -43,6 +43,8 @@ fn connect_clients_are_offenders_dummy_is_noise_timeouts_join() {
     let v = triage(&["--classify", "--output", "json", "-n", "0"]);
     let o = common::offender(&v, "136.175.9.209").expect("136.175.9.209 is an offender");
     assert_eq!(o["classes"]["proxy"], 2);
+    // Its two access-log lines; its error-log line is not a request.
+    assert_eq!(o["requests"], 2);
     let notes: Vec<&str> = o["notes"]
         .as_array()
         .unwrap()

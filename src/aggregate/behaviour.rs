@@ -176,7 +176,7 @@ fn most_in_window(minutes: &[(i64, u64)], window: i64) -> u64 {
 }
 
 /// A client's access-log requests: its lines less its error-log lines.
-fn access_requests(a: &Agg, key: u128) -> u64 {
+pub fn access_requests(a: &Agg, key: u128) -> u64 {
     let all = a.clients.get(key).map_or(0, |s| s.requests);
     all.saturating_sub(a.classes.error_clients.get(&key).map_or(0, |e| e.count))
 }

@@ -170,6 +170,7 @@ pub struct SignatureRow {
 pub struct OffenderRow {
     pub client: String,
     pub score: f64,
+    /// Access-log requests: error-log lines are not requests.
     pub requests: u64,
     /// Class id → lines of that class.
     pub classes: std::collections::BTreeMap<&'static str, u64>,
@@ -640,7 +641,7 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             Some(OffenderRow {
                 client: crate::record::ip_from_key(*k).to_string(),
                 score,
-                requests: stats.requests,
+                requests: behaviour::access_requests(a, *k),
                 classes: ClassId::ALL
                     .iter()
                     .zip(&o.classes)

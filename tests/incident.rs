@@ -357,3 +357,21 @@ fn filters_keep_the_identity() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_clean_log_says_no_class_was_found() {
+    let log = common::testdata("access/apache-combined/elastic-examples_apache_logs_2015.log");
+    let table = |extra: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("alf")
+            .unwrap()
+            .arg("triage")
+            .args(extra)
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(table(&[]).contains("anomaly classes: none found"));
+    assert!(!table(&["--no-classify"]).contains("anomaly classes"));
+}

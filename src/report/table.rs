@@ -132,6 +132,13 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(w, "{t}")?;
     }
 
+    if r.classes.is_empty() && r.timeline.is_some() {
+        // Classified, and nothing found: say so, rather than print nothing.
+        writeln!(
+            w,
+            "anomaly classes: none found (`alf explain` lists them)\n"
+        )?;
+    }
     if !r.classes.is_empty() {
         let mut t = table(&[
             "class",

@@ -1106,3 +1106,50 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
         })
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// Case 50: lines built to make the classifier work hard (100 000 `../`,
+/// 1 MiB of `%25`, 10 000 query parameters, a Log4Shell opener repeated) are
+/// classified in linear time and counted like any other line.
+#[test]
+fn classifier_stress_lines_are_classified_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "203.0.113.7 - - [24/Dec/2020:18:58:33 +0900] \"GET ";
+    let tail = " HTTP/1.1\" 404 0 \"-\" \"Mozilla/5.0\"\n";
+    let targets = [
+        format!("/{}etc/passwd", "../".repeat(100_000)),
+        format!("/x?a={}", "%25".repeat(350_000)),
+        format!(
+            "/q?{}",
+            (0..10_000)
+                .map(|i| format!("p{i}=v"))
+                .collect::<Vec<_>>()
+                .join("&")
+        ),
+        format!("/{}", "${${".repeat(100_000)),
+    ];
+    // One ordinary line first, for format detection's sample.
+    let mut data = format!("{head}/index.html{tail}");
+    for t in &targets {
+        data.push_str(head);
+        data.push_str(t);
+        data.push_str(tail);
+    }
+    let log = write(dir.path(), "stress.log", data.as_bytes());
+    let started = Instant::now();
+    let (out, v) = triage(&[s(&log)], None);
+    assert!(out.status.success());
+    assert_eq!(summary(&v, "parsed"), 5);
+    // A hang guard, not a speed test: linear work on 2 MB takes well under a second.
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "took {:?}",
+        started.elapsed()
+    );
+    let exploit = v["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "exploit")
+        .expect("the traversal is an exploit probe");
+    assert!(exploit["count"].as_u64().unwrap() >= 1);
+}

@@ -206,6 +206,18 @@ pub fn read_all(cfg: &Config) -> Result<Run> {
         }
     }
     run.seconds = start.elapsed().as_secs_f64();
+    let doc = run
+        .total
+        .clients
+        .iter()
+        .filter(|(k, _)| crate::attribute::is_documentation(crate::record::ip_from_key(*k)))
+        .count();
+    if doc > 0 {
+        run.warnings.push(format!(
+            "{doc} client(s) in documentation ranges (192.0.2.0/24, 198.51.100.0/24, \
+             203.0.113.0/24, 2001:db8::/32): synthetic or spoofed logs?"
+        ));
+    }
     Ok(run)
 }
 

@@ -346,6 +346,18 @@ fn trim_ows(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// Whether `ip` is in a range reserved for documentation (RFC 5737, RFC 3849):
+/// no real client has one, so a log that holds them is synthetic or spoofed.
+pub fn is_documentation(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => matches!(
+            v4.octets(),
+            [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]
+        ),
+        std::net::IpAddr::V6(v6) => v6.segments()[..2] == [0x2001, 0x0db8],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

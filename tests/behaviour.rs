@@ -188,3 +188,28 @@ fn a_log_spanning_millennia_is_cheap() {
     assert!(all.len() <= 10_001, "{}", all.len());
     assert_eq!(all.iter().map(|x| x.as_u64().unwrap()).sum::<u64>(), 2);
 }
+
+/// Hardening case 15: clients from the documentation ranges (all of this
+/// file's) are counted, with a warning that the log looks synthetic; a real
+/// log gets no such warning.
+#[test]
+fn documentation_range_clients_are_flagged() {
+    let v = triage();
+    let warned = |v: &Value| {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("documentation ranges"))
+    };
+    assert!(warned(&v), "{}", v["warnings"]);
+    assert!(v["summary"]["distinct_clients"].as_u64().unwrap() > 30);
+    let real = common::testdata("access/apache-combined/elastic-examples_apache_logs_2015.log");
+    let args: [&OsStr; 4] = [
+        "triage".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        real.as_os_str(),
+    ];
+    assert!(!warned(&common::alf_json(&args)));
+}

@@ -358,8 +358,77 @@ pub fn is_documentation(ip: std::net::IpAddr) -> bool {
     }
 }
 
+/// This server's own addresses: `--self` ranges and the addresses of this
+/// machine's interfaces. Their lines are counted as *self traffic*, never as
+/// an offender's.
+#[derive(Clone, Debug, Default)]
+pub struct SelfAddrs(Vec<Cidr>);
+
+impl SelfAddrs {
+    /// `ranges` (CIDRs or addresses) and every address of a local interface.
+    pub fn parse<S: AsRef<str>>(ranges: &[S]) -> Result<SelfAddrs, String> {
+        let mut v = ranges
+            .iter()
+            .map(|r| Cidr::parse(r.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        v.extend(local_addresses().into_iter().map(Cidr::host));
+        Ok(SelfAddrs(v))
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|c| c.contains(ip))
+    }
+}
+
+/// The addresses of this machine's network interfaces (none where unknown).
+pub fn local_addresses() -> Vec<IpAddr> {
+    let mut out = Vec::new();
+    #[cfg(unix)]
+    // SAFETY: getifaddrs fills a list that is only read here, each entry's
+    // address read as the family it says it is, and freed once.
+    unsafe {
+        let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+        if libc::getifaddrs(&mut head) != 0 {
+            return out;
+        }
+        let mut p = head;
+        while !p.is_null() {
+            let a = (*p).ifa_addr;
+            if !a.is_null() {
+                match (*a).sa_family as i32 {
+                    libc::AF_INET => {
+                        let sin = &*(a as *const libc::sockaddr_in);
+                        out.push(IpAddr::from(
+                            u32::from_be(sin.sin_addr.s_addr).to_be_bytes(),
+                        ));
+                    }
+                    libc::AF_INET6 => {
+                        let sin6 = &*(a as *const libc::sockaddr_in6);
+                        out.push(IpAddr::from(sin6.sin6_addr.s6_addr));
+                    }
+                    _ => {}
+                }
+            }
+            p = (*p).ifa_next;
+        }
+        libc::freeifaddrs(head);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn local_addresses_include_loopback() {
+        let a = super::local_addresses();
+        assert!(a.iter().any(|ip| ip.is_loopback()), "{a:?}");
+        let own = super::SelfAddrs::parse(&["192.0.2.0/24"]).unwrap();
+        assert!(own.contains("192.0.2.77".parse().unwrap()));
+        assert!(own.contains("127.0.0.1".parse().unwrap()));
+        assert!(!own.contains("198.51.100.1".parse().unwrap()));
+        assert!(super::SelfAddrs::parse(&["not-a-range"]).is_err());
+    }
+
     use super::*;
 
     fn ip(s: &str) -> IpAddr {

@@ -188,6 +188,11 @@ pub struct CommonArgs {
     /// `-07:00`, `UTC` (the default).
     #[arg(long = "error-tz", value_name = "OFFSET", value_parser = parse_offset, default_value = "UTC")]
     pub error_tz: i64,
+    /// This server's own address or range (repeatable). Its lines, and those of
+    /// this machine's interface addresses, are counted as self traffic, never
+    /// as an offender's.
+    #[arg(long = "self", value_name = "CIDR")]
+    pub self_addrs: Vec<String>,
     /// A load balancer or CDN range (repeatable). Requests it forwarded are
     /// attributed to the rightmost untrusted address in X-Forwarded-For; without
     /// it, X-Forwarded-For is never used to attribute.

@@ -11,7 +11,7 @@ use std::sync::{mpsc, OnceLock};
 use rayon::prelude::*;
 
 use crate::aggregate::{Agg, ExampleKind, KeyField};
-use crate::attribute::{attribute, Attribution, TrustedProxies};
+use crate::attribute::{attribute, Attribution, SelfAddrs, TrustedProxies};
 use crate::classify::{
     self, ClassId, ClassSet, Classifier, ErrorEvent, FieldCache, LineClass, Probes,
 };
@@ -48,6 +48,8 @@ pub struct ScanOpts {
     pub filter: Filter,
     /// Seconds east of UTC of error-log times (`--error-tz`).
     pub error_offset: i64,
+    /// This server's own addresses: never an offender.
+    pub self_addrs: SelfAddrs,
 }
 
 impl Default for ScanOpts {
@@ -60,6 +62,7 @@ impl Default for ScanOpts {
             trusted: TrustedProxies::default(),
             filter: Filter::default(),
             error_offset: 0,
+            self_addrs: SelfAddrs::default(),
         }
     }
 }
@@ -182,9 +185,24 @@ impl Agg {
             return;
         }
         self.add(&p.rec);
-        if opts.classify {
-            self.tally(&p.rec, fmt, &marks);
+        if !opts.classify {
+            return;
         }
+        let own = match p.rec.client {
+            crate::record::Client::Ip(ip) => opts.self_addrs.contains(ip).then_some(ip),
+            _ => None,
+        };
+        // The server's own requests (its dummy connections aside, which are
+        // noise anyway): counted, but nobody's offence.
+        if let Some(ip) = own.filter(|_| !marks.line.has(ClassId::Dummy)) {
+            self.self_traffic += 1;
+            self.classes.self_clients.insert(crate::record::ip_key(ip));
+            if let (Some(t), false) = (p.rec.ts, fmt.is_error_log()) {
+                self.classes.timeline.line(t, p.rec.status);
+            }
+            return;
+        }
+        self.tally(&p.rec, fmt, &marks);
     }
 
     /// Tallies the classes a parsed line shows.

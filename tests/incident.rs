@@ -207,6 +207,18 @@ fn error_log_times_take_the_zone_given() {
     );
 }
 
+/// Hardening case 14: the server's own address is never an offender; its
+/// lines are counted as self traffic.
+#[test]
+fn self_traffic_is_never_an_offender() {
+    let v = triage(&["--output", "json", "-n", "0", "--self", "136.175.9.209"]);
+    assert!(common::offender(&v, "136.175.9.209").is_none());
+    assert!(common::offender(&v, "136.175.9.211").is_some());
+    // Two access-log lines and one error-log line.
+    assert_eq!(v["summary"]["self_traffic"], 3);
+    assert_eq!(triage(&["--output", "json"])["summary"]["self_traffic"], 0);
+}
+
 #[test]
 fn explain_names_classes_and_signatures() {
     let mut cmd = assert_cmd::Command::cargo_bin("alf").unwrap();

@@ -191,7 +191,11 @@ fn floods(a: &Agg) -> Vec<Flood> {
     for (key, s) in a.clients.iter() {
         let requests = access_requests(a, key);
         let ip = ip_from_key(key);
-        if requests == 0 || s.first > s.last || ip.is_loopback() {
+        if requests == 0
+            || s.first > s.last
+            || ip.is_loopback()
+            || a.classes.self_clients.contains(&key)
+        {
             continue;
         }
         let v4 = key >> 32 == 0xffff;

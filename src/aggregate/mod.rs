@@ -187,6 +187,8 @@ pub struct Agg {
     /// Lines from a trusted proxy whose X-Forwarded-For could not name the
     /// client; they stay with the connecting address.
     pub xff_fallbacks: u64,
+    /// Classified lines from this server's own addresses.
+    pub self_traffic: u64,
     /// The last line's client update, applied after the next line is parsed
     /// (its slot is being prefetched meanwhile). See [`Agg::flush`].
     pending: Option<Hit>,
@@ -215,6 +217,7 @@ impl Agg {
             key,
             classes: ClassAgg::default(),
             xff_fallbacks: 0,
+            self_traffic: 0,
             pending: None,
         }
     }
@@ -326,6 +329,7 @@ impl Agg {
         self.clients.merge(o.clients);
         self.classes.merge(o.classes);
         self.xff_fallbacks += o.xff_fallbacks;
+        self.self_traffic += o.self_traffic;
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
         merge_map(&mut self.keys, o.keys, |a, b| *a += b);
     }

@@ -96,6 +96,9 @@ pub struct Summary {
     /// With --trusted-proxy: lines whose X-Forwarded-For could not name the
     /// client (kept with the connecting address).
     pub xff_fallbacks: u64,
+    /// Classified lines from this server's own addresses (`--self` and the
+    /// local interfaces): counted, never an offender's.
+    pub self_traffic: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -321,6 +324,7 @@ fn summary(run: &Run) -> Summary {
         no_client: a.no_client,
         bytes_sent: a.bytes,
         xff_fallbacks: a.xff_fallbacks,
+        self_traffic: a.self_traffic,
     }
 }
 

@@ -67,6 +67,12 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     for (k, v) in rows {
         t.add_row(vec![k.to_string(), v]);
     }
+    if s.self_traffic > 0 {
+        t.add_row(vec![
+            "self traffic".to_string(),
+            format!("{} lines (never offenders)", s.self_traffic),
+        ]);
+    }
     if s.nul_bytes_skipped > 0 {
         t.add_row(vec![
             "NUL bytes skipped".to_string(),

@@ -188,15 +188,15 @@ impl Agg {
         if !opts.classify {
             return;
         }
-        let own = match p.rec.client {
-            crate::record::Client::Ip(ip) => opts.self_addrs.contains(ip).then_some(ip),
-            _ => None,
-        };
         // The server's own requests (its dummy connections aside, which are
-        // noise anyway): counted, but nobody's offence.
-        if let Some(ip) = own.filter(|_| !marks.line.has(ClassId::Dummy)) {
+        // noise anyway): counted, but nobody's offence. Only a line that
+        // could make an offender is looked up.
+        let could_offend = !marks.classes.is_empty() || p.rec.status == Some(404);
+        if could_offend
+            && !marks.line.has(ClassId::Dummy)
+            && matches!(p.rec.client, crate::record::Client::Ip(ip) if opts.self_addrs.contains(ip))
+        {
             self.self_traffic += 1;
-            self.classes.self_clients.insert(crate::record::ip_key(ip));
             if let (Some(t), false) = (p.rec.ts, fmt.is_error_log()) {
                 self.classes.timeline.line(t, p.rec.status);
             }

@@ -14,7 +14,8 @@
 //!   is at least [`FLOOD_RATE`] a minute and at least [`FLOOD_SHARE`] of the
 //!   site's median per-minute total, over at least [`FLOOD_MIN`] requests,
 //!   and above the median + [`FLOOD_MADS`] × 1.4826 × MAD of the rates of all
-//!   sources of its kind. Loopback and error-log lines do not count.
+//!   sources of its kind. Loopback, the server's own addresses and error-log
+//!   lines do not count.
 //! - bursts of *gateway-errors* and surges of *dummy* lines: minutes whose
 //!   count exceeds both [`BURST_MIN`] and the median + [`BURST_MADS`] × 1.4826 ×
 //!   MAD of that class's per-minute counts over the whole span (empty minutes
@@ -25,6 +26,7 @@ use rustc_hash::FxHashMap;
 use super::classes::Seen;
 use super::timeline::{baseline, network};
 use super::Agg;
+use crate::attribute::SelfAddrs;
 use crate::classify::ClassId;
 use crate::record::ip_from_key;
 
@@ -102,7 +104,7 @@ pub struct Behaviour {
 }
 
 /// Decides the behavioural classes over a whole run.
-pub fn decide(a: &Agg) -> Behaviour {
+pub fn decide(a: &Agg, own: &SelfAddrs) -> Behaviour {
     let c = &a.classes;
     let mut per_client: FxHashMap<u128, Vec<(i64, u64)>> = FxHashMap::default();
     for (&(minute, class, key), &n) in &c.timeline.drivers {
@@ -125,7 +127,7 @@ pub fn decide(a: &Agg) -> Behaviour {
     Behaviour {
         bruteforce,
         sweeps,
-        floods: floods(a),
+        floods: floods(a, own),
         bursts: [ClassId::GatewayErrors, ClassId::Dummy]
             .into_iter()
             .flat_map(|class| bursts(a, class))
@@ -185,17 +187,13 @@ fn rate(requests: u64, first: i64, last: i64) -> f64 {
     requests as f64 / ((last - first) as f64 / 60.0).max(1.0)
 }
 
-fn floods(a: &Agg) -> Vec<Flood> {
+fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
     let mut clients = Vec::new();
     let mut nets: FxHashMap<(u128, u8), Flood> = FxHashMap::default();
     for (key, s) in a.clients.iter() {
         let requests = access_requests(a, key);
         let ip = ip_from_key(key);
-        if requests == 0
-            || s.first > s.last
-            || ip.is_loopback()
-            || a.classes.self_clients.contains(&key)
-        {
+        if requests == 0 || s.first > s.last || ip.is_loopback() || own.contains(ip) {
             continue;
         }
         let v4 = key >> 32 == 0xffff;

@@ -129,8 +129,6 @@ pub struct ClassAgg {
     /// Every 404 answer, for the scanner sweep: kept as a list (one append
     /// per line) and grouped by client once, after the scan.
     pub not_found: Vec<NotFound>,
-    /// Clients that are this server itself (`--self`, local interfaces).
-    pub self_clients: rustc_hash::FxHashSet<u128>,
 }
 
 /// One 404 answer.
@@ -261,7 +259,6 @@ impl ClassAgg {
     pub fn merge(&mut self, o: ClassAgg) {
         self.timeline.merge(o.timeline);
         self.not_found.extend(o.not_found);
-        self.self_clients.extend(o.self_clients);
         for (k, v) in o.error_clients {
             self.error_clients.entry(k).or_default().merge(&v);
         }

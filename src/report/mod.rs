@@ -96,8 +96,8 @@ pub struct Summary {
     /// With --trusted-proxy: lines whose X-Forwarded-For could not name the
     /// client (kept with the connecting address).
     pub xff_fallbacks: u64,
-    /// Classified lines from this server's own addresses (`--self` and the
-    /// local interfaces): counted, never an offender's.
+    /// Lines from this server's own addresses (`--self` and the local
+    /// interfaces) that showed a class or a 404: counted, never an offender's.
     pub self_traffic: u64,
 }
 
@@ -344,7 +344,7 @@ fn timing(run: &Run, threads: usize) -> Timing {
 impl Triage {
     pub fn build(run: &Run, cfg: &Config, n: usize, bucket: Option<i64>) -> Triage {
         let a = &run.total;
-        let b = behaviour::decide(a);
+        let b = behaviour::decide(a, &cfg.scan.self_addrs);
         let (timeline, onset) = timeline_rows(a, bucket);
         let parsed = a.parsed.max(1) as f64;
         let mut classes = [0u64; 10];

@@ -15,6 +15,9 @@ use alf::format::preset;
 use alf::record::Record;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+mod common;
+use common::Line;
+
 /// `n` lines of combined log, about 5 % of them hostile.
 fn log(n: usize) -> Vec<u8> {
     let normal_paths = [
@@ -85,9 +88,7 @@ fn log(n: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(n * 240);
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     for i in 0..n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = common::next(&mut x);
         let c = (x % 50_000) as u32 + 0x0a00_0000;
         let (method, path, status, ua) = if x % 20 == 0 {
             let (m, p, s, u) = hostile[(x >> 20) as usize % hostile.len()];
@@ -115,19 +116,16 @@ fn log(n: usize) -> Vec<u8> {
         } else {
             format!("{method} {path} HTTP/1.1")
         };
-        let line = format!(
-            "{}.{}.{}.{} - - [24/Dec/2020:{:02}:{:02}:{:02} +0000] \"{request}\" {status} {} \"{}\" \"{ua}\"\n",
-            c >> 24,
-            (c >> 16) & 255,
-            (c >> 8) & 255,
-            c & 255,
-            (i / 3600) % 24,
-            (i / 60) % 60,
-            i % 60,
-            (x >> 40) % 50_000,
-            referers[(x >> 44) as usize % referers.len()],
-        );
-        out.extend_from_slice(line.as_bytes());
+        Line {
+            client: c,
+            second: i,
+            request: &request,
+            status,
+            bytes: (x >> 40) % 50_000,
+            referer: referers[(x >> 44) as usize % referers.len()],
+            ua,
+        }
+        .write(&mut out);
     }
     out
 }

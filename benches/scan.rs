@@ -9,6 +9,9 @@ use alf::format::preset;
 use alf::scan::{scan_slice, ScanOpts};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+mod common;
+use common::Line;
+
 /// About `n` lines of combined log from `clients` distinct addresses.
 fn log(n: usize, clients: u32) -> Vec<u8> {
     let mut out = Vec::with_capacity(n * 230);
@@ -26,25 +29,17 @@ fn log(n: usize, clients: u32) -> Vec<u8> {
         "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     ];
     for i in 0..n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let c = (x % clients as u64) as u32 + 0x0a00_0000;
-        let line = format!(
-            "{}.{}.{}.{} - - [24/Dec/2020:{:02}:{:02}:{:02} +0000] \"GET {} HTTP/1.1\" {} {} \"-\" \"{}\"\n",
-            c >> 24,
-            (c >> 16) & 255,
-            (c >> 8) & 255,
-            c & 255,
-            (i / 3600) % 24,
-            (i / 60) % 60,
-            i % 60,
-            paths[(x >> 20) as usize % paths.len()],
-            [200, 200, 304, 404, 504][(x >> 30) as usize % 5],
-            (x >> 40) % 50_000,
-            uas[(x >> 50) as usize % uas.len()],
-        );
-        out.extend_from_slice(line.as_bytes());
+        let x = common::next(&mut x);
+        Line {
+            client: (x % clients as u64) as u32 + 0x0a00_0000,
+            second: i,
+            request: &format!("GET {} HTTP/1.1", paths[(x >> 20) as usize % paths.len()]),
+            status: [200, 200, 304, 404, 504][(x >> 30) as usize % 5],
+            bytes: (x >> 40) % 50_000,
+            referer: "-",
+            ua: uas[(x >> 50) as usize % uas.len()],
+        }
+        .write(&mut out);
     }
     out
 }

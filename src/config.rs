@@ -90,19 +90,15 @@ fn filter(a: &CommonArgs) -> Result<crate::filter::Filter, FormatError> {
     use crate::filter::{parse_time, Filter};
     let bad = |o: &str, e: String| FormatError::BadOption(format!("{o}: {e}"));
     let now = chrono::Utc::now().timestamp();
+    let time = |t: &Option<String>, o: &str| {
+        t.as_deref()
+            .map(|s| parse_time(s, now))
+            .transpose()
+            .map_err(|e| bad(o, e))
+    };
     Ok(Filter {
-        since: a
-            .since
-            .as_deref()
-            .map(|s| parse_time(s, now))
-            .transpose()
-            .map_err(|e| bad("--since", e))?,
-        until: a
-            .until
-            .as_deref()
-            .map(|s| parse_time(s, now))
-            .transpose()
-            .map_err(|e| bad("--until", e))?,
+        since: time(&a.since, "--since")?,
+        until: time(&a.until, "--until")?,
         clients: a
             .client
             .iter()

@@ -217,7 +217,7 @@ impl Agg {
         if let Some(t) = rec.ts {
             self.classes.timeline.line(t, rec.status);
         }
-        if marks.direct {
+        if marks.classes.contains(ClassId::DirectOrigin) {
             self.classes.direct_origin(rec);
         }
         if !marks.line.classes().is_empty() {
@@ -244,7 +244,6 @@ struct Marks {
     classes: ClassSet,
     line: LineClass,
     event: Option<ErrorEvent>,
-    direct: bool,
 }
 
 impl Marks {
@@ -259,7 +258,6 @@ impl Marks {
                 classes,
                 line: LineClass::default(),
                 event,
-                direct: false,
             };
         }
         let lc = classifier().classify_probed(&p.rec, cache, &p.probes);
@@ -271,7 +269,6 @@ impl Marks {
             classes,
             line: lc,
             event: None,
-            direct: p.direct,
         }
     }
 }

@@ -6,36 +6,23 @@ use serde_json::Value;
 
 mod common;
 
+/// `alf ARGS` on the incident's access and error logs, which must succeed.
 fn triage(args: &[&str]) -> Value {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let mut cmd = assert_cmd::Command::cargo_bin("alf").expect("alf binary");
-    cmd.args(args)
-        .arg(format!("{root}/testdata/incident/access_log"))
-        .arg(format!("{root}/testdata/incident/error_log"));
-    let out = cmd.output().expect("run alf");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    let mut all: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    all.push(common::testdata("incident/access_log").into());
+    all.push(common::testdata("incident/error_log").into());
+    common::alf_json(&all)
 }
 
 /// `alf triage -o json -n 0 ARGS LOG`, which must succeed.
 fn json_of(args: &[&str], log: impl AsRef<std::ffi::OsStr>) -> Value {
-    let out = assert_cmd::Command::cargo_bin("alf")
-        .unwrap()
-        .args(["triage", "-o", "json", "-n", "0"])
-        .args(args)
-        .arg(log)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut all: Vec<std::ffi::OsString> = ["triage", "-o", "json", "-n", "0"]
+        .iter()
+        .chain(args)
+        .map(Into::into)
+        .collect();
+    all.push(log.as_ref().into());
+    common::alf_json(&all)
 }
 
 #[test]

@@ -24,7 +24,7 @@
 use rustc_hash::FxHashMap;
 
 use super::classes::Seen;
-use super::timeline::{baseline, network};
+use super::timeline::{baseline, network, weighted_baseline, Minute};
 use super::Agg;
 use crate::attribute::SelfAddrs;
 use crate::classify::ClassId;
@@ -246,11 +246,16 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
 /// The sources whose rate passes the flood test against their own kind.
 /// The median of the site's per-minute totals over its span.
 fn site_median(a: &Agg) -> f64 {
+    sparse_baseline(&per_minute(a, |m| m.all)).0
+}
+
+/// One count per minute of the timeline (`f` of its tallies).
+fn per_minute(a: &Agg, f: impl Fn(&Minute) -> u64) -> FxHashMap<i64, u64> {
     let mut minutes: FxHashMap<i64, u64> = FxHashMap::default();
     for (k, m) in a.classes.timeline.all_minutes() {
-        *minutes.entry(k).or_default() += m.all;
+        *minutes.entry(k).or_default() += f(m);
     }
-    sparse_baseline(&minutes).0
+    minutes
 }
 
 /// [`baseline`] of per-minute counts over the whole span from the first to
@@ -263,38 +268,7 @@ fn sparse_baseline(minutes: &FxHashMap<i64, u64>) -> (f64, f64) {
     let zeros = (last - first + 1) as u64 - minutes.len() as u64;
     let mut v: Vec<(u64, u64)> = minutes.values().map(|&n| (n, 1)).collect();
     v.push((0, zeros));
-    let m = weighted_median(&mut v);
-    let mut dev: Vec<(u64, u64)> = v
-        .iter()
-        .map(|&(x, w)| ((x as f64 - m).abs().round() as u64, w))
-        .collect();
-    (m, 1.4826 * weighted_median(&mut dev))
-}
-
-/// The median of a multiset given as (value, times) pairs, as
-/// [`super::timeline::median`] would give over the values listed out.
-fn weighted_median(v: &mut [(u64, u64)]) -> f64 {
-    v.sort_unstable();
-    let n: u64 = v.iter().map(|p| p.1).sum();
-    if n == 0 {
-        return 0.0;
-    }
-    // The value at 0-based rank `r`.
-    let at = |r: u64| {
-        let mut seen = 0;
-        for &(x, w) in v.iter() {
-            seen += w;
-            if r < seen {
-                return x;
-            }
-        }
-        0
-    };
-    if n % 2 == 1 {
-        at(n / 2) as f64
-    } else {
-        (at(n / 2 - 1) + at(n / 2)) as f64 / 2.0
-    }
+    weighted_baseline(v)
 }
 
 fn flagged(v: &[Flood], floor: f64) -> Vec<Flood> {
@@ -313,10 +287,7 @@ fn flagged(v: &[Flood], floor: f64) -> Vec<Flood> {
 
 fn bursts(a: &Agg, class: ClassId) -> Vec<Burst> {
     let t = &a.classes.timeline;
-    let mut minutes: FxHashMap<i64, u64> = FxHashMap::default();
-    for (k, m) in t.all_minutes() {
-        *minutes.entry(k).or_default() += m.classes[class as usize];
-    }
+    let minutes = per_minute(a, |m| m.classes[class as usize]);
     let (m, spread) = sparse_baseline(&minutes);
     let threshold = (m + BURST_MADS * spread).max(BURST_MIN as f64);
     let mut drivers: FxHashMap<i64, Vec<(u128, u64)>> = FxHashMap::default();

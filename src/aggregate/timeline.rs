@@ -174,23 +174,45 @@ pub fn series(t: &Timeline, width: Option<i64>) -> Option<Series> {
 }
 
 pub(crate) fn median(v: &[u64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_unstable();
-    match s.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => s[n / 2] as f64,
-        n => (s[n / 2 - 1] + s[n / 2]) as f64 / 2.0,
-    }
+    weighted_median(&mut v.iter().map(|&x| (x, 1)).collect::<Vec<_>>())
 }
 
 /// Median and the MAD-based spread of a series.
 pub(crate) fn baseline(v: &[u64]) -> (f64, f64) {
-    let m = median(v);
-    let dev: Vec<u64> = v
+    weighted_baseline(v.iter().map(|&x| (x, 1)).collect())
+}
+
+/// [`baseline`] of a multiset given as (value, times) pairs: a long run of
+/// equal values (empty minutes) costs one pair.
+pub(crate) fn weighted_baseline(mut v: Vec<(u64, u64)>) -> (f64, f64) {
+    let m = weighted_median(&mut v);
+    let mut dev: Vec<(u64, u64)> = v
         .iter()
-        .map(|&x| (x as f64 - m).abs().round() as u64)
+        .map(|&(x, w)| ((x as f64 - m).abs().round() as u64, w))
         .collect();
-    (m, 1.4826 * median(&dev))
+    (m, 1.4826 * weighted_median(&mut dev))
+}
+
+/// The median of a multiset given as (value, times) pairs.
+fn weighted_median(v: &mut [(u64, u64)]) -> f64 {
+    v.sort_unstable();
+    let n: u64 = v.iter().map(|p| p.1).sum();
+    // The value at 0-based rank `r`.
+    let at = |r: u64| {
+        let mut seen = 0;
+        for &(x, w) in v.iter() {
+            seen += w;
+            if r < seen {
+                return x;
+            }
+        }
+        0
+    };
+    match n {
+        0 => 0.0,
+        n if n % 2 == 1 => at(n / 2) as f64,
+        n => (at(n / 2 - 1) + at(n / 2)) as f64 / 2.0,
+    }
 }
 
 /// When the rise began and who drove it.

@@ -594,7 +594,13 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     for (k, sw) in &b.sweeps {
         all.entry(*k).or_default().classes[ClassId::Scanner as usize] += sw.unmarked.count;
     }
-    for f in b.floods.iter().filter(|f| f.is_client()) {
+    let floods: FxHashMap<u128, &behaviour::Flood> = b
+        .floods
+        .iter()
+        .filter(|f| f.is_client())
+        .map(|f| (f.key, f))
+        .collect();
+    for f in floods.values() {
         all.entry(f.key).or_default().classes[ClassId::Flood as usize] = f.requests;
     }
     let mut v: Vec<OffenderRow> = all
@@ -638,7 +644,7 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             if let Some(s) = b.sweeps.get(k) {
                 notes.push(format!("404 sweep {} distinct paths", s.distinct));
             }
-            if let Some(f) = b.floods.iter().find(|f| f.key == *k && f.is_client()) {
+            if let Some(f) = floods.get(k) {
                 notes.push(format!("flood {:.0}/min", f.per_minute));
             }
             let known = stats.first <= stats.last;

@@ -163,6 +163,18 @@ fn a_flood_and_its_gateway_burst_are_found() {
         .unwrap()
         .iter()
         .any(|c| c["id"] == "flood" && c["count"] == 600));
+
+    // Plain counts decide no classes: no flood, no burst.
+    let log = log().as_os_str();
+    let plain = common::alf_json(&[
+        "triage".as_ref(),
+        "--no-classify".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        log,
+    ]);
+    assert_eq!(plain["floods"].as_array().unwrap().len(), 0);
+    assert_eq!(plain["bursts"].as_array().unwrap().len(), 0);
 }
 
 /// Years 1 and 9999 in one log (both parse): the per-minute work must not

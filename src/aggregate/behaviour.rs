@@ -122,12 +122,13 @@ pub fn decide(a: &Agg, own: &SelfAddrs) -> Behaviour {
         })
         .collect();
 
-    let sweeps = sweeps(a);
+    // The two costly verdicts, one per core.
+    let (sweeps, floods) = rayon::join(|| sweeps(a), || floods(a, own));
 
     Behaviour {
         bruteforce,
         sweeps,
-        floods: floods(a, own),
+        floods,
         bursts: [ClassId::GatewayErrors, ClassId::Dummy]
             .into_iter()
             .flat_map(|class| bursts(a, class))
@@ -179,21 +180,43 @@ fn most_in_window(minutes: &[(i64, u64)], window: i64) -> u64 {
 
 /// A client's access-log requests: its lines less its error-log lines.
 pub fn access_requests(a: &Agg, key: u128) -> u64 {
-    let all = a.clients.get(key).map_or(0, |s| s.requests);
-    all.saturating_sub(a.classes.error_clients.get(&key).map_or(0, |e| e.count))
+    a.clients
+        .get(key)
+        .map_or(0, |s| less_errors(a, key, s.requests))
+}
+
+/// `lines` of client `key` less its error-log lines.
+fn less_errors(a: &Agg, key: u128, lines: u64) -> u64 {
+    let errors = &a.classes.error_clients;
+    if errors.is_empty() {
+        return lines;
+    }
+    lines.saturating_sub(errors.get(&key).map_or(0, |e| e.count))
 }
 
 fn rate(requests: u64, first: i64, last: i64) -> f64 {
     requests as f64 / ((last - first) as f64 / 60.0).max(1.0)
 }
 
+/// A network's totals while its clients are added up.
+#[derive(Clone, Copy)]
+struct NetSum {
+    requests: u64,
+    clients: u64,
+    first: i64,
+    last: i64,
+}
+
 fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
-    let mut clients = Vec::new();
-    let mut nets: FxHashMap<(u128, u8), Flood> = FxHashMap::default();
+    let mut clients = Vec::with_capacity(a.clients.len());
+    let mut nets: FxHashMap<u128, NetSum> = FxHashMap::default();
     for (key, s) in a.clients.iter() {
-        let requests = access_requests(a, key);
+        let requests = less_errors(a, key, s.requests);
+        if requests == 0 || s.first > s.last {
+            continue;
+        }
         let ip = ip_from_key(key);
-        if requests == 0 || s.first > s.last || ip.is_loopback() || own.contains(ip) {
+        if ip.is_loopback() || own.contains(ip) {
             continue;
         }
         let v4 = key >> 32 == 0xffff;
@@ -206,15 +229,13 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
             last: s.last,
             per_minute: rate(requests, s.first, s.last),
         });
-        let (nk, prefix) = network(key);
-        let n = nets.entry((nk, prefix)).or_insert(Flood {
-            key: nk,
-            prefix,
+        // The prefix follows from the key's family, so the key alone names
+        // the network.
+        let n = nets.entry(network(key).0).or_insert(NetSum {
             requests: 0,
             clients: 0,
             first: i64::MAX,
             last: i64::MIN,
-            per_minute: 0.0,
         });
         n.requests += requests;
         n.clients += 1;
@@ -222,10 +243,15 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
         n.last = n.last.max(s.last);
     }
     let nets: Vec<Flood> = nets
-        .into_values()
-        .map(|mut n| {
-            n.per_minute = rate(n.requests, n.first, n.last);
-            n
+        .into_iter()
+        .map(|(key, n)| Flood {
+            key,
+            prefix: network(key).1,
+            requests: n.requests,
+            clients: n.clients,
+            first: n.first,
+            last: n.last,
+            per_minute: rate(n.requests, n.first, n.last),
         })
         .collect();
     // The site's own pace sets a floor: on a busy site a client has to take

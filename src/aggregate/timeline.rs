@@ -68,10 +68,11 @@ impl Timeline {
 
     #[inline]
     fn minute(&mut self, ts: i64) -> &mut Minute {
-        let key = ts.div_euclid(60);
-        if self.cur.is_none_or(|(k, _)| k != key) {
+        // Most lines fall in the current minute: a compare, not a division.
+        let start = self.cur.as_ref().map_or(i64::MAX, |(k, _)| k * 60);
+        if !(ts >= start && ts - start < 60) {
             self.flush();
-            self.cur = Some((key, Minute::default()));
+            self.cur = Some((ts.div_euclid(60), Minute::default()));
         }
         &mut self.cur.as_mut().expect("set above").1
     }
@@ -195,8 +196,21 @@ pub(crate) fn weighted_baseline(mut v: Vec<(u64, u64)>) -> (f64, f64) {
 
 /// The median of a multiset given as (value, times) pairs.
 fn weighted_median(v: &mut [(u64, u64)]) -> f64 {
-    v.sort_unstable();
     let n: u64 = v.iter().map(|p| p.1).sum();
+    if n == v.len() as u64 && n > 0 {
+        // One of each (per-client rates, say): select, do not sort; a
+        // hundred thousand clients then cost a millisecond.
+        let n = v.len();
+        let (below, hi, _) = v.select_nth_unstable(n / 2);
+        let hi = hi.0;
+        return if n % 2 == 1 {
+            hi as f64
+        } else {
+            let lo = below.iter().map(|p| p.0).max().unwrap_or(hi);
+            (lo + hi) as f64 / 2.0
+        };
+    }
+    v.sort_unstable();
     // The value at 0-based rank `r`.
     let at = |r: u64| {
         let mut seen = 0;
@@ -277,6 +291,39 @@ pub fn network(key: u128) -> (u128, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selected_median_equals_the_sorted_one() {
+        let sorted = |v: &[u64]| {
+            let mut s = v.to_vec();
+            s.sort_unstable();
+            let n = s.len();
+            match n {
+                0 => 0.0,
+                n if n % 2 == 1 => s[n / 2] as f64,
+                n => (s[n / 2 - 1] + s[n / 2]) as f64 / 2.0,
+            }
+        };
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for n in 0..200 {
+            let v: Vec<u64> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x % 17
+                })
+                .collect();
+            assert_eq!(median(&v), sorted(&v), "{v:?}");
+            // A weight other than one takes the sorting path: same answer.
+            let mut w: Vec<(u64, u64)> = v.iter().map(|&x| (x, 1)).collect();
+            w.push((0, 2));
+            w.push((u64::from(n as u8 % 17), 2));
+            let mut flat = v.clone();
+            flat.extend([0, 0, w[w.len() - 1].0, w[w.len() - 1].0]);
+            assert_eq!(weighted_median(&mut w), sorted(&flat));
+        }
+    }
 
     #[test]
     fn onset_finds_the_rise_and_its_driver() {

@@ -344,7 +344,12 @@ fn timing(run: &Run, threads: usize) -> Timing {
 impl Triage {
     pub fn build(run: &Run, cfg: &Config, n: usize, bucket: Option<i64>) -> Triage {
         let a = &run.total;
-        let b = behaviour::decide(a, &cfg.scan.self_addrs);
+        // Plain counts (`--no-classify`) decide no classes, floods included.
+        let b = if cfg.scan.classify {
+            behaviour::decide(a, &cfg.scan.self_addrs)
+        } else {
+            behaviour::Behaviour::default()
+        };
         let (timeline, onset) = timeline_rows(a, bucket);
         let parsed = a.parsed.max(1) as f64;
         let mut classes = [0u64; 10];

@@ -2,23 +2,25 @@
 //!
 //! Most lines repeat a User-Agent, a path or a Referer seen a moment ago, and
 //! searching a field costs several times more than recognising it. The cache
-//! maps a field's bytes to what the search found, in one fixed table of
-//! direct-mapped slots per field ([`SLOTS`]): a value is hashed, its slot
-//! compared byte for byte (so a collision, even one an attacker contrived,
-//! can only cost a search, never give a wrong answer), and on a miss the slot
-//! is overwritten.
+//! maps a field's bytes to what the search found, in one fixed table per
+//! field ([`SLOTS`]) of two-slot sets: a value is hashed to a set, both slots
+//! are compared byte for byte (so a collision, even one an attacker
+//! contrived, can only cost a search, never give a wrong answer), and on a
+//! miss the newer slot moves over the older and the value takes its place.
+//! Two values that share a set and alternate (common with a few thousand
+//! paths) then both stay; with one slot per set they evicted each other.
 //!
 //! What makes it cheap is memory, not arithmetic. A slot is one cache line
 //! that holds the first [`INLINE`] bytes of its value, so a path or a Referer
-//! is recognised with one memory access; only the rest of a longer value (a
-//! User-Agent) is kept aside. The hash reads at most 40 bytes of a value
-//! whatever its length. And [`FieldCache::probe`] hashes a line's fields and
-//! asks the processor for their slots as soon as the line is parsed, so the
-//! scan can do other work while they arrive (it classifies each line while
-//! parsing the next one).
+//! is recognised with one memory access and a few word compares; only the
+//! rest of a longer value (a User-Agent) is kept aside. The hash reads at
+//! most 40 bytes of a value whatever its length. And [`FieldCache::probe`]
+//! hashes a line's fields and asks the processor for their sets as soon as
+//! the line is parsed, so the scan can do other work while they arrive (it
+//! classifies each line while parsing the next one).
 //!
 //! Memory is bounded: values longer than [`MAX_KEY`] are not kept, so the
-//! tables and their tails take at most `(8192 + 1024 + 2048) × (64 + 512)`
+//! tables and their tails take at most `(8192 + 1024 + 4096) × (64 + 512)`
 //! bytes, and after warm-up nothing is allocated. Results are identical with
 //! and without the cache; a test checks it on every fixture line, on a first
 //! sight and on a second.
@@ -26,9 +28,9 @@
 use super::line::{FieldHits, Which};
 
 /// Slots per field, target, User-Agent, Referer (powers of two, at most
-/// 2^16): paths are many, User-Agents and Referers few, and a small table
+/// 2^16, two to a set): paths are many, User-Agents few, and a small table
 /// stays in the processor's cache.
-pub const SLOTS: [usize; 3] = [8192, 1024, 2048];
+pub const SLOTS: [usize; 3] = [8192, 1024, 4096];
 /// Longest value kept.
 pub const MAX_KEY: usize = 512;
 /// Bytes of a value kept in its slot; the rest, if any, aside.
@@ -42,6 +44,7 @@ pub struct FieldCache {
 }
 
 struct Table {
+    /// Sets of two: slots `2i` (the newer) and `2i + 1`.
     slots: Vec<Slot>,
     /// The bytes past [`INLINE`] of the value in the slot of the same index.
     tails: Vec<Vec<u8>>,
@@ -69,10 +72,11 @@ const EMPTY: Slot = Slot {
     head: [0; INLINE],
 };
 
-/// Where a value's slot is: what [`FieldCache::probe`] found.
+/// Where a value's set is: what [`FieldCache::probe`] found.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Probe {
     hash: u64,
+    /// The set's first slot.
     index: usize,
 }
 
@@ -96,13 +100,14 @@ impl FieldCache {
         }
     }
 
-    /// Hashes `field` and asks the processor to fetch its slot.
-    #[inline]
+    /// Hashes `field` and asks the processor to fetch its set.
+    #[inline(always)]
     pub(super) fn probe(&self, which: Which, field: &[u8]) -> Probe {
         let raw = sample_hash(field);
         let table = &self.tables[which as usize];
-        let index = (raw >> 40) as usize & (table.slots.len() - 1);
+        let index = (raw >> 40) as usize & (table.slots.len() - 2);
         prefetch(&table.slots[index]);
+        prefetch(&table.slots[index + 1]);
         if field.len() > INLINE {
             prefetch(&table.tails[index]);
         }
@@ -114,7 +119,7 @@ impl FieldCache {
 
     /// What `field` gave last time, or what `search` gives now (remembered).
     /// `probe` must be `field`'s, from [`FieldCache::probe`].
-    #[inline]
+    #[inline(always)]
     pub(super) fn get_or_insert(
         &mut self,
         which: Which,
@@ -126,16 +131,31 @@ impl FieldCache {
             return search(field, &mut self.scratch);
         }
         let table = &mut self.tables[which as usize];
-        let slot = &mut table.slots[probe.index];
         let n = field.len().min(INLINE);
-        if slot.hash == probe.hash
-            && slot.len as usize == field.len()
-            && slot.head[..n] == field[..n]
-            && (field.len() <= INLINE || table.tails[probe.index] == field[n..])
-        {
-            return slot.hits;
+        let i = probe.index;
+        // The hashes pick the one slot worth comparing (the newer, if both
+        // match: a value is never in both).
+        let way = if table.slots[i].hash == probe.hash {
+            Some(i)
+        } else if table.slots[i + 1].hash == probe.hash {
+            Some(i + 1)
+        } else {
+            None
+        };
+        if let Some(w) = way {
+            let slot = &table.slots[w];
+            if slot.len as usize == field.len()
+                && same_head(&slot.head, &field[..n])
+                && (field.len() <= INLINE || table.tails[w] == field[n..])
+            {
+                return slot.hits;
+            }
         }
         let hits = search(field, &mut self.scratch);
+        // The newer slot becomes the older; the value takes the newer.
+        table.slots[i + 1] = table.slots[i];
+        table.tails.swap(i, i + 1);
+        let slot = &mut table.slots[i];
         *slot = Slot {
             hash: probe.hash,
             hits,
@@ -144,11 +164,32 @@ impl FieldCache {
         };
         slot.head[..n].copy_from_slice(&field[..n]);
         if field.len() > INLINE {
-            let tail = &mut table.tails[probe.index];
+            let tail = &mut table.tails[i];
             tail.clear();
             tail.extend_from_slice(&field[n..]);
         }
         hits
+    }
+}
+
+/// Whether `head` starts with `v` (at most [`INLINE`] bytes), compared a
+/// word at a time: a call to `memcmp` for a few dozen bytes costs more than
+/// the comparison.
+#[inline(always)]
+fn same_head(head: &[u8; INLINE], v: &[u8]) -> bool {
+    let n = v.len();
+    if n >= 8 {
+        // Whole words, the last one overlapping the one before.
+        let mut i = 0;
+        while i + 8 < n {
+            if word(&head[i..]) != word(&v[i..]) {
+                return false;
+            }
+            i += 8;
+        }
+        word(&head[n - 8..]) == word(&v[n - 8..])
+    } else {
+        head[..n] == *v
     }
 }
 
@@ -169,7 +210,7 @@ fn prefetch<T>(x: &T) {
 /// at a cost that does not grow with the value. Values alike in those bytes
 /// share a slot and evict each other, which costs a search, never a wrong
 /// answer (keys are compared whole).
-#[inline]
+#[inline(always)]
 fn sample_hash(s: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let n = s.len();
@@ -221,6 +262,44 @@ mod tests {
             assert!(n.is_power_of_two() && n <= 1 << 16);
         }
         assert_eq!(std::mem::size_of::<Slot>(), 64);
+    }
+
+    #[test]
+    fn heads_compare_whole() {
+        let mut head = [0u8; INLINE];
+        for n in 0..=INLINE {
+            let v: Vec<u8> = (0..n as u8).map(|b| b.wrapping_mul(37)).collect();
+            head[..n].copy_from_slice(&v);
+            assert!(same_head(&head, &v));
+            for i in 0..n {
+                let mut w = v.clone();
+                w[i] ^= 0x20;
+                assert!(!same_head(&head, &w), "length {n}, byte {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_set_keeps_two_values_that_alternate() {
+        let mut c = FieldCache::new();
+        let searches = std::cell::Cell::new(0);
+        let mut get = |f: &[u8], p: Probe| {
+            c.get_or_insert(Which::Target, f, p, |_, _| {
+                searches.set(searches.get() + 1);
+                FieldHits::default()
+            })
+        };
+        // Two values forced into one set, then a third.
+        let p = |h| Probe { hash: h, index: 6 };
+        for _ in 0..3 {
+            get(b"/first", p(3));
+            get(b"/second", p(5));
+        }
+        assert_eq!(searches.get(), 2);
+        get(b"/third", p(7));
+        get(b"/second", p(5));
+        get(b"/first", p(3));
+        assert_eq!(searches.get(), 4, "the oldest went, and came back");
     }
 
     #[test]

@@ -375,13 +375,21 @@ impl Classifier {
     #[inline]
     pub fn probe(&self, rec: &Record, cache: &FieldCache) -> Probes {
         // A field too short to hold a pattern is never looked up.
-        searched_fields(rec).map(|(w, f)| {
-            if f.len() < self.matcher(w).min_len {
-                Probe::default()
-            } else {
-                cache.probe(w, f)
-            }
-        })
+        let [t, u, r] = searched_fields(rec);
+        [
+            self.probe_field(t, cache),
+            self.probe_field(u, cache),
+            self.probe_field(r, cache),
+        ]
+    }
+
+    #[inline(always)]
+    fn probe_field(&self, (w, f): (Which, &[u8]), cache: &FieldCache) -> Probe {
+        if f.len() < self.matcher(w).min_len {
+            Probe::default()
+        } else {
+            cache.probe(w, f)
+        }
     }
 
     /// [`Classifier::classify_cached`] with the probes [`Classifier::probe`]
@@ -399,6 +407,7 @@ impl Classifier {
         })
     }
 
+    #[inline(always)]
     fn classify_with(
         &self,
         rec: &Record,
@@ -425,15 +434,15 @@ impl Classifier {
         self.malformed(rec, &mut lc);
         proxy(rec, &mut lc);
 
-        for (w, field) in searched_fields(rec) {
-            if field.len() >= self.matcher(w).min_len {
-                let h = hits(w, field);
-                lc.exploits |= h.exploits;
-                lc.scanners |= h.scanners;
-                if rec.method == b"POST" {
-                    lc.bruteforce |= h.endpoints;
-                }
-            }
+        let mut all = FieldHits::default();
+        let [t, u, r] = searched_fields(rec);
+        self.add_hits(t, hits, &mut all);
+        self.add_hits(u, hits, &mut all);
+        self.add_hits(r, hits, &mut all);
+        lc.exploits = all.exploits;
+        lc.scanners = all.scanners;
+        if rec.method == b"POST" {
+            lc.bruteforce = all.endpoints;
         }
         if lc.exploits != 0 {
             lc.classes.insert(ClassId::Exploit);
@@ -453,6 +462,23 @@ impl Classifier {
             };
         }
         lc
+    }
+
+    /// Adds what `field` holds to `all`, unless it is too short to hold a
+    /// pattern.
+    #[inline(always)]
+    fn add_hits(
+        &self,
+        (w, field): (Which, &[u8]),
+        hits: &mut impl FnMut(Which, &[u8]) -> FieldHits,
+        all: &mut FieldHits,
+    ) {
+        if field.len() >= self.matcher(w).min_len {
+            let h = hits(w, field);
+            all.exploits |= h.exploits;
+            all.scanners |= h.scanners;
+            all.endpoints |= h.endpoints;
+        }
     }
 
     fn matcher(&self, w: Which) -> &FieldMatcher {

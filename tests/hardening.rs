@@ -970,7 +970,7 @@ fn counts(a: &Agg) -> Counts {
                 .classes
                 .offenders
                 .iter()
-                .map(|(k, o)| (*k, o.clone()))
+                .map(|(k, o)| (*k, *o))
                 .collect();
             v.sort_by_key(|(k, _)| *k);
             v

@@ -57,7 +57,7 @@ impl Seen {
 }
 
 /// One client's class counts and the outcomes worth a note.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Offender {
     pub classes: [u64; N],
     pub proxy: [u64; 3],

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::aggregate::behaviour::{self, Behaviour};
-use crate::aggregate::classes::{Offender, Seen};
+use crate::aggregate::classes::Seen;
 
 use crate::aggregate::{top, Agg};
 use crate::app::Run;
@@ -587,34 +587,57 @@ fn signature_rows(a: &Agg) -> Vec<SignatureRow> {
 
 fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     use crate::classify::ClassId;
-    // The per-line marks, corrected by the behavioural verdicts: a login
-    // candidate counts only from a confirmed guesser; sweeps and floods add
-    // clients no single line marked.
-    let mut all: FxHashMap<u128, Offender> = a.classes.offenders.clone();
-    for (k, o) in all.iter_mut() {
-        if !b.bruteforce.contains_key(k) {
-            o.classes[ClassId::Bruteforce as usize] = 0;
-        }
-    }
-    for (k, sw) in &b.sweeps {
-        all.entry(*k).or_default().classes[ClassId::Scanner as usize] += sw.unmarked.count;
-    }
+    let offenders = &a.classes.offenders;
     let floods: FxHashMap<u128, &behaviour::Flood> = b
         .floods
         .iter()
         .filter(|f| f.is_client())
         .map(|f| (f.key, f))
         .collect();
-    for f in floods.values() {
-        all.entry(f.key).or_default().classes[ClassId::Flood as usize] = f.requests;
+    // The per-line marks, corrected by the behavioural verdicts: a login
+    // candidate counts only from a confirmed guesser; sweeps and floods add
+    // clients no single line marked.
+    let adjusted = |k: u128| {
+        let mut o = offenders.get(&k).copied().unwrap_or_default();
+        if !b.bruteforce.contains_key(&k) {
+            o.classes[ClassId::Bruteforce as usize] = 0;
+        }
+        if let Some(sw) = b.sweeps.get(&k) {
+            o.classes[ClassId::Scanner as usize] += sw.unmarked.count;
+        }
+        if let Some(f) = floods.get(&k) {
+            o.classes[ClassId::Flood as usize] = f.requests;
+        }
+        o
+    };
+    let keys = offenders
+        .keys()
+        .chain(b.sweeps.keys().filter(|k| !offenders.contains_key(*k)))
+        .chain(
+            floods
+                .keys()
+                .filter(|k| !offenders.contains_key(*k) && !b.sweeps.contains_key(*k)),
+        );
+    // Ranked on the numbers first, so that only the rows shown are built:
+    // a busy log has a hundred thousand clients with a 5xx or two.
+    let mut ranked: Vec<(f64, u64, u128)> = keys
+        .filter_map(|&k| {
+            let score = (adjusted(k).score() * 10.0).round() / 10.0;
+            (score > 0.0).then(|| (score, behaviour::access_requests(a, k), k))
+        })
+        .collect();
+    let by_numbers =
+        |x: &(f64, u64, u128), y: &(f64, u64, u128)| y.0.total_cmp(&x.0).then(y.1.cmp(&x.1));
+    if n > 0 && ranked.len() > n {
+        // Keep the n-th and everything not below it, ties included: the
+        // address text breaks ties, below.
+        let (_, &mut nth, _) = ranked.select_nth_unstable_by(n - 1, by_numbers);
+        ranked.retain(|x| by_numbers(x, &nth).is_le());
     }
-    let mut v: Vec<OffenderRow> = all
+    let mut v: Vec<OffenderRow> = ranked
         .iter()
-        .filter_map(|(k, o)| {
-            let score = (o.score() * 10.0).round() / 10.0;
-            if score <= 0.0 {
-                return None;
-            }
+        .map(|&(score, requests, key)| {
+            let (k, o) = (&key, adjusted(key));
             let stats = a.clients.get(*k).copied().unwrap_or_default();
             let mut notes = Vec::new();
             for (i, label) in [
@@ -653,10 +676,10 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
                 notes.push(format!("flood {:.0}/min", f.per_minute));
             }
             let known = stats.first <= stats.last;
-            Some(OffenderRow {
+            OffenderRow {
                 client: crate::record::ip_from_key(*k).to_string(),
                 score,
-                requests: behaviour::access_requests(a, *k),
+                requests,
                 classes: ClassId::ALL
                     .iter()
                     .zip(&o.classes)
@@ -666,7 +689,7 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
                 notes,
                 first_seen: ts(stats.first, known),
                 last_seen: ts(stats.last, known),
-            })
+            }
         })
         .collect();
     v.sort_by(|x, y| {

@@ -966,12 +966,7 @@ fn counts(a: &Agg) -> Counts {
             .collect(),
         classes: a.classes.classes.to_vec(),
         offenders: {
-            let mut v: Vec<_> = a
-                .classes
-                .offenders
-                .iter()
-                .map(|(k, o)| (*k, *o))
-                .collect();
+            let mut v: Vec<_> = a.classes.offenders.iter().map(|(k, o)| (*k, *o)).collect();
             v.sort_by_key(|(k, _)| *k);
             v
         },

@@ -119,42 +119,70 @@ impl FieldCache {
 
     /// What `field` gave last time, or what `search` gives now (remembered).
     /// `probe` must be `field`'s, from [`FieldCache::probe`].
-    #[inline(always)]
-    pub(super) fn get_or_insert(
+    #[cfg(test)]
+    fn get_or_insert(
         &mut self,
         which: Which,
         field: &[u8],
         probe: Probe,
         search: impl FnOnce(&[u8], &mut Vec<u8>) -> FieldHits,
     ) -> FieldHits {
-        if field.len() > MAX_KEY {
-            return search(field, &mut self.scratch);
+        match self.get(which, field, probe) {
+            Some(hits) => hits,
+            None => self.fill(which, field, probe, search),
         }
-        let table = &mut self.tables[which as usize];
-        let n = field.len().min(INLINE);
+    }
+
+    /// What `search` gives for `field`, remembered (after a miss).
+    pub(super) fn fill(
+        &mut self,
+        which: Which,
+        field: &[u8],
+        probe: Probe,
+        search: impl FnOnce(&[u8], &mut Vec<u8>) -> FieldHits,
+    ) -> FieldHits {
+        let hits = search(field, &mut self.scratch);
+        self.insert(which, field, probe, hits);
+        hits
+    }
+
+    /// What `field` gave last time, if its set still holds it. Small, so
+    /// that it is inlined into the classifier; the miss path is not.
+    #[inline(always)]
+    pub(super) fn get(&self, which: Which, field: &[u8], probe: Probe) -> Option<FieldHits> {
+        if field.len() > MAX_KEY {
+            return None;
+        }
+        let table = &self.tables[which as usize];
         let i = probe.index;
         // The hashes pick the one slot worth comparing (the newer, if both
         // match: a value is never in both).
-        let way = if table.slots[i].hash == probe.hash {
-            Some(i)
+        let w = if table.slots[i].hash == probe.hash {
+            i
         } else if table.slots[i + 1].hash == probe.hash {
-            Some(i + 1)
+            i + 1
         } else {
-            None
+            return None;
         };
-        if let Some(w) = way {
-            let slot = &table.slots[w];
-            if slot.len as usize == field.len()
-                && same_head(&slot.head, &field[..n])
-                && (field.len() <= INLINE || table.tails[w] == field[n..])
-            {
-                return slot.hits;
-            }
+        let slot = &table.slots[w];
+        let n = field.len().min(INLINE);
+        (slot.len as usize == field.len()
+            && same_head(&slot.head, &field[..n])
+            && (field.len() <= INLINE || table.tails[w] == field[n..]))
+            .then_some(slot.hits)
+    }
+
+    /// Remembers what `field` gave, in the newer slot of its set; the newer
+    /// becomes the older.
+    fn insert(&mut self, which: Which, field: &[u8], probe: Probe, hits: FieldHits) {
+        if field.len() > MAX_KEY {
+            return;
         }
-        let hits = search(field, &mut self.scratch);
-        // The newer slot becomes the older; the value takes the newer.
+        let table = &mut self.tables[which as usize];
+        let i = probe.index;
         table.slots[i + 1] = table.slots[i];
         table.tails.swap(i, i + 1);
+        let n = field.len().min(INLINE);
         let slot = &mut table.slots[i];
         *slot = Slot {
             hash: probe.hash,
@@ -168,7 +196,6 @@ impl FieldCache {
             tail.clear();
             tail.extend_from_slice(&field[n..]);
         }
-        hits
     }
 }
 

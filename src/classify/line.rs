@@ -401,9 +401,25 @@ impl Classifier {
         probes: &Probes,
     ) -> LineClass {
         self.classify_with(rec, &mut |w, field| {
-            cache.get_or_insert(w, field, probes[w as usize], |field, scratch| {
-                self.field_hits(w, field, scratch)
-            })
+            let probe = probes[w as usize];
+            match cache.get(w, field, probe) {
+                Some(hits) => hits,
+                None => self.search_and_remember(w, field, probe, cache),
+            }
+        })
+    }
+
+    /// A cache miss: search the field, and remember what it gave.
+    #[inline(never)]
+    fn search_and_remember(
+        &self,
+        w: Which,
+        field: &[u8],
+        probe: Probe,
+        cache: &mut FieldCache,
+    ) -> FieldHits {
+        cache.fill(w, field, probe, |field, scratch| {
+            self.field_hits(w, field, scratch)
         })
     }
 
@@ -515,6 +531,7 @@ impl Classifier {
         }
         let m = rec.method;
         let bad_method = !m.is_empty()
+            && m != b"GET"
             && (m == b"-"
                 || m.len() > 20
                 || !m
@@ -804,6 +821,9 @@ fn proxy(rec: &Record, lc: &mut LineClass) {
     let t = rec.target;
     let (start, end, default_port) = if rec.method == b"CONNECT" {
         (0, t.len(), None)
+    } else if !matches!(t.first(), Some(b'h' | b'H')) {
+        // Most targets are paths: not a URI of any scheme.
+        return;
     } else {
         let scheme = if has_prefix_ci(t, b"http://") {
             7

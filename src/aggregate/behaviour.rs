@@ -198,18 +198,8 @@ fn rate(requests: u64, first: i64, last: i64) -> f64 {
     requests as f64 / ((last - first) as f64 / 60.0).max(1.0)
 }
 
-/// A network's totals while its clients are added up.
-#[derive(Clone, Copy)]
-struct NetSum {
-    requests: u64,
-    clients: u64,
-    first: i64,
-    last: i64,
-}
-
 fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
     let mut clients = Vec::with_capacity(a.clients.len());
-    let mut nets: FxHashMap<u128, NetSum> = FxHashMap::default();
     for (key, s) in a.clients.iter() {
         let requests = less_errors(a, key, s.requests);
         if requests == 0 || s.first > s.last {
@@ -229,31 +219,8 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
             last: s.last,
             per_minute: rate(requests, s.first, s.last),
         });
-        // The prefix follows from the key's family, so the key alone names
-        // the network.
-        let n = nets.entry(network(key).0).or_insert(NetSum {
-            requests: 0,
-            clients: 0,
-            first: i64::MAX,
-            last: i64::MIN,
-        });
-        n.requests += requests;
-        n.clients += 1;
-        n.first = n.first.min(s.first);
-        n.last = n.last.max(s.last);
     }
-    let nets: Vec<Flood> = nets
-        .into_iter()
-        .map(|(key, n)| Flood {
-            key,
-            prefix: network(key).1,
-            requests: n.requests,
-            clients: n.clients,
-            first: n.first,
-            last: n.last,
-            per_minute: rate(n.requests, n.first, n.last),
-        })
-        .collect();
+    let nets = networks(&clients);
     // The site's own pace sets a floor: on a busy site a client has to take
     // a real share of the traffic to flood it.
     let floor = FLOOD_RATE.max(site_median(a) * FLOOD_SHARE);
@@ -267,6 +234,56 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
             .then(x.prefix.cmp(&y.prefix))
     });
     out
+}
+
+/// The /24 and /64 networks of `clients`, with their totals. The clients
+/// are grouped by sorting packed network numbers, one list per family: a
+/// map would cost a cache miss per client, a hundred thousand of them.
+fn networks(clients: &[Flood]) -> Vec<Flood> {
+    let (mut v4, mut v6): (Vec<u64>, Vec<(u64, u32)>) = (Vec::new(), Vec::new());
+    for (i, c) in clients.iter().enumerate() {
+        let i = i as u32;
+        if c.prefix == 32 {
+            v4.push(u64::from(c.key as u32 >> 8) << 32 | u64::from(i));
+        } else {
+            v6.push(((c.key >> 64) as u64, i));
+        }
+    }
+    v4.sort_unstable();
+    v6.sort_unstable();
+    let sum = |members: &mut dyn Iterator<Item = u32>| {
+        let mut n: Option<Flood> = None;
+        for i in members {
+            let c = &clients[i as usize];
+            let n = n.get_or_insert_with(|| {
+                let (key, prefix) = network(c.key);
+                Flood {
+                    key,
+                    prefix,
+                    requests: 0,
+                    clients: 0,
+                    first: i64::MAX,
+                    last: i64::MIN,
+                    per_minute: 0.0,
+                }
+            });
+            n.requests += c.requests;
+            n.clients += 1;
+            n.first = n.first.min(c.first);
+            n.last = n.last.max(c.last);
+        }
+        let mut n = n.expect("a run has a member");
+        n.per_minute = rate(n.requests, n.first, n.last);
+        n
+    };
+    let mut nets = Vec::new();
+    for run in v4.chunk_by(|x, y| x >> 32 == y >> 32) {
+        nets.push(sum(&mut run.iter().map(|&x| x as u32)));
+    }
+    for run in v6.chunk_by(|x, y| x.0 == y.0) {
+        nets.push(sum(&mut run.iter().map(|x| x.1)));
+    }
+    nets
 }
 
 /// The sources whose rate passes the flood test against their own kind.

@@ -89,22 +89,24 @@ impl Agg {
             // buffers take turns: records are large, and are not moved.
             FIELD_CACHE.with(|c| {
                 let cache = &mut c.borrow_mut();
-                let mut bufs: [Pending; 2] = Default::default();
-                let (mut cur, mut waiting) = (0, false);
+                let (mut a, mut b) = (Pending::default(), Pending::default());
+                // `cur` is read into; `prev` waits to be finished.
+                let (mut cur, mut prev) = (&mut a, &mut b);
+                let mut waiting = false;
                 for_each_line(chunk, |line| {
-                    if self.read(line, fmt, opts, &mut bufs[cur]) {
+                    if self.read(line, fmt, opts, cur) {
                         if !fmt.is_error_log() {
-                            bufs[cur].probes = classifier().probe(&bufs[cur].rec, cache);
+                            cur.probes = classifier().probe(&cur.rec, cache);
                         }
                         if waiting {
-                            self.finish(&bufs[1 - cur], fmt, opts, cache);
+                            self.finish(prev, fmt, opts, cache);
                         }
                         waiting = true;
-                        cur = 1 - cur;
+                        std::mem::swap(&mut cur, &mut prev);
                     }
                 });
                 if waiting {
-                    self.finish(&bufs[1 - cur], fmt, opts, cache);
+                    self.finish(prev, fmt, opts, cache);
                 }
             });
         }

@@ -157,14 +157,11 @@ impl FieldCache {
         let i = probe.index;
         // The hashes pick the one slot worth comparing (the newer, if both
         // match: a value is never in both).
-        let w = if table.slots[i].hash == probe.hash {
-            i
-        } else if table.slots[i + 1].hash == probe.hash {
-            i + 1
-        } else {
-            return None;
-        };
+        let w = i + (table.slots[i].hash != probe.hash) as usize;
         let slot = &table.slots[w];
+        if slot.hash != probe.hash {
+            return None;
+        }
         let n = field.len().min(INLINE);
         (slot.len as usize == field.len()
             && same_head(&slot.head, &field[..n])
@@ -200,24 +197,23 @@ impl FieldCache {
 }
 
 /// Whether `head` starts with `v` (at most [`INLINE`] bytes), compared a
-/// word at a time: a call to `memcmp` for a few dozen bytes costs more than
-/// the comparison.
+/// word at a time and without a branch that depends on the length: a call to
+/// `memcmp` for a few dozen bytes costs more than the comparison, and so does
+/// a loop that exits at a different count for each length.
 #[inline(always)]
 fn same_head(head: &[u8; INLINE], v: &[u8]) -> bool {
     let n = v.len();
-    if n >= 8 {
-        // Whole words, the last one overlapping the one before.
-        let mut i = 0;
-        while i + 8 < n {
-            if word(&head[i..]) != word(&v[i..]) {
-                return false;
-            }
-            i += 8;
-        }
-        word(&head[n - 8..]) == word(&v[n - 8..])
-    } else {
-        head[..n] == *v
+    if n < 8 {
+        return head[..n] == *v;
     }
+    // Five words at 0, 8, 16, 24 and 32, each moved back to end by `n`: they
+    // overlap on a short value and cover all of it.
+    let mut diff = 0;
+    for k in 0..5 {
+        let o = (k * 8).min(n - 8);
+        diff |= word(&head[o..o + 8]) ^ word(&v[o..o + 8]);
+    }
+    diff == 0
 }
 
 /// Hints the processor to fetch `x`'s cache line; a no-op where unsupported.
@@ -271,7 +267,8 @@ fn sample_hash(s: &[u8]) -> u64 {
         b ^ (n as u64).rotate_left(32) ^ 0x243f_6a88_85a3_08d3,
     );
     let h2 = fold(c ^ 0x1319_8a2e_0370_7344, d ^ e.rotate_left(17) ^ K);
-    fold(h1 ^ 0xa409_3822_299f_31d0, h2 ^ 0x082e_fa98_ec4e_6c89)
+    // Two independent, well-mixed halves: their sum is as well mixed.
+    h1.wrapping_add(h2.rotate_left(29))
 }
 
 #[inline(always)]

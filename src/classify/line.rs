@@ -358,7 +358,7 @@ impl Classifier {
     /// An error-log record (no request, a message) gets `upstream-timeout`
     /// when [`error_event`] finds one, and nothing else.
     pub fn classify(&self, rec: &Record, scratch: &mut Vec<u8>) -> LineClass {
-        self.classify_with(rec, &mut |w, field| self.field_hits(w, field, scratch))
+        self.classify_with(rec, &mut Search(scratch))
     }
 
     /// As [`Classifier::classify`], remembering what recent field values
@@ -400,13 +400,7 @@ impl Classifier {
         cache: &mut FieldCache,
         probes: &Probes,
     ) -> LineClass {
-        self.classify_with(rec, &mut |w, field| {
-            let probe = probes[w as usize];
-            match cache.get(w, field, probe) {
-                Some(hits) => hits,
-                None => self.search_and_remember(w, field, probe, cache),
-            }
-        })
+        self.classify_with(rec, &mut Cached { cache, probes })
     }
 
     /// A cache miss: search the field, and remember what it gave.
@@ -424,11 +418,7 @@ impl Classifier {
     }
 
     #[inline(always)]
-    fn classify_with(
-        &self,
-        rec: &Record,
-        hits: &mut impl FnMut(Which, &[u8]) -> FieldHits,
-    ) -> LineClass {
+    fn classify_with(&self, rec: &Record, look: &mut impl Lookup) -> LineClass {
         let mut lc = LineClass::default();
         if rec.method.is_empty()
             && rec.request.is_empty()
@@ -452,9 +442,9 @@ impl Classifier {
 
         let mut all = FieldHits::default();
         let [t, u, r] = searched_fields(rec);
-        self.add_hits(t, hits, &mut all);
-        self.add_hits(u, hits, &mut all);
-        self.add_hits(r, hits, &mut all);
+        self.add_hits(t, look, &mut all);
+        self.add_hits(u, look, &mut all);
+        self.add_hits(r, look, &mut all);
         lc.exploits = all.exploits;
         lc.scanners = all.scanners;
         if rec.method == b"POST" {
@@ -483,14 +473,9 @@ impl Classifier {
     /// Adds what `field` holds to `all`, unless it is too short to hold a
     /// pattern.
     #[inline(always)]
-    fn add_hits(
-        &self,
-        (w, field): (Which, &[u8]),
-        hits: &mut impl FnMut(Which, &[u8]) -> FieldHits,
-        all: &mut FieldHits,
-    ) {
+    fn add_hits(&self, (w, field): (Which, &[u8]), look: &mut impl Lookup, all: &mut FieldHits) {
         if field.len() >= self.matcher(w).min_len {
-            let h = hits(w, field);
+            let h = look.hits(self, w, field);
             all.exploits |= h.exploits;
             all.scanners |= h.scanners;
             all.endpoints |= h.endpoints;
@@ -549,6 +534,38 @@ impl Classifier {
         }
         let get_root = rec.method == b"GET" && rec.target == b"/";
         (options_star || get_root) && rec.user_agent.ends_with(DUMMY_UA)
+    }
+}
+
+/// How the classifier gets what a field holds: by searching it, or from a
+/// worker's [`FieldCache`]. A trait, not a closure, so that the cache's hit
+/// path is always inlined into the classifier.
+trait Lookup {
+    fn hits(&mut self, c: &Classifier, w: Which, field: &[u8]) -> FieldHits;
+}
+
+struct Search<'s>(&'s mut Vec<u8>);
+
+impl Lookup for Search<'_> {
+    #[inline(always)]
+    fn hits(&mut self, c: &Classifier, w: Which, field: &[u8]) -> FieldHits {
+        c.field_hits(w, field, self.0)
+    }
+}
+
+struct Cached<'s> {
+    cache: &'s mut FieldCache,
+    probes: &'s Probes,
+}
+
+impl Lookup for Cached<'_> {
+    #[inline(always)]
+    fn hits(&mut self, c: &Classifier, w: Which, field: &[u8]) -> FieldHits {
+        let probe = self.probes[w as usize];
+        match self.cache.get(w, field, probe) {
+            Some(hits) => hits,
+            None => c.search_and_remember(w, field, probe, self.cache),
+        }
     }
 }
 

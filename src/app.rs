@@ -206,6 +206,7 @@ pub fn read_all(cfg: &Config) -> Result<Run> {
         }
     }
     run.seconds = start.elapsed().as_secs_f64();
+    pool.install(|| run.total.classes.group());
     let doc = run
         .total
         .clients

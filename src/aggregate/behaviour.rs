@@ -23,7 +23,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::classes::Seen;
+use super::classes::{NotFound, Seen};
 use super::timeline::{baseline, network, weighted_baseline, Minute};
 use super::Agg;
 use crate::attribute::SelfAddrs;
@@ -122,7 +122,7 @@ pub fn decide(a: &Agg, own: &SelfAddrs) -> Behaviour {
         })
         .collect();
 
-    // The two costly verdicts, one per core.
+    // The two costly verdicts, side by side.
     let (sweeps, floods) = rayon::join(|| sweeps(a), || floods(a, own));
 
     Behaviour {
@@ -138,8 +138,15 @@ pub fn decide(a: &Agg, own: &SelfAddrs) -> Behaviour {
 
 /// The clients whose 404s sweep many distinct targets.
 fn sweeps(a: &Agg) -> FxHashMap<u128, Sweep> {
-    let mut hits = a.classes.not_found.clone();
-    hits.sort_unstable_by_key(|h| (h.client, h.path));
+    // Grouped in place at the end of the scan (`ClassAgg::group`); sorted
+    // here only when a caller did not.
+    let hits: std::borrow::Cow<[NotFound]> = if a.classes.is_grouped() {
+        (&a.classes.not_found[..]).into()
+    } else {
+        let mut v = a.classes.not_found.clone();
+        v.sort_unstable_by_key(NotFound::group_key);
+        v.into()
+    };
     let mut out = FxHashMap::default();
     for group in hits.chunk_by(|x, y| x.client == y.client) {
         let key = group[0].client;
@@ -220,13 +227,16 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
             per_minute: rate(requests, s.first, s.last),
         });
     }
-    let nets = networks(&clients);
     // The site's own pace sets a floor: on a busy site a client has to take
     // a real share of the traffic to flood it.
     let floor = FLOOD_RATE.max(site_median(a) * FLOOD_SHARE);
-    let mut out = flagged(&clients, floor);
+    // Clients and networks, one per core.
+    let (mut out, nets) = rayon::join(
+        || flagged(&clients, floor),
+        || flagged(&networks(&clients), floor),
+    );
     // A network of one client says no more than the client.
-    out.extend(flagged(&nets, floor).into_iter().filter(|n| n.clients > 1));
+    out.extend(nets.into_iter().filter(|n| n.clients > 1));
     out.sort_by(|x, y| {
         y.requests
             .cmp(&x.requests)
@@ -240,7 +250,8 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
 /// are grouped by sorting packed network numbers, one list per family: a
 /// map would cost a cache miss per client, a hundred thousand of them.
 fn networks(clients: &[Flood]) -> Vec<Flood> {
-    let (mut v4, mut v6): (Vec<u64>, Vec<(u64, u32)>) = (Vec::new(), Vec::new());
+    // Sized once: growing by doubling would touch fresh pages again and again.
+    let (mut v4, mut v6) = (Vec::with_capacity(clients.len()), Vec::new());
     for (i, c) in clients.iter().enumerate() {
         let i = i as u32;
         if c.prefix == 32 {
@@ -276,7 +287,7 @@ fn networks(clients: &[Flood]) -> Vec<Flood> {
         n.per_minute = rate(n.requests, n.first, n.last);
         n
     };
-    let mut nets = Vec::new();
+    let mut nets = Vec::with_capacity(v4.len() + v6.len());
     for run in v4.chunk_by(|x, y| x >> 32 == y >> 32) {
         nets.push(sum(&mut run.iter().map(|&x| x as u32)));
     }
@@ -378,6 +389,36 @@ mod tests {
         // Thousands of years of empty minutes cost nothing.
         let far: FxHashMap<i64, u64> = [(0, 5), (5_000_000_000, 7)].into_iter().collect();
         assert_eq!(sparse_baseline(&far), (0.0, 0.0));
+    }
+
+    #[test]
+    fn sweeps_read_the_same_grouped_or_not() {
+        use crate::record::{Client, Record};
+        let mut a = Agg::new(None);
+        let paths: Vec<String> = (0..30).map(|i| format!("/probe/{i}")).collect();
+        // Two clients' 404s interleaved: one sweeps 30 paths, the other
+        // repeats one path 30 times.
+        for (i, p) in paths.iter().enumerate() {
+            for (ip, target) in [([198, 18, 0, 1], p.as_str()), ([198, 18, 0, 2], "/x")] {
+                let rec = Record {
+                    client: Client::Ip(std::net::IpAddr::from(ip)),
+                    ts: Some(1_600_000_000 + i as i64),
+                    target: target.as_bytes(),
+                    status: Some(404),
+                    ..Record::default()
+                };
+                a.add(&rec);
+                a.classes.not_found(&rec, false);
+            }
+        }
+        a.flush();
+        assert!(!a.classes.is_grouped());
+        let before = sweeps(&a);
+        a.classes.group();
+        assert!(a.classes.is_grouped());
+        assert_eq!(sweeps(&a), before);
+        assert_eq!(before.len(), 1);
+        assert_eq!(before.values().next().map(|s| s.distinct), Some(30));
     }
 
     #[test]

@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
+use super::merge_map;
+
 use crate::classify::{info, ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
 use crate::record::{ip_key, Client, Record};
 
@@ -142,6 +144,13 @@ pub struct NotFound {
     pub unmarked: bool,
 }
 
+impl NotFound {
+    /// What the 404s are grouped by: client, then target.
+    pub fn group_key(&self) -> (u128, u64) {
+        (self.client, self.path)
+    }
+}
+
 /// A keyed digest of a target: chosen per process, so nobody can write two
 /// paths that collide on purpose to hide a sweep.
 fn path_digest(t: &[u8]) -> u64 {
@@ -256,34 +265,39 @@ impl ClassAgg {
         }
     }
 
-    pub fn merge(&mut self, o: ClassAgg) {
+    /// Sorts the 404 list by client and target, on every core, once the
+    /// scan is done: the sweep test reads it in place.
+    pub fn group(&mut self) {
+        use rayon::slice::ParallelSliceMut;
+        self.not_found.par_sort_unstable_by_key(NotFound::group_key);
+    }
+
+    /// Whether the 404 list is sorted as [`ClassAgg::group`] sorts it.
+    pub fn is_grouped(&self) -> bool {
+        self.not_found.is_sorted_by_key(NotFound::group_key)
+    }
+
+    /// Adds `o`'s tallies. Every table merges its smaller side into its
+    /// larger, so that absorbing a whole input into an empty total moves
+    /// tables instead of copying them entry by entry.
+    pub fn merge(&mut self, mut o: ClassAgg) {
         self.timeline.merge(o.timeline);
-        self.not_found.extend(o.not_found);
-        for (k, v) in o.error_clients {
-            self.error_clients.entry(k).or_default().merge(&v);
+        if self.not_found.len() < o.not_found.len() {
+            std::mem::swap(&mut self.not_found, &mut o.not_found);
         }
+        self.not_found.extend(o.not_found);
+        merge_map(&mut self.error_clients, o.error_clients, |a, b| a.merge(&b));
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             a.merge(b);
         }
-        for (k, (c, s)) in o.signatures {
-            self.signatures
-                .entry(k)
-                .or_insert((c, Seen::default()))
-                .1
-                .merge(&s);
-        }
-        for (k, v) in o.offenders {
-            self.offenders.entry(k).or_default().merge(&v);
-        }
-        for (k, v) in o.proxy_targets {
-            let t = self.proxy_targets.entry(k).or_default();
+        merge_map(&mut self.signatures, o.signatures, |a, b| a.1.merge(&b.1));
+        merge_map(&mut self.offenders, o.offenders, |a, b| a.merge(&b));
+        merge_map(&mut self.proxy_targets, o.proxy_targets, |t, v| {
             for (a, b) in t.outcomes.iter_mut().zip(&v.outcomes) {
                 *a += b;
             }
             t.bytes += v.bytes;
-            for (c, n) in v.clients {
-                *t.clients.entry(c).or_default() += n;
-            }
-        }
+            merge_map(&mut t.clients, v.clients, |a, b| *a += b);
+        });
     }
 }

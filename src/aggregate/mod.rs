@@ -335,8 +335,9 @@ impl Agg {
     }
 }
 
-/// Merges the smaller map into the larger.
-fn merge_map<K: std::hash::Hash + Eq, V>(
+/// Merges the smaller map into the larger (`f` must not care which side
+/// each value came from: counts add, times take their minimum or maximum).
+pub(crate) fn merge_map<K: std::hash::Hash + Eq, V>(
     a: &mut FxHashMap<K, V>,
     mut b: FxHashMap<K, V>,
     f: impl Fn(&mut V, V),

@@ -100,12 +100,14 @@ pub fn run(cli: Cli) -> Result<i32> {
                 Err(e) => return usage(e),
             };
             cfg.scan.classify = !a.no_classify;
-            let run = read_all(&cfg)?;
+            let pool = thread_pool(&cfg)?;
+            let run = read_all(&cfg, &pool)?;
             if run.inputs.is_empty() && a.common.output != Output::Json {
                 // Nothing was read: the errors say why; an empty table would not.
                 return finish(&run);
             }
-            let rep = report::Triage::build(&run, &cfg, a.top, a.bucket);
+            // The verdicts after the scan use the same threads (`-j`).
+            let rep = pool.install(|| report::Triage::build(&run, &cfg, a.top, a.bucket));
             let mut out = io::stdout().lock();
             match a.common.output {
                 Output::Json => report::json::write(&mut out, &rep)?,
@@ -127,7 +129,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 By::Vhost => Some(KeyField::Vhost),
                 By::Referer => Some(KeyField::Referer),
             };
-            let run = read_all(&cfg)?;
+            let run = read_all(&cfg, &thread_pool(&cfg)?)?;
             if run.inputs.is_empty() && a.common.output != Output::Json {
                 return finish(&run);
             }
@@ -166,11 +168,15 @@ fn finish(run: &Run) -> Result<i32> {
     Ok(run.exit_code())
 }
 
-/// Reads every input in order on a pool of `cfg.threads` threads.
-pub fn read_all(cfg: &Config) -> Result<Run> {
-    let pool = rayon::ThreadPoolBuilder::new()
+/// The `cfg.threads` threads every parallel step runs on.
+pub fn thread_pool(cfg: &Config) -> Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
-        .build()?;
+        .build()?)
+}
+
+/// Reads every input in order on `pool`.
+pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
     let start = Instant::now();
     let mut run = Run {
         inputs: Vec::new(),
@@ -194,7 +200,7 @@ pub fn read_all(cfg: &Config) -> Result<Run> {
                 for e in &s.report.errors {
                     run.errors.push(format!("{}: {e}", s.report.path));
                 }
-                run.total.absorb(s.agg);
+                pool.install(|| run.total.absorb(s.agg));
                 run.inputs.push(s.report);
             }
             Err(e) => {

@@ -326,8 +326,10 @@ impl Agg {
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
         self.no_client += o.no_client;
-        self.clients.merge(o.clients);
-        self.classes.merge(o.classes);
+        // The two big merges are independent: one per core.
+        let (clients, classes) = (&mut self.clients, &mut self.classes);
+        let (oc, ocl) = (o.clients, o.classes);
+        rayon::join(|| clients.merge(oc), || classes.merge(ocl));
         self.xff_fallbacks += o.xff_fallbacks;
         self.self_traffic += o.self_traffic;
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));

@@ -206,7 +206,12 @@ fn rate(requests: u64, first: i64, last: i64) -> f64 {
 }
 
 fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
-    let mut clients = Vec::with_capacity(a.clients.len());
+    // One pass over the clients keeps only what the test needs of each: its
+    // key, its rate and its network. Fresh memory is slow, and the totals of
+    // the few that pass are looked up again.
+    let n = a.clients.len();
+    let (mut keys, mut rates) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut v4, mut v6) = (Vec::with_capacity(n), Vec::new());
     for (key, s) in a.clients.iter() {
         let requests = less_errors(a, key, s.requests);
         if requests == 0 || s.first > s.last {
@@ -216,27 +221,65 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
         if ip.is_loopback() || own.contains(ip) {
             continue;
         }
-        let v4 = key >> 32 == 0xffff;
-        clients.push(Flood {
+        // Network numbers packed with the client's index, one list per
+        // family, to be grouped by sorting.
+        let i = keys.len() as u32;
+        if key >> 32 == 0xffff {
+            v4.push(u64::from(key as u32 >> 8) << 32 | u64::from(i));
+        } else {
+            v6.push(((key >> 64) as u64, i));
+        }
+        keys.push(key);
+        rates.push(hundredths(rate(requests, s.first, s.last)));
+    }
+    let client = |i: u32| {
+        let key = keys[i as usize];
+        let s = a.clients.get(key).copied().unwrap_or_default();
+        let requests = less_errors(a, key, s.requests);
+        Flood {
             key,
-            prefix: if v4 { 32 } else { 128 },
+            prefix: if key >> 32 == 0xffff { 32 } else { 128 },
             requests,
             clients: 1,
             first: s.first,
             last: s.last,
             per_minute: rate(requests, s.first, s.last),
-        });
-    }
+        }
+    };
     // The site's own pace sets a floor: on a busy site a client has to take
     // a real share of the traffic to flood it.
     let floor = FLOOD_RATE.max(site_median(a) * FLOOD_SHARE);
     // Clients and networks, one per core.
     let (mut out, nets) = rayon::join(
-        || flagged(&clients, floor),
-        || flagged(&networks(&clients), floor),
+        || {
+            let limit = threshold(&rates);
+            // Rates are rounded to hundredths: the pre-test is loose by one,
+            // the test itself exact.
+            (0..keys.len())
+                .filter(|&i| (rates[i] + 1) as f64 / 100.0 > limit)
+                .map(|i| client(i as u32))
+                .filter(|f| passes(f, floor, limit))
+                .collect::<Vec<_>>()
+        },
+        || {
+            v4.sort_unstable();
+            v6.sort_unstable();
+            let mut nets = Networks {
+                rates: Vec::with_capacity(rates.len()),
+                shared: Vec::new(),
+            };
+            for run in v4.chunk_by(|x, y| x >> 32 == y >> 32) {
+                nets.add(run.iter().map(|&x| x as u32), &rates, &client);
+            }
+            for run in v6.chunk_by(|x, y| x.0 == y.0) {
+                nets.add(run.iter().map(|x| x.1), &rates, &client);
+            }
+            let limit = threshold(&nets.rates);
+            nets.shared.retain(|f| passes(f, floor, limit));
+            nets.shared
+        },
     );
-    // A network of one client says no more than the client.
-    out.extend(nets.into_iter().filter(|n| n.clients > 1));
+    out.extend(nets);
     out.sort_by(|x, y| {
         y.requests
             .cmp(&x.requests)
@@ -246,58 +289,59 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
     out
 }
 
-/// The /24 and /64 networks of `clients`, with their totals. The clients
-/// are grouped by sorting packed network numbers, one list per family: a
-/// map would cost a cache miss per client, a hundred thousand of them.
-fn networks(clients: &[Flood]) -> Vec<Flood> {
-    // Sized once: growing by doubling would touch fresh pages again and again.
-    let (mut v4, mut v6) = (Vec::with_capacity(clients.len()), Vec::new());
-    for (i, c) in clients.iter().enumerate() {
-        let i = i as u32;
-        if c.prefix == 32 {
-            v4.push(u64::from(c.key as u32 >> 8) << 32 | u64::from(i));
-        } else {
-            v6.push(((c.key >> 64) as u64, i));
-        }
-    }
-    v4.sort_unstable();
-    v6.sort_unstable();
-    let sum = |members: &mut dyn Iterator<Item = u32>| {
-        let mut n: Option<Flood> = None;
-        for i in members {
-            let c = &clients[i as usize];
-            let n = n.get_or_insert_with(|| {
-                let (key, prefix) = network(c.key);
-                Flood {
-                    key,
-                    prefix,
-                    requests: 0,
-                    clients: 0,
-                    first: i64::MAX,
-                    last: i64::MIN,
-                    per_minute: 0.0,
-                }
-            });
+/// The networks (/24, /64) while their clients are summed: every
+/// network's rate, for the baseline, and the networks of more than one
+/// client, the only ones worth reporting (a network of one client has its
+/// client's rate and says no more).
+struct Networks {
+    rates: Vec<u64>,
+    shared: Vec<Flood>,
+}
+
+impl Networks {
+    /// Adds a network, given its clients' indices.
+    fn add(
+        &mut self,
+        mut members: impl Iterator<Item = u32>,
+        client_rates: &[u64],
+        client: &impl Fn(u32) -> Flood,
+    ) {
+        let Some(first) = members.next() else { return };
+        let Some(second) = members.next() else {
+            self.rates.push(client_rates[first as usize]);
+            return;
+        };
+        let mut n = client(first);
+        (n.key, n.prefix) = network(n.key);
+        for c in [second].into_iter().chain(members).map(client) {
             n.requests += c.requests;
             n.clients += 1;
             n.first = n.first.min(c.first);
             n.last = n.last.max(c.last);
         }
-        let mut n = n.expect("a run has a member");
         n.per_minute = rate(n.requests, n.first, n.last);
-        n
-    };
-    let mut nets = Vec::with_capacity(v4.len() + v6.len());
-    for run in v4.chunk_by(|x, y| x >> 32 == y >> 32) {
-        nets.push(sum(&mut run.iter().map(|&x| x as u32)));
+        self.rates.push(hundredths(n.per_minute));
+        self.shared.push(n);
     }
-    for run in v6.chunk_by(|x, y| x.0 == y.0) {
-        nets.push(sum(&mut run.iter().map(|x| x.1)));
-    }
-    nets
 }
 
-/// The sources whose rate passes the flood test against their own kind.
+/// A rate in hundredths, as the median and MAD compare rates.
+fn hundredths(per_minute: f64) -> u64 {
+    (per_minute * 100.0).round() as u64
+}
+
+/// The rate a source must pass to stand out from the `rates` of its kind
+/// (hundredths): their median plus [`FLOOD_MADS`] spreads.
+fn threshold(rates: &[u64]) -> f64 {
+    let (m, spread) = baseline(rates);
+    (m + FLOOD_MADS * spread) / 100.0
+}
+
+/// The flood test, given the threshold of the source's kind.
+fn passes(f: &Flood, floor: f64, threshold: f64) -> bool {
+    f.requests >= FLOOD_MIN && f.per_minute >= floor && f.per_minute > threshold
+}
+
 /// The median of the site's per-minute totals over its span.
 fn site_median(a: &Agg) -> f64 {
     sparse_baseline(&per_minute(a, |m| m.all)).0
@@ -323,20 +367,6 @@ fn sparse_baseline(minutes: &FxHashMap<i64, u64>) -> (f64, f64) {
     let mut v: Vec<(u64, u64)> = minutes.values().map(|&n| (n, 1)).collect();
     v.push((0, zeros));
     weighted_baseline(v)
-}
-
-fn flagged(v: &[Flood], floor: f64) -> Vec<Flood> {
-    // Rates in hundredths, for the shared median and MAD.
-    let rates: Vec<u64> = v
-        .iter()
-        .map(|f| (f.per_minute * 100.0).round() as u64)
-        .collect();
-    let (m, spread) = baseline(&rates);
-    let threshold = (m + FLOOD_MADS * spread) / 100.0;
-    v.iter()
-        .filter(|f| f.requests >= FLOOD_MIN && f.per_minute >= floor && f.per_minute > threshold)
-        .cloned()
-        .collect()
 }
 
 fn bursts(a: &Agg, class: ClassId) -> Vec<Burst> {
@@ -419,6 +449,56 @@ mod tests {
         assert_eq!(sweeps(&a), before);
         assert_eq!(before.len(), 1);
         assert_eq!(before.values().next().map(|s| s.distinct), Some(30));
+    }
+
+    #[test]
+    fn a_network_of_quiet_clients_floods_together() {
+        use crate::record::{Client, Record};
+        use std::net::IpAddr;
+        let mut a = Agg::new(None);
+        let mut hit = |ip: IpAddr, ts: i64| {
+            a.add(&Record {
+                client: Client::Ip(ip),
+                ts: Some(ts),
+                status: Some(200),
+                ..Record::default()
+            });
+        };
+        let t0 = 1_600_000_000;
+        // Background: 300 clients in as many /24s, a request an hour.
+        for c in 0..300u32 {
+            for h in 0..5 {
+                hit(
+                    IpAddr::from((0x0b00_0000 + (c << 8)).to_be_bytes()),
+                    t0 + h * 3600,
+                );
+            }
+        }
+        // Five clients of one /24 and three of one /64, 100 requests each in
+        // a minute: under the 120 a client needs, over it together.
+        for c in 1..=5u8 {
+            for s in 0..100 {
+                hit(IpAddr::from([198, 18, 7, c]), t0 + 7200 + s % 60);
+            }
+        }
+        for c in 1..=3u16 {
+            for s in 0..100 {
+                let ip = std::net::Ipv6Addr::new(0x2001, 0xdb9, 0, 0x42, 0, 0, 0, c);
+                hit(IpAddr::from(ip), t0 + 7200 + s % 60);
+            }
+        }
+        a.flush();
+        let found: Vec<(String, u64, u64)> = floods(&a, &SelfAddrs::default())
+            .iter()
+            .map(|f| (f.source(), f.clients, f.requests))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("198.18.7.0/24".to_string(), 5, 500),
+                ("2001:db9:0:42::/64".to_string(), 3, 300)
+            ]
+        );
     }
 
     #[test]

@@ -374,7 +374,6 @@ impl Classifier {
     /// soon as a line is parsed, and classify the line a little later.
     #[inline]
     pub fn probe(&self, rec: &Record, cache: &FieldCache) -> Probes {
-        // A field too short to hold a pattern is never looked up.
         let [t, u, r] = searched_fields(rec);
         [
             self.probe_field(t, cache),
@@ -385,11 +384,18 @@ impl Classifier {
 
     #[inline(always)]
     fn probe_field(&self, (w, f): (Which, &[u8]), cache: &FieldCache) -> Probe {
-        if f.len() < self.matcher(w).min_len {
-            Probe::default()
-        } else {
+        if self.could_match(w, f) {
             cache.probe(w, f)
+        } else {
+            Probe::default()
         }
+    }
+
+    /// Whether `field` is long enough to hold one of its patterns: a shorter
+    /// one is neither probed nor looked up.
+    #[inline(always)]
+    fn could_match(&self, w: Which, field: &[u8]) -> bool {
+        field.len() >= self.matcher(w).min_len
     }
 
     /// [`Classifier::classify_cached`] with the probes [`Classifier::probe`]
@@ -474,7 +480,7 @@ impl Classifier {
     /// pattern.
     #[inline(always)]
     fn add_hits(&self, (w, field): (Which, &[u8]), look: &mut impl Lookup, all: &mut FieldHits) {
-        if field.len() >= self.matcher(w).min_len {
+        if self.could_match(w, field) {
             let h = look.hits(self, w, field);
             all.exploits |= h.exploits;
             all.scanners |= h.scanners;

@@ -637,7 +637,8 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     let mut v: Vec<OffenderRow> = ranked
         .iter()
         .map(|&(score, requests, key)| {
-            let (k, o) = (&key, adjusted(key));
+            let k = &key;
+            let o = adjusted(key);
             let stats = a.clients.get(*k).copied().unwrap_or_default();
             let mut notes = Vec::new();
             for (i, label) in [

@@ -13,7 +13,7 @@ use crate::error::InputError;
 use crate::format::{self, Format};
 use crate::input::{self, Compression, InputSpec, Source};
 use crate::report::{self, escape::escape, InputReport};
-use crate::scan::{scan_slice, scan_stream, ScanOpts};
+use crate::scan::{scan_slice_then, scan_stream, ScanOpts};
 
 /// Exit codes (documented in `alf --help` and the README).
 pub mod exit {
@@ -268,8 +268,10 @@ fn read_one(spec: &InputSpec, cfg: &Config) -> Result<Scanned, InputError> {
                 // A leading NUL hole (copytruncate) tells nothing about the format.
                 let from = data.iter().position(|&b| b != 0).unwrap_or(data.len());
                 let sample = &data[from..data.len().min(from + SAMPLE_BYTES)];
-                choose(cfg, sample, &name)
-                    .map(|(fname, f)| (fname, scan_slice(data, &f, &cfg.scan)))
+                choose(cfg, sample, &name).map(|(fname, f)| {
+                    let agg = scan_slice_then(data, &f, &cfg.scan, |c| m.release(c));
+                    (fname, agg)
+                })
             });
             if shrank {
                 // The scan saw zeros where the file had been cut: read it again.

@@ -299,6 +299,17 @@ fn for_each_line<'c>(chunk: &'c [u8], mut f: impl FnMut(&'c [u8])) {
 
 /// Scans a whole buffer on the current thread pool.
 pub fn scan_slice(data: &[u8], fmt: &Format, opts: &ScanOpts) -> Agg {
+    scan_slice_then(data, fmt, opts, |_| {})
+}
+
+/// As [`scan_slice`], calling `done` on each chunk once it is scanned and
+/// nothing refers to it any more.
+pub fn scan_slice_then(
+    data: &[u8],
+    fmt: &Format,
+    opts: &ScanOpts,
+    done: impl Fn(&[u8]) + Sync,
+) -> Agg {
     let chunks = split_lines(data, opts.chunk_size);
     // One accumulator per thread, not per chunk: merging client tables is
     // the costly part, so each worker folds a long contiguous run of chunks.
@@ -313,6 +324,7 @@ pub fn scan_slice(data: &[u8], fmt: &Format, opts: &ScanOpts) -> Agg {
             || Agg::new(opts.key),
             |mut a, c| {
                 a.scan(c, fmt, opts);
+                done(c);
                 a
             },
         )

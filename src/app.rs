@@ -24,8 +24,13 @@ pub mod exit {
     pub const UNRECOGNISED: i32 = 4;
 }
 
-/// Bytes looked at to detect a format.
+/// Bytes looked at to detect a format, in one window.
 const SAMPLE_BYTES: usize = 256 << 10;
+/// Windows of a mapped file looked at, at most, while no line parses.
+const SAMPLE_WINDOWS: usize = 16;
+/// Bytes of a stream read ahead, at most, while no line parses: they are held
+/// in memory until the scan starts.
+const STREAM_LOOKAHEAD: usize = 16 << 20;
 
 /// One input, scanned.
 pub struct Scanned {
@@ -228,22 +233,75 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
     Ok(run)
 }
 
-fn choose(cfg: &Config, sample: &[u8], name: &str) -> Result<(String, Format), InputError> {
-    match &cfg.format {
-        FormatChoice::Fixed(n, f) => Ok((n.clone(), f.clone())),
-        FormatChoice::Auto => {
-            if sample.iter().all(|&b| b == b'\n' || b == b'\r' || b == 0) {
-                // Nothing to detect from: any format counts blank lines alike.
-                return Ok(("none".into(), format::preset("combined").expect("preset")));
-            }
-            format::detect(sample)
-                .map(|(n, f)| (n.to_string(), f))
-                .ok_or_else(|| InputError::Unrecognised {
-                    path: name.to_string(),
-                    sample: first_lines(sample),
-                })
+/// The format of an input, from `samples` of it, its start first: with
+/// `--format` or a format string, that one; else what [`Detection`] finds.
+fn choose<'a>(
+    cfg: &Config,
+    samples: impl IntoIterator<Item = &'a [u8]>,
+    name: &str,
+) -> Result<(String, Format), InputError> {
+    if let FormatChoice::Fixed(n, f) = &cfg.format {
+        return Ok((n.clone(), f.clone()));
+    }
+    let mut d = Detection::default();
+    for s in samples {
+        if let Some(found) = d.feed(s) {
+            return Ok(found);
         }
     }
+    d.give_up(name)
+}
+
+/// Format detection over samples of an input, its start first: the preset
+/// [`format::detect`] finds in the first sample where a line parses (a log
+/// may start with garbage). Samples of nothing but blank lines and NULs are
+/// passed over.
+#[derive(Default)]
+struct Detection {
+    /// The first lines of the first sample with any, for the error.
+    shown: Option<String>,
+}
+
+impl Detection {
+    fn feed(&mut self, s: &[u8]) -> Option<(String, Format)> {
+        if s.iter().all(|&b| b == b'\n' || b == b'\r' || b == 0) {
+            return None;
+        }
+        self.shown.get_or_insert_with(|| first_lines(s));
+        format::detect(s).map(|(n, f)| (n.to_string(), f))
+    }
+
+    /// After the last sample: an input of blank lines only is counted alike
+    /// by any format; one with lines that nothing parses is not recognised.
+    fn give_up(self, name: &str) -> Result<(String, Format), InputError> {
+        match self.shown {
+            None => Ok(("none".into(), format::preset("combined").expect("preset"))),
+            Some(sample) => Err(InputError::Unrecognised {
+                path: name.to_string(),
+                sample,
+            }),
+        }
+    }
+}
+
+/// Windows of a mapped file to detect its format from: its first
+/// [`SAMPLE_BYTES`], then, spread evenly over the rest, up to
+/// `SAMPLE_WINDOWS - 1` more, each from its first whole line.
+fn windows(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut next = 0;
+    (0..SAMPLE_WINDOWS).map_while(move |k| {
+        let at = (data.len() / SAMPLE_WINDOWS * k).max(next);
+        if at >= data.len() || (k > 0 && at == 0) {
+            return None;
+        }
+        let end = data.len().min(at + SAMPLE_BYTES);
+        next = end;
+        let w = &data[at..end];
+        Some(match k {
+            0 => w,
+            _ => memchr::memchr(b'\n', w).map_or(&w[w.len()..], |i| &w[i + 1..]),
+        })
+    })
 }
 
 fn first_lines(sample: &[u8]) -> String {
@@ -267,8 +325,7 @@ fn read_one(spec: &InputSpec, cfg: &Config) -> Result<Scanned, InputError> {
             let (res, shrank) = m.scan_guarded(|data| {
                 // A leading NUL hole (copytruncate) tells nothing about the format.
                 let from = data.iter().position(|&b| b != 0).unwrap_or(data.len());
-                let sample = &data[from..data.len().min(from + SAMPLE_BYTES)];
-                choose(cfg, sample, &name).map(|(fname, f)| {
+                choose(cfg, windows(&data[from..]), &name).map(|(fname, f)| {
                     let agg = scan_slice_then(data, &f, &cfg.scan, |c| m.release(c));
                     (fname, agg)
                 })
@@ -321,23 +378,53 @@ fn read_stream(
     } else {
         r
     };
+    // Read ahead a window at a time until a line parses (or the stream
+    // ends, fails, or the look-ahead is spent).
     let mut sample = Vec::new();
     let mut nuls = 0u64;
-    let head_err = loop {
-        let want = (SAMPLE_BYTES - sample.len()) as u64;
-        match (&mut r).take(want).read_to_end(&mut sample) {
-            Err(e) => break Some(e),
-            Ok(n) => {
-                let k = sample.iter().take_while(|&&b| b == 0).count();
-                nuls += k as u64;
-                sample.drain(..k);
-                if n == 0 || sample.len() == SAMPLE_BYTES {
-                    break None;
+    let mut head_err = None;
+    let mut tried = 0;
+    let mut detection = Detection::default();
+    let (fname, f) = loop {
+        let full = sample.len() + SAMPLE_BYTES;
+        let ended = loop {
+            let want = (full - sample.len()) as u64;
+            match (&mut r).take(want).read_to_end(&mut sample) {
+                Err(e) => {
+                    head_err = Some(e);
+                    break true;
+                }
+                Ok(n) => {
+                    // A leading NUL hole is counted, not sampled (past the
+                    // first other byte, nothing is drained).
+                    let k = sample.iter().take_while(|&&b| b == 0).count();
+                    nuls += k as u64;
+                    sample.drain(..k);
+                    if n == 0 || sample.len() == full {
+                        break n == 0;
+                    }
                 }
             }
+        };
+        if let FormatChoice::Fixed(n, f) = &cfg.format {
+            break (n.clone(), f.clone());
         }
+        // The new part, from its first whole line.
+        let from = sample[..tried]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        if let Some(found) = detection.feed(&sample[from..]) {
+            break found;
+        }
+        if ended || sample.len() >= STREAM_LOOKAHEAD {
+            match std::mem::take(&mut detection).give_up(name) {
+                Ok(found) => break found,
+                Err(e) => return Err(e),
+            }
+        }
+        tried = sample.len();
     };
-    let (fname, f) = choose(cfg, &sample, name)?;
     let head = io::repeat(0)
         .take(nuls)
         .chain(io::Cursor::new(std::mem::take(&mut sample)));

@@ -866,6 +866,53 @@ fn wholly_malformed_input_exits_4() {
     assert_eq!(summary(&v, "parsed"), 1);
 }
 
+/// Auto-detection reads on while no line parses, from a map (windows spread
+/// over the file) and from a stream (read ahead): a log that holds one good
+/// line in a thousand, or starts with garbage longer than a detection window,
+/// is recognised and counted in full.
+#[test]
+fn detection_reads_past_garbage() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = combined_lines(40, 43);
+    let good: Vec<&[u8]> = good.split_inclusive(|&b| b == b'\n').collect();
+    // 99.9 % malformed: 999 junk lines before each good one.
+    let mut sparse = Vec::new();
+    for (i, g) in good.iter().enumerate() {
+        for j in 0..999 {
+            writeln!(sparse, "junk {i}.{j}: not a log line at all").expect("write");
+        }
+        sparse.extend_from_slice(g);
+    }
+    // A first line longer than a window, then good lines.
+    let mut long_head = vec![b'x'; 600 << 10];
+    long_head.push(b'\n');
+    good.iter().for_each(|g| long_head.extend_from_slice(g));
+    // 2 MB of junk lines (many windows' worth), then good lines.
+    let mut junk_head = Vec::new();
+    while junk_head.len() < 2 << 20 {
+        writeln!(junk_head, "{:0>60}", junk_head.len()).expect("write");
+    }
+    let junk_lines = junk_head.iter().filter(|&&b| b == b'\n').count() as u64;
+    good.iter().for_each(|g| junk_head.extend_from_slice(g));
+    for (name, data, bad) in [
+        ("sparse", &sparse, 40 * 999),
+        ("long-head", &long_head, 1),
+        ("junk-head", &junk_head, junk_lines),
+    ] {
+        let p = write(dir.path(), &format!("{name}.log"), data);
+        for (how, (out, v)) in [
+            ("mapped", triage(&[s(&p)], None)),
+            ("stdin", triage(&["-"], Some(data))),
+        ] {
+            let ctx = format!("{name}, {how}");
+            assert_eq!(out.code(), Some(0), "{ctx}: {}", out.stderr_text());
+            assert_identity(&v, &ctx);
+            assert_eq!(summary(&v, "parsed"), 40, "{ctx}");
+            assert_eq!(summary(&v, "lines"), 40 + bad, "{ctx}");
+        }
+    }
+}
+
 // ------------------------------------------------------- 36. line endings
 
 #[test]

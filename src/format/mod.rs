@@ -144,37 +144,56 @@ pub fn preset(name: &str) -> Result<Format, crate::error::FormatError> {
     })
 }
 
-/// Lines looked at to pick a format.
+/// Lines looked at to pick a format, in one batch.
 pub const SAMPLE_LINES: usize = 200;
+/// Lines looked at in all, batch after batch, while none parses: a log may
+/// start with garbage, or hold one good line in a thousand.
+pub const DETECT_MAX_LINES: usize = 20_000;
+/// Longer lines are not looked at: no preset needs one to be recognised, and
+/// an attacker's megabyte line must not make detection slow.
+pub const DETECT_MAX_LINE: usize = 64 << 10;
 
 /// Picks the preset that parses most of the sample's non-empty lines, preferring
 /// the one that needed fewest raw quotes inside quoted fields, then list order.
-/// Returns `None` when no preset parses a single line.
+/// Lines are read in batches of [`SAMPLE_LINES`]; the next batch is read only
+/// while no preset has parsed a line. Returns `None` when no preset parses a
+/// single line of the first [`DETECT_MAX_LINES`] (lines longer than
+/// [`DETECT_MAX_LINE`] aside).
 pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
     let lines: Vec<&[u8]> = sample
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .map(|l| &l[l.iter().take_while(|&&b| b == 0).count()..])
-        .filter(|l| !l.is_empty())
-        .take(SAMPLE_LINES)
+        .filter(|l| !l.is_empty() && l.len() <= DETECT_MAX_LINE)
+        .take(DETECT_MAX_LINES)
         .collect();
-    let mut best: Option<(usize, u32, &'static str, Format)> = None;
-    for p in PRESETS {
-        let f = preset(p.name).expect("presets compile");
-        let (mut ok, mut sloppy) = (0usize, 0u32);
-        for l in &lines {
-            let mut rec = Record::default();
-            if let Ok((_, s)) = f.parse_measured(l, &mut rec) {
-                ok += 1;
-                sloppy += s;
+    // Per preset: lines parsed, and the raw quotes they needed.
+    let mut scores: Vec<(usize, u32, &'static str, Format)> = PRESETS
+        .iter()
+        .map(|p| (0, 0, p.name, preset(p.name).expect("presets compile")))
+        .collect();
+    for batch in lines.chunks(SAMPLE_LINES) {
+        for (ok, sloppy, _, f) in &mut scores {
+            for l in batch {
+                let mut rec = Record::default();
+                if let Ok((_, s)) = f.parse_measured(l, &mut rec) {
+                    *ok += 1;
+                    *sloppy += s;
+                }
             }
         }
+        if scores.iter().any(|s| s.0 > 0) {
+            break;
+        }
+    }
+    let mut best: Option<(usize, u32, &'static str, Format)> = None;
+    for (ok, sloppy, name, f) in scores {
         let better = match &best {
             None => ok > 0,
             Some((bo, bs, _, _)) => ok > *bo || (ok == *bo && sloppy < *bs),
         };
         if better {
-            best = Some((ok, sloppy, p.name, f));
+            best = Some((ok, sloppy, name, f));
         }
     }
     best.map(|(_, _, name, f)| (name, f))
@@ -211,5 +230,16 @@ mod tests {
             assert_eq!(name, *want);
         }
         assert!(detect(b"hello world\nfoo\n").is_none());
+        // Past a first batch of garbage, and past a line too long to look at.
+        let good =
+            "10.0.0.1 - - [10/Oct/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"ua\"\n";
+        let mut s = "junk\n".repeat(SAMPLE_LINES * 3);
+        s.push_str(&"y".repeat(DETECT_MAX_LINE + 1));
+        s.push('\n');
+        s.push_str(good);
+        assert_eq!(detect(s.as_bytes()).map(|(n, _)| n), Some("combined"));
+        // Not past the last line looked at.
+        let far = "junk\n".repeat(DETECT_MAX_LINES) + good;
+        assert!(detect(far.as_bytes()).is_none());
     }
 }

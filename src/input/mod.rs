@@ -100,10 +100,12 @@ fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read +
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
             io::BufReader::with_capacity(1 << 16, r),
         )),
-        Compression::Zstd => Box::new(
-            ruzstd::decoding::StreamingDecoder::new(io::BufReader::with_capacity(1 << 16, r))
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?,
-        ),
+        // libzstd hands out each block as soon as it is decoded (frames back
+        // to back are read in turn), so a cut file gives up every line
+        // before the cut, as gzip does.
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(
+            io::BufReader::with_capacity(1 << 16, r),
+        )?),
     })
 }
 

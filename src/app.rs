@@ -218,6 +218,23 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
     }
     run.seconds = start.elapsed().as_secs_f64();
     pool.install(|| run.total.classes.group());
+    // Only the classes make self traffic differ from any other.
+    for ip in cfg
+        .scan
+        .self_addrs
+        .interfaces()
+        .filter(|_| cfg.scan.classify)
+    {
+        let key = crate::record::ip_key(ip);
+        if let Some(c) = run.total.clients.get(key).filter(|c| c.requests > 0) {
+            run.warnings.push(format!(
+                "{} request(s) from {ip}, an address of this machine, counted as self \
+                 traffic (never an offender); if the log comes from another machine, \
+                 pass --no-local-self",
+                c.requests
+            ));
+        }
+    }
     let doc = run
         .total
         .clients

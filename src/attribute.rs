@@ -358,25 +358,45 @@ pub fn is_documentation(ip: std::net::IpAddr) -> bool {
     }
 }
 
-/// This server's own addresses: `--self` ranges and the addresses of this
+/// This server's own addresses: `--self` ranges, loopback, and (unless the
+/// log comes from another machine, `--no-local-self`) the addresses of this
 /// machine's interfaces. Their lines are counted as *self traffic*, never as
 /// an offender's.
 #[derive(Clone, Debug, Default)]
-pub struct SelfAddrs(Vec<Cidr>);
+pub struct SelfAddrs {
+    ranges: Vec<Cidr>,
+    /// Interface addresses, loopback included.
+    local: Vec<IpAddr>,
+}
 
 impl SelfAddrs {
-    /// `ranges` (CIDRs or addresses) and every address of a local interface.
-    pub fn parse<S: AsRef<str>>(ranges: &[S]) -> Result<SelfAddrs, String> {
-        let mut v = ranges
-            .iter()
-            .map(|r| Cidr::parse(r.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        v.extend(local_addresses().into_iter().map(Cidr::host));
-        Ok(SelfAddrs(v))
+    /// `ranges` (CIDRs or addresses), the loopback addresses of this
+    /// machine, and, with `interfaces`, all of its other addresses.
+    pub fn parse<S: AsRef<str>>(ranges: &[S], interfaces: bool) -> Result<SelfAddrs, String> {
+        Ok(SelfAddrs {
+            ranges: ranges
+                .iter()
+                .map(|r| Cidr::parse(r.as_ref()))
+                .collect::<Result<Vec<_>, _>>()?,
+            local: local_addresses()
+                .into_iter()
+                .filter(|ip| interfaces || ip.is_loopback())
+                .collect(),
+        })
     }
 
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|c| c.contains(ip))
+        self.local.contains(&ip) || self.ranges.iter().any(|c| c.contains(ip))
+    }
+
+    /// The addresses counted as self because this machine has them (not
+    /// loopback, not named with `--self`): wrong for a log copied from
+    /// another machine, so alf says when one of them shows up as a client.
+    pub fn interfaces(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.local
+            .iter()
+            .copied()
+            .filter(|ip| !ip.is_loopback() && !self.ranges.iter().any(|c| c.contains(*ip)))
     }
 }
 
@@ -422,11 +442,25 @@ mod tests {
     fn local_addresses_include_loopback() {
         let a = super::local_addresses();
         assert!(a.iter().any(|ip| ip.is_loopback()), "{a:?}");
-        let own = super::SelfAddrs::parse(&["192.0.2.0/24"]).unwrap();
-        assert!(own.contains("192.0.2.77".parse().unwrap()));
-        assert!(own.contains("127.0.0.1".parse().unwrap()));
-        assert!(!own.contains("198.51.100.1".parse().unwrap()));
-        assert!(super::SelfAddrs::parse(&["not-a-range"]).is_err());
+        for interfaces in [true, false] {
+            let own = super::SelfAddrs::parse(&["192.0.2.0/24"], interfaces).unwrap();
+            assert!(own.contains("192.0.2.77".parse().unwrap()));
+            assert!(own.contains("127.0.0.1".parse().unwrap()));
+            assert!(!own.contains("198.51.100.1".parse().unwrap()));
+            assert!(own.interfaces().all(|ip| !ip.is_loopback()));
+            // Every other address of this machine is self only with
+            // `interfaces` (no range given here).
+            let bare = super::SelfAddrs::parse(&[] as &[&str], interfaces).unwrap();
+            for ip in a.iter().filter(|ip| !ip.is_loopback()) {
+                assert_eq!(bare.contains(*ip), interfaces, "{ip}");
+                assert_eq!(bare.interfaces().any(|x| x == *ip), interfaces, "{ip}");
+            }
+            // One named with `--self` is not said to be this machine's.
+            assert!(own
+                .interfaces()
+                .all(|ip| !super::Cidr::parse("192.0.2.0/24").unwrap().contains(ip)));
+        }
+        assert!(super::SelfAddrs::parse(&["not-a-range"], true).is_err());
     }
 
     use super::*;

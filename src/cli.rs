@@ -193,6 +193,10 @@ pub struct CommonArgs {
     /// as an offender's.
     #[arg(long = "self", value_name = "CIDR")]
     pub self_addrs: Vec<String>,
+    /// The log comes from another machine: this machine's interface addresses
+    /// (loopback aside) are clients like any other, not self traffic.
+    #[arg(long)]
+    pub no_local_self: bool,
     /// A load balancer or CDN range (repeatable). Requests it forwarded are
     /// attributed to the rightmost untrusted address in X-Forwarded-For; without
     /// it, X-Forwarded-For is never used to attribute.

@@ -77,7 +77,7 @@ impl Config {
                 classify: false,
                 filter: filter(a)?,
                 error_offset: a.error_tz,
-                self_addrs: crate::attribute::SelfAddrs::parse(&a.self_addrs)
+                self_addrs: crate::attribute::SelfAddrs::parse(&a.self_addrs, !a.no_local_self)
                     .map_err(|e| FormatError::BadOption(format!("--self: {e}")))?,
                 trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)
                     .map_err(|e| FormatError::BadOption(format!("--trusted-proxy: {e}")))?,

@@ -225,3 +225,49 @@ fn documentation_range_clients_are_flagged() {
     ];
     assert!(!warned(&common::alf_json(&args)));
 }
+
+/// A client with one of this machine's own (non-loopback) addresses is self
+/// traffic, never an offender, and alf says so, naming the address; with
+/// `--no-local-self` (a log copied from another machine) it is a client like
+/// any other.
+#[test]
+fn an_address_of_this_machine_is_self_traffic_and_said_to_be() {
+    let Some(own) = alf::attribute::local_addresses()
+        .into_iter()
+        .find(|ip| !ip.is_loopback() && ip.is_ipv4())
+    else {
+        common::skip("this machine has no IPv4 address besides loopback");
+        return;
+    };
+    let mut s = String::new();
+    for i in 0..5 {
+        writeln!(
+            s,
+            "{own} - - [24/Dec/2020:10:00:0{i} +0000] \"GET /.env HTTP/1.1\" 404 10 \"-\" \"zgrab/0.x\""
+        )
+        .unwrap();
+    }
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), &s).unwrap();
+    let path = f.path().to_str().unwrap();
+    let client = own.to_string();
+    let warns = |v: &Value| {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w.as_str().unwrap().contains(&client))
+            .count()
+    };
+
+    let v = common::alf_json(&["triage", "-o", "json", path]);
+    assert!(common::offender(&v, &client).is_none(), "{v}");
+    assert_eq!(v["summary"]["self_traffic"], 5, "{}", v["summary"]);
+    assert_eq!(warns(&v), 1, "{}", v["warnings"]);
+
+    let v = common::alf_json(&["triage", "-o", "json", "--no-local-self", path]);
+    let row = common::offender(&v, &client).expect("an offender once not self");
+    assert_eq!(row["requests"], 5, "{row}");
+    assert_eq!(v["summary"]["self_traffic"], 0, "{}", v["summary"]);
+    assert_eq!(warns(&v), 0, "{}", v["warnings"]);
+}

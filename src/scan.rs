@@ -6,11 +6,11 @@
 
 use std::cell::RefCell;
 use std::io::Read;
-use std::sync::{mpsc, OnceLock};
+use std::sync::{mpsc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
-use crate::aggregate::{Agg, ExampleKind, KeyField};
+use crate::aggregate::{Agg, Example, ExampleKind, KeyField, MAX_EXAMPLES};
 use crate::attribute::{attribute, Attribution, SelfAddrs, TrustedProxies};
 use crate::classify::{
     self, ClassId, ClassSet, Classifier, ErrorEvent, FieldCache, LineClass, Probes,
@@ -312,23 +312,79 @@ pub fn scan_slice_then(
 ) -> Agg {
     let chunks = split_lines(data, opts.chunk_size);
     // One accumulator per thread, not per chunk: merging client tables is
-    // the costly part, so each worker folds a long contiguous run of chunks.
-    let per_worker = chunks
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1))
-        .max(1);
-    chunks
-        .par_iter()
-        .with_min_len(per_worker)
-        .fold(
-            || Agg::new(opts.key),
-            |mut a, c| {
-                a.scan(c, fmt, opts);
-                done(c);
-                a
-            },
-        )
-        .reduce(|| Agg::new(opts.key), Agg::merge)
+    // the costly part. A chunk goes to whichever thread is free, so that a
+    // core slowed by other work, or a run of costly lines, does not leave
+    // the other idle at the end; a thread's chunks are then not contiguous,
+    // so line counts and examples are kept by chunk and numbered at the end.
+    let threads = rayon::current_num_threads().max(1);
+    let workers: Vec<Mutex<Option<Worker>>> = (0..threads).map(|_| Mutex::new(None)).collect();
+    chunks.par_iter().enumerate().for_each(|(i, c)| {
+        let t = rayon::current_thread_index().unwrap_or(0) % threads;
+        let mut w = workers[t].lock().unwrap_or_else(|e| e.into_inner());
+        w.get_or_insert_with(|| Worker::new(opts.key))
+            .scan(i, c, fmt, opts);
+        done(c);
+    });
+    let workers: Vec<Worker> = workers
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    // The first line number of each chunk.
+    let mut first = vec![0u64; chunks.len() + 1];
+    for (i, n) in workers.iter().flat_map(|w| &w.lines) {
+        first[i + 1] = *n;
+    }
+    for i in 1..first.len() {
+        first[i] += first[i - 1];
+    }
+    let mut examples: Vec<Example> = Vec::new();
+    let mut total = Agg::new(opts.key);
+    for w in workers {
+        examples.extend(w.examples.into_iter().map(|(i, e)| Example {
+            line: e.line + first[i],
+            ..e
+        }));
+        total.absorb(w.agg);
+    }
+    examples.sort_by_key(|e| e.line);
+    examples.truncate(MAX_EXAMPLES);
+    total.examples = examples;
+    total
+}
+
+/// One thread's share of a [`scan_slice`].
+struct Worker {
+    agg: Agg,
+    /// Lines in each chunk scanned, by chunk index.
+    lines: Vec<(usize, u64)>,
+    /// The first examples by position: chunk index, and line number within it.
+    examples: Vec<(usize, Example)>,
+}
+
+impl Worker {
+    fn new(key: Option<KeyField>) -> Worker {
+        Worker {
+            agg: Agg::new(key),
+            lines: Vec::new(),
+            examples: Vec::new(),
+        }
+    }
+
+    fn scan(&mut self, i: usize, chunk: &[u8], fmt: &Format, opts: &ScanOpts) {
+        let before = self.agg.lines;
+        self.agg.scan(chunk, fmt, opts);
+        self.lines.push((i, self.agg.lines - before));
+        for e in self.agg.examples.drain(..) {
+            let line = e.line - before;
+            self.examples.push((i, Example { line, ..e }));
+        }
+        // Only the first few in the whole input are shown: keep this
+        // thread's first few by position.
+        if self.examples.len() > MAX_EXAMPLES {
+            self.examples.sort_by_key(|(i, e)| (*i, e.line));
+            self.examples.truncate(MAX_EXAMPLES);
+        }
+    }
 }
 
 /// Scans a stream. Reading (and decompressing) runs on its own thread, one

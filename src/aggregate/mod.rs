@@ -1,8 +1,10 @@
-//! Per-chunk accumulators that merge.
+//! Accumulators that merge.
 //!
-//! Each worker folds the lines of a contiguous run of chunks into one [`Agg`];
-//! the runs are merged left to right, so line numbers in examples and "first N"
-//! choices come out the same for any thread count or chunk size.
+//! Each worker thread folds the chunks it takes into one [`Agg`]; every count
+//! is a sum, a minimum or a maximum, so the order of chunks does not matter.
+//! Examples, the one "first N" choice, are numbered by chunk and chosen once
+//! all chunks are done (see `scan::scan_slice`), so they come out the same for
+//! any thread count or chunk size.
 
 pub mod behaviour;
 pub mod classes;

@@ -1,9 +1,9 @@
 //! "Same answer every way": every fixture, and every real log under
 //! `testdata/access` and `testdata/error`, goes through every reading path —
-//! mmap, read(2), gzip, two gzip members, zstd, stdin (plain and gzip), 1 and 4
-//! threads, chunk sizes 1, 7, 64, 4096 and the default — and the JSON report
-//! must be identical once what legitimately differs is removed (timing, how the
-//! input was read, its name). Each report must also satisfy
+//! mmap, read(2), gzip, two gzip members, zstd, two zstd frames, stdin (plain
+//! and gzip), 1 and 4 threads, chunk sizes 1, 7, 64, 4096 and the default — and
+//! the JSON report must be identical once what legitimately differs is removed
+//! (timing, how the input was read, its name). Each report must also satisfy
 //! `lines == parsed + malformed + overlong + empty + ambiguous`.
 
 #[path = "common/paths.rs"]
@@ -103,6 +103,14 @@ fn cases(src: &Path, tmp: &Path, id: usize, zstd_ok: bool) -> Vec<Case> {
             let zst = tmp.join(format!("{id}.log.zst"));
             std::fs::write(&zst, z).expect("write zstd copy");
             v.push(case("zstd", &[&zst], None));
+        }
+        // Two frames back to back, cut inside a line: the line spans them.
+        let mid = data.len() / 2;
+        if let (Some(mut a), Some(b)) = (paths::zstd(&data[..mid]), paths::zstd(&data[mid..])) {
+            a.extend(b);
+            let zst2 = tmp.join(format!("{id}-two-frames.log.zst"));
+            std::fs::write(&zst2, a).expect("write zstd frames");
+            v.push(case("zstd, two frames", &[&zst2], None));
         }
     }
     for mmap in ["auto", "never"] {

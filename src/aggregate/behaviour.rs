@@ -150,14 +150,17 @@ fn sweeps(a: &Agg) -> FxHashMap<u128, Sweep> {
     let mut out = FxHashMap::default();
     for group in hits.chunk_by(|x, y| x.client == y.client) {
         let key = group[0].client;
-        let distinct = 1 + group.windows(2).filter(|w| w[0].path != w[1].path).count();
+        let distinct = 1 + group
+            .windows(2)
+            .filter(|w| w[0].path() != w[1].path())
+            .count();
         let lines = group.len() as u64;
         if distinct < SWEEP_PATHS || lines * 2 <= access_requests(a, key) {
             continue;
         }
         let mut unmarked = Seen::default();
-        for h in group.iter().filter(|h| h.unmarked) {
-            unmarked.hit(h.ts, false);
+        for h in group.iter().filter(|h| h.unmarked()) {
+            unmarked.hit(h.ts(), false);
         }
         out.insert(
             key,

@@ -133,21 +133,47 @@ pub struct ClassAgg {
     pub not_found: Vec<NotFound>,
 }
 
-/// One 404 answer.
+/// One 404 answer, in 32 bytes: there is one per 404 line, and the list is
+/// sorted after the scan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotFound {
     pub client: u128,
-    /// A keyed digest of the target.
-    pub path: u64,
-    pub ts: Option<i64>,
-    /// No scanner signature marked the line.
-    pub unmarked: bool,
+    /// A keyed digest of the target in the high 63 bits; the low bit set
+    /// when no scanner signature marked the line.
+    tagged: u64,
+    /// Epoch seconds, or [`NO_TIME`].
+    ts: i64,
 }
 
+/// Marks a 404 line without a time.
+const NO_TIME: i64 = i64::MIN;
+
 impl NotFound {
+    pub fn new(client: u128, path: u64, ts: Option<i64>, unmarked: bool) -> NotFound {
+        NotFound {
+            client,
+            tagged: path & !1 | u64::from(unmarked),
+            ts: ts.unwrap_or(NO_TIME),
+        }
+    }
+
+    /// The target's digest (63 bits).
+    pub fn path(&self) -> u64 {
+        self.tagged & !1
+    }
+
+    /// No scanner signature marked the line.
+    pub fn unmarked(&self) -> bool {
+        self.tagged & 1 == 1
+    }
+
+    pub fn ts(&self) -> Option<i64> {
+        (self.ts != NO_TIME).then_some(self.ts)
+    }
+
     /// What the 404s are grouped by: client, then target.
     pub fn group_key(&self) -> (u128, u64) {
-        (self.client, self.path)
+        (self.client, self.path())
     }
 }
 
@@ -216,12 +242,12 @@ impl ClassAgg {
     /// scanner signature marked it.
     pub fn not_found(&mut self, rec: &Record, scanner: bool) {
         if let Client::Ip(ip) = rec.client {
-            self.not_found.push(NotFound {
-                client: ip_key(ip),
-                path: path_digest(rec.target),
-                ts: rec.ts,
-                unmarked: !scanner,
-            });
+            self.not_found.push(NotFound::new(
+                ip_key(ip),
+                path_digest(rec.target),
+                rec.ts,
+                !scanner,
+            ));
         }
     }
 
@@ -299,5 +325,29 @@ impl ClassAgg {
             t.bytes += v.bytes;
             merge_map(&mut t.clients, v.clients, |a, b| *a += b);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_404_keeps_what_it_was_given_in_32_bytes() {
+        assert_eq!(std::mem::size_of::<NotFound>(), 32);
+        for (ts, unmarked) in [
+            (Some(1_608_768_000), true),
+            (None, false),
+            (Some(-5), false),
+        ] {
+            let path = path_digest(b"/.env");
+            let n = NotFound::new(7, path, ts, unmarked);
+            assert_eq!((n.client, n.ts(), n.unmarked()), (7, ts, unmarked));
+            assert_eq!(n.path(), path & !1);
+            assert_eq!(
+                n.group_key(),
+                NotFound::new(7, path, None, !unmarked).group_key()
+            );
+        }
     }
 }

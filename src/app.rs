@@ -301,6 +301,23 @@ impl Detection {
     }
 }
 
+/// How to scan an input read as `format`: with an auto-detected format, a
+/// malformed line is also tried with the other presets, to tell a file of
+/// mixed formats.
+fn scan_opts(cfg: &Config, format: &str) -> ScanOpts {
+    let mut opts = cfg.scan.clone();
+    if matches!(cfg.format, FormatChoice::Auto) {
+        opts.others = Some(
+            format::PRESETS
+                .iter()
+                .filter(|p| p.name != format)
+                .map(|p| (p.name, format::preset(p.name).expect("presets compile")))
+                .collect(),
+        );
+    }
+    opts
+}
+
 /// Windows of a mapped file to detect its format from: its first
 /// [`SAMPLE_BYTES`], then, spread evenly over the rest, up to
 /// `SAMPLE_WINDOWS - 1` more, each from its first whole line.
@@ -343,7 +360,8 @@ fn read_one(spec: &InputSpec, cfg: &Config) -> Result<Scanned, InputError> {
                 // A leading NUL hole (copytruncate) tells nothing about the format.
                 let from = data.iter().position(|&b| b != 0).unwrap_or(data.len());
                 choose(cfg, windows(&data[from..]), &name).map(|(fname, f)| {
-                    let agg = scan_slice_then(data, &f, &cfg.scan, |c| m.release(c));
+                    let opts = scan_opts(cfg, &fname);
+                    let agg = scan_slice_then(data, &f, &opts, |c| m.release(c));
                     (fname, agg)
                 })
             });
@@ -449,7 +467,7 @@ fn read_stream(
         Some(e) => Box::new(head.chain(FailingReader(Some(e)))),
         None => Box::new(head.chain(r)),
     };
-    let opts = ScanOpts { ..cfg.scan.clone() };
+    let opts = scan_opts(cfg, &fname);
     let (agg, end) = scan_stream(rest, &f, &opts);
     let mut rep = InputReport::new(name, &fname, c, "stream", &agg, end.bytes);
     if let Some(e) = end.error {

@@ -81,6 +81,7 @@ impl Config {
                     .map_err(|e| FormatError::BadOption(format!("--self: {e}")))?,
                 trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)
                     .map_err(|e| FormatError::BadOption(format!("--trusted-proxy: {e}")))?,
+                others: None,
             },
         })
     }

@@ -50,6 +50,9 @@ pub struct ScanOpts {
     pub error_offset: i64,
     /// This server's own addresses: never an offender.
     pub self_addrs: SelfAddrs,
+    /// With an auto-detected format, the other presets: a malformed line
+    /// that one of them parses is counted for it (`Agg::other_formats`).
+    pub others: Option<std::sync::Arc<[(&'static str, Format)]>>,
 }
 
 impl Default for ScanOpts {
@@ -63,6 +66,7 @@ impl Default for ScanOpts {
             filter: Filter::default(),
             error_offset: 0,
             self_addrs: SelfAddrs::default(),
+            others: None,
         }
     }
 }
@@ -174,8 +178,20 @@ impl Agg {
             Err(reason) => {
                 self.malformed[reason as usize] += 1;
                 self.example(ExampleKind::Malformed(reason), l);
+                if let Some(others) = &opts.others {
+                    self.other_format(l, others);
+                }
                 false
             }
+        }
+    }
+
+    /// Counts a malformed line for the first other preset that parses it.
+    #[cold]
+    fn other_format(&mut self, line: &[u8], others: &[(&'static str, Format)]) {
+        let mut rec = Record::default();
+        if let Some((name, _)) = others.iter().find(|(_, f)| f.parse(line, &mut rec).is_ok()) {
+            *self.other_formats.entry(name).or_default() += 1;
         }
     }
 

@@ -930,6 +930,68 @@ fn detection_reads_past_garbage() {
     }
 }
 
+// ----------------------------------------------------- 39. mixed formats
+
+/// A file of two formats: with the format detected, the lines of the other
+/// are malformed (never counted as requests) and are reported by the preset
+/// that parses them; with the format named, nothing else is tried.
+#[test]
+fn mixed_formats_are_reported_per_format() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let access =
+        fs::read(root.join("access/apache-combined/elastic-examples_apache_logs_2015.log"))
+            .expect("access log");
+    let errors =
+        fs::read(root.join("error/nginx/meatlabel.app.error.log-20251219")).expect("error log");
+    let access: Vec<&[u8]> = access.split(|&b| b == b'\n').take(300).collect();
+    let errors: Vec<&[u8]> = errors
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(40)
+        .collect();
+    let mut mixed = Vec::new();
+    let mut e = errors.iter();
+    for (i, a) in access.iter().enumerate() {
+        mixed.extend_from_slice(a);
+        mixed.push(b'\n');
+        if i % 7 == 3 {
+            if let Some(l) = e.next() {
+                mixed.extend_from_slice(l);
+                mixed.push(b'\n');
+            }
+        }
+    }
+    let used = 40 - e.count() as u64;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = write(dir.path(), "mixed.log", &mixed);
+    // What each preset makes of its own lines, read alone.
+    let only_errors: Vec<u8> = errors[..used as usize].join(&b'\n');
+    let q = write(dir.path(), "errors.log", &only_errors);
+    let (_, alone) = triage(&["--format", "nginx_error", &s(&q)], None);
+    let nginx = summary(&alone, "parsed");
+    assert!(nginx > 0);
+
+    let (out, v) = triage(&[s(&p)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_identity(&v, "mixed");
+    assert_eq!(input0(&v, "format"), "combined");
+    assert_eq!(summary(&v, "parsed"), 300);
+    assert_eq!(summary(&v, "malformed"), used);
+    assert_eq!(
+        v["inputs"][0]["other_formats"],
+        serde_json::json!([{ "format": "nginx_error", "lines": nginx }])
+    );
+    assert!(
+        out.stderr_text().contains("nginx_error"),
+        "{}",
+        out.stderr_text()
+    );
+
+    let (_, v) = triage(&["--format", "combined", &s(&p)], None);
+    assert_eq!(summary(&v, "malformed"), used);
+    assert_eq!(v["inputs"][0]["other_formats"], serde_json::json!([]));
+}
+
 // ------------------------------------------------------- 36. line endings
 
 #[test]

@@ -183,6 +183,9 @@ pub struct Agg {
     pub no_client: u64,
     /// Counts by `key` when `alf top --by` asks for a field other than the client.
     pub keys: FxHashMap<Box<[u8]>, u64>,
+    /// Malformed lines that another preset parses, by preset (with an
+    /// auto-detected format only): a file of mixed formats.
+    pub other_formats: FxHashMap<&'static str, u64>,
     pub key: Option<KeyField>,
     /// Anomaly classes, when the scan classifies.
     pub classes: ClassAgg,
@@ -216,6 +219,7 @@ impl Agg {
             other_clients: FxHashMap::default(),
             no_client: 0,
             keys: FxHashMap::default(),
+            other_formats: FxHashMap::default(),
             key,
             classes: ClassAgg::default(),
             xff_fallbacks: 0,
@@ -336,6 +340,7 @@ impl Agg {
         self.self_traffic += o.self_traffic;
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
         merge_map(&mut self.keys, o.keys, |a, b| *a += b);
+        merge_map(&mut self.other_formats, o.other_formats, |a, b| *a += b);
     }
 }
 

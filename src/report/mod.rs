@@ -40,8 +40,18 @@ pub struct InputReport {
     pub ambiguous: u64,
     pub filtered: u64,
     pub nul_bytes_skipped: u64,
+    /// Malformed lines another preset parses (auto-detected format only),
+    /// most first.
+    pub other_formats: Vec<FormatCount>,
     pub warnings: Vec<String>,
     pub errors: Vec<String>,
+}
+
+/// Lines that parse as a format.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormatCount {
+    pub format: &'static str,
+    pub lines: u64,
 }
 
 impl InputReport {
@@ -53,6 +63,27 @@ impl InputReport {
         a: &Agg,
         bytes_read: u64,
     ) -> Self {
+        let mut other_formats: Vec<FormatCount> = a
+            .other_formats
+            .iter()
+            .map(|(f, n)| FormatCount {
+                format: f,
+                lines: *n,
+            })
+            .collect();
+        other_formats.sort_by(|x, y| y.lines.cmp(&x.lines).then(x.format.cmp(y.format)));
+        let mut warnings = Vec::new();
+        if !other_formats.is_empty() {
+            let list: Vec<String> = other_formats
+                .iter()
+                .map(|o| format!("{} {}", o.lines, o.format))
+                .collect();
+            warnings.push(format!(
+                "malformed lines that parse as another format ({}): a file of mixed formats? \
+                 They are not counted; --format NAME reads them",
+                list.join(", ")
+            ));
+        }
         InputReport {
             path: path.to_string(),
             format: format.to_string(),
@@ -67,7 +98,8 @@ impl InputReport {
             ambiguous: a.ambiguous,
             filtered: a.filtered,
             nul_bytes_skipped: a.nul_bytes,
-            warnings: Vec::new(),
+            other_formats,
+            warnings,
             errors: Vec::new(),
         }
     }

@@ -325,7 +325,7 @@ fn windows(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut next = 0;
     (0..SAMPLE_WINDOWS).map_while(move |k| {
         let at = (data.len() / SAMPLE_WINDOWS * k).max(next);
-        if at >= data.len() || (k > 0 && at == 0) {
+        if at >= data.len() {
             return None;
         }
         let end = data.len().min(at + SAMPLE_BYTES);

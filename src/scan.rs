@@ -189,8 +189,8 @@ impl Agg {
     /// Counts a malformed line for the first other preset that parses it.
     #[cold]
     fn other_format(&mut self, line: &[u8], others: &[(&'static str, Format)]) {
-        let mut rec = Record::default();
-        if let Some((name, _)) = others.iter().find(|(_, f)| f.parse(line, &mut rec).is_ok()) {
+        let parses = |f: &Format| f.parse(line, &mut Record::default()).is_ok();
+        if let Some((name, _)) = others.iter().find(|(_, f)| parses(f)) {
             *self.other_formats.entry(name).or_default() += 1;
         }
     }

@@ -319,12 +319,14 @@ fn scan_opts(cfg: &Config, format: &str) -> ScanOpts {
 }
 
 /// Windows of a mapped file to detect its format from: its first
-/// [`SAMPLE_BYTES`], then, spread evenly over the rest, up to
-/// `SAMPLE_WINDOWS - 1` more, each from its first whole line.
+/// [`SAMPLE_BYTES`], then up to `SAMPLE_WINDOWS - 1` more spread evenly over
+/// the rest, the last one its end, each from its first whole line.
 fn windows(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let span = data.len().saturating_sub(SAMPLE_BYTES) as u128;
     let mut next = 0;
     (0..SAMPLE_WINDOWS).map_while(move |k| {
-        let at = (data.len() / SAMPLE_WINDOWS * k).max(next);
+        let at = (span * k as u128 / (SAMPLE_WINDOWS as u128 - 1)) as usize;
+        let at = at.max(next);
         if at >= data.len() {
             return None;
         }

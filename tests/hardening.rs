@@ -884,9 +884,9 @@ fn wholly_malformed_input_exits_4() {
 }
 
 /// Auto-detection reads on while no line parses, from a map (windows spread
-/// over the file) and from a stream (read ahead): a log that holds one good
-/// line in a thousand, or starts with garbage longer than a detection window,
-/// is recognised and counted in full.
+/// over the file, up to its end) and from a stream (read ahead): a log that
+/// holds one good line in a thousand, or starts with garbage longer than a
+/// detection window, is recognised and counted in full.
 #[test]
 fn detection_reads_past_garbage() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -928,6 +928,16 @@ fn detection_reads_past_garbage() {
             assert_eq!(summary(&v, "lines"), 40 + bad, "{ctx}");
         }
     }
+    // A first line longer than all but the last window: a mapped file is
+    // looked at up to its end.
+    let mut huge_head = vec![b'x'; 20 << 20];
+    huge_head.push(b'\n');
+    good.iter().for_each(|g| huge_head.extend_from_slice(g));
+    let p = write(dir.path(), "huge-head.log", &huge_head);
+    let (out, v) = triage(&[s(&p)], None);
+    assert_eq!(out.code(), Some(0), "huge-head: {}", out.stderr_text());
+    assert_eq!(summary(&v, "parsed"), 40);
+    assert_eq!(summary(&v, "overlong"), 1);
 }
 
 // ----------------------------------------------------- 39. mixed formats

@@ -238,6 +238,12 @@ pub fn ip_key(ip: IpAddr) -> u128 {
     }
 }
 
+/// Whether an [`ip_key`] holds an IPv4 address.
+#[inline]
+pub fn is_v4_key(k: u128) -> bool {
+    k >> 32 == 0xffff
+}
+
 /// The inverse of [`ip_key`].
 pub fn ip_from_key(k: u128) -> IpAddr {
     canonical_v6(Ipv6Addr::from(k))

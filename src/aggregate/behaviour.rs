@@ -28,7 +28,7 @@ use super::timeline::{baseline, network, weighted_baseline, Minute};
 use super::Agg;
 use crate::attribute::SelfAddrs;
 use crate::classify::ClassId;
-use crate::record::ip_from_key;
+use crate::record::{ip_from_key, is_v4_key};
 
 pub const BRUTE_MIN: u64 = 10;
 pub const BRUTE_WINDOW: i64 = 5;
@@ -227,7 +227,7 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
         // Network numbers packed with the client's index, one list per
         // family, to be grouped by sorting.
         let i = keys.len() as u32;
-        if key >> 32 == 0xffff {
+        if is_v4_key(key) {
             v4.push(u64::from(key as u32 >> 8) << 32 | u64::from(i));
         } else {
             v6.push(((key >> 64) as u64, i));
@@ -241,7 +241,7 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
         let requests = less_errors(a, key, s.requests);
         Flood {
             key,
-            prefix: if key >> 32 == 0xffff { 32 } else { 128 },
+            prefix: if is_v4_key(key) { 32 } else { 128 },
             requests,
             clients: 1,
             first: s.first,

@@ -287,7 +287,7 @@ pub fn onset(t: &Timeline, s: &Series) -> Option<Onset> {
 
 /// The /24 (IPv4) or /64 (IPv6) holding an address key, as (network key, prefix).
 pub fn network(key: u128) -> (u128, u8) {
-    if key >> 32 == 0xffff {
+    if crate::record::is_v4_key(key) {
         (key & !0xff, 24)
     } else {
         (key & !((1u128 << 64) - 1), 64)

@@ -669,9 +669,8 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     let mut v: Vec<OffenderRow> = ranked
         .iter()
         .map(|&(score, requests, key)| {
-            let k = &key;
             let o = adjusted(key);
-            let stats = a.clients.get(*k).copied().unwrap_or_default();
+            let stats = a.clients.get(key).copied().unwrap_or_default();
             let mut notes = Vec::new();
             for (i, label) in [
                 "CONNECT/proxy tunnelled",
@@ -696,21 +695,21 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             if o.exploit_successes > 0 {
                 notes.push(format!("exploit answered 2xx {}", o.exploit_successes));
             }
-            if let Some((total, peak)) = b.bruteforce.get(k) {
+            if let Some((total, peak)) = b.bruteforce.get(&key) {
                 notes.push(format!(
                     "login attempts {total}, {peak} within {} min",
                     behaviour::BRUTE_WINDOW
                 ));
             }
-            if let Some(s) = b.sweeps.get(k) {
+            if let Some(s) = b.sweeps.get(&key) {
                 notes.push(format!("404 sweep {} distinct paths", s.distinct));
             }
-            if let Some(f) = floods.get(k) {
+            if let Some(f) = floods.get(&key) {
                 notes.push(format!("flood {:.0}/min", f.per_minute));
             }
             let known = stats.first <= stats.last;
             OffenderRow {
-                client: crate::record::ip_from_key(*k).to_string(),
+                client: crate::record::ip_from_key(key).to_string(),
                 score,
                 requests,
                 classes: ClassId::ALL

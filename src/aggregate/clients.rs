@@ -29,6 +29,9 @@ pub struct ClientTable {
     /// log2 of the slot count.
     bits: u32,
     len: usize,
+    /// Slots looked at by `entry`, for the test that merging stays linear.
+    #[cfg(test)]
+    probes: u64,
 }
 
 impl std::fmt::Debug for ClientTable {
@@ -97,6 +100,10 @@ impl ClientTable {
         let mask = self.slots.len() - 1;
         let mut i = hash(key, self.bits);
         loop {
+            #[cfg(test)]
+            {
+                self.probes += 1;
+            }
             let s = &self.slots[i];
             if s.stats.requests == 0 {
                 self.len += 1;
@@ -117,6 +124,11 @@ impl ClientTable {
         } else {
             self.bits + 1
         };
+        self.rehash(bits);
+    }
+
+    /// Moves every client into a table of `2^bits` slots.
+    fn rehash(&mut self, bits: u32) {
         let old = std::mem::replace(&mut self.slots, new_slots(1 << bits));
         self.bits = bits;
         self.len = 0;
@@ -155,6 +167,18 @@ impl ClientTable {
         if o.len > self.len {
             std::mem::swap(self, &mut o);
         }
+        // Grow first, to hold both. `o` is walked in the order of its
+        // slots, which is the order of this table's hash: growing halfway
+        // would leave the part already walked holding more clients than it
+        // has slots, and each of the rest would probe along one run that
+        // grows with every insert (hours, for twenty million clients).
+        let mut bits = self.bits.max(10);
+        while (self.len + o.len) * 4 > (1usize << bits) * 3 {
+            bits += 1;
+        }
+        if bits != self.bits {
+            self.rehash(bits);
+        }
         for s in o.slots.iter().filter(|s| s.stats.requests > 0) {
             self.entry(s.key).merge(&s.stats);
         }
@@ -187,5 +211,28 @@ mod tests {
         u.merge(t.clone());
         assert_eq!(u.len(), t.len() + 1);
         assert_eq!(u.iter().map(|(_, s)| s.requests).sum::<u64>(), 50_002);
+    }
+
+    #[test]
+    fn merging_two_full_tables_stays_linear() {
+        let mut x = 99u64;
+        let mut table = || {
+            let mut t = ClientTable::default();
+            while t.len() < 45_000 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                t.entry(x as u128 | 1 << 100).requests = 1;
+            }
+            t
+        };
+        let (mut a, b) = (table(), table());
+        assert_eq!(a.slots.len(), b.slots.len(), "the case that went wrong");
+        a.probes = 0;
+        a.merge(b);
+        assert_eq!(a.len(), 90_000);
+        // A few slots per client moved or added. Growing halfway through
+        // the merge looked at millions.
+        assert!(a.probes < 4 * 90_000, "{} probes", a.probes);
     }
 }

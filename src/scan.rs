@@ -84,7 +84,7 @@ impl Agg {
             let mut p = Pending::default();
             for_each_line(chunk, |line| {
                 if self.read(line, fmt, opts, &mut p) {
-                    self.add(&p.rec);
+                    self.add(&p.rec, fmt.is_error_log());
                 }
             });
         } else {
@@ -202,7 +202,7 @@ impl Agg {
             self.filtered += 1;
             return;
         }
-        self.add(&p.rec);
+        self.add(&p.rec, fmt.is_error_log());
         if !opts.classify {
             return;
         }
@@ -226,7 +226,6 @@ impl Agg {
     /// Tallies the classes a parsed line shows.
     fn tally(&mut self, rec: &Record, fmt: &Format, marks: &Marks) {
         if fmt.is_error_log() {
-            self.classes.error_line(rec);
             if let Some(ev) = &marks.event {
                 self.classes.error_event(rec, ev);
             }

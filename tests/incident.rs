@@ -94,6 +94,54 @@ fn connect_clients_are_offenders_dummy_is_noise_timeouts_join() {
     );
 }
 
+/// With both logs, requests are the access log's lines: what `awk` counts
+/// there. The error log adds lines, clients and times, never requests.
+#[test]
+fn error_log_lines_are_not_requests() {
+    let access = common::testdata("incident/access_log");
+    let awk = common::parse_uniq_c(&common::sh(
+        "awk '{print $1}' \"$1\" | sort | uniq -c",
+        &[&access],
+    ));
+    let want = common::rank(
+        awk.into_iter()
+            .map(|(k, n)| (String::from_utf8_lossy(&k).into_owned(), n))
+            .collect(),
+    );
+    let lines = common::sh_count("wc -l < \"$1\"", &[&access]);
+    for extra in [&[][..], &["--no-classify"][..]] {
+        let v = triage(&[&["--output", "json", "-n", "0"][..], extra].concat());
+        let top: Vec<(String, u64)> = v["top_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["client"].as_str().unwrap().into(),
+                    c["requests"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(top, want, "{extra:?}");
+        let s = &v["summary"];
+        assert_eq!(s["requests"], lines);
+        assert_eq!(s["error_lines"], 3);
+        assert_eq!(s["parsed"], lines + 3);
+        // Shares are of requests: they add up to 100 %.
+        let share: f64 = v["top_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["share"].as_f64().unwrap())
+            .sum();
+        assert!((share - 100.0).abs() < 0.05, "{share}");
+    }
+    // `alf top --by ip` counts lines of both logs, by client.
+    let v = triage(&["top", "--by", "ip", "-o", "json", "-n", "0"]);
+    let rows = common::top_rows(&v);
+    assert!(rows.contains(&("136.175.9.211".to_string(), 3)), "{rows:?}");
+}
+
 #[test]
 fn classes_are_on_by_default_and_off_on_request() {
     let v = triage(&["--output", "json"]);

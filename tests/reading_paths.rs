@@ -351,6 +351,26 @@ fn fixture_clients_are_canonical() {
     .map(|(c, n)| (c.to_string(), *n))
     .collect();
     assert_eq!(got, want);
+    // An error-log line is not a request: error-log clients are counted by
+    // `alf top --by ip`, by line.
+    let clients = |name: &str| -> Vec<(String, u64)> {
+        let args = ["top", "--by", "ip", "-n", "0", "-o", "json"];
+        let mut all: Vec<OsString> = args.iter().map(OsString::from).collect();
+        all.push(dir.join(name).into());
+        let out = paths::run_alf(&all, None);
+        let v = out.json("alf top");
+        v["top"]
+            .as_array()
+            .expect("top")
+            .iter()
+            .map(|c| {
+                (
+                    c["key"].as_str().unwrap_or("").to_string(),
+                    c["count"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
     let got = clients("apache24-error.log");
     let names: Vec<&str> = got.iter().map(|(c, _)| c.as_str()).collect();
     assert!(names.contains(&"2001:db8::7"), "{names:?}");

@@ -188,20 +188,9 @@ fn most_in_window(minutes: &[(i64, u64)], window: i64) -> u64 {
     best
 }
 
-/// A client's access-log requests: its lines less its error-log lines.
+/// A client's access-log requests.
 pub fn access_requests(a: &Agg, key: u128) -> u64 {
-    a.clients
-        .get(key)
-        .map_or(0, |s| less_errors(a, key, s.requests))
-}
-
-/// `lines` of client `key` less its error-log lines.
-fn less_errors(a: &Agg, key: u128, lines: u64) -> u64 {
-    let errors = &a.classes.error_clients;
-    if errors.is_empty() {
-        return lines;
-    }
-    lines.saturating_sub(errors.get(&key).map_or(0, |e| e.count))
+    a.clients.get(key).map_or(0, |s| s.requests)
 }
 
 fn rate(requests: u64, first: i64, last: i64) -> f64 {
@@ -216,8 +205,8 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
     let (mut keys, mut rates) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let (mut v4, mut v6) = (Vec::with_capacity(n), Vec::new());
     for (key, s) in a.clients.iter() {
-        let requests = less_errors(a, key, s.requests);
-        if requests == 0 || s.first > s.last {
+        let requests = s.requests;
+        if s.first > s.last {
             continue;
         }
         let ip = ip_from_key(key);
@@ -238,7 +227,7 @@ fn floods(a: &Agg, own: &SelfAddrs) -> Vec<Flood> {
     let client = |i: u32| {
         let key = keys[i as usize];
         let s = a.clients.get(key).copied().unwrap_or_default();
-        let requests = less_errors(a, key, s.requests);
+        let requests = s.requests;
         Flood {
             key,
             prefix: if is_v4_key(key) { 32 } else { 128 },
@@ -440,7 +429,7 @@ mod tests {
                     status: Some(404),
                     ..Record::default()
                 };
-                a.add(&rec);
+                a.add(&rec, false);
                 a.classes.not_found(&rec, false);
             }
         }
@@ -460,12 +449,15 @@ mod tests {
         use std::net::IpAddr;
         let mut a = Agg::new(None);
         let mut hit = |ip: IpAddr, ts: i64| {
-            a.add(&Record {
-                client: Client::Ip(ip),
-                ts: Some(ts),
-                status: Some(200),
-                ..Record::default()
-            });
+            a.add(
+                &Record {
+                    client: Client::Ip(ip),
+                    ts: Some(ts),
+                    status: Some(200),
+                    ..Record::default()
+                },
+                false,
+            );
         };
         let t0 = 1_600_000_000;
         // Background: 300 clients in as many /24s, a request an hour.

@@ -126,8 +126,6 @@ pub struct ClassAgg {
     pub offenders: FxHashMap<u128, Offender>,
     pub proxy_targets: FxHashMap<Box<[u8]>, ProxyTarget>,
     pub timeline: super::timeline::Timeline,
-    /// Every error-log line per client, to join with the access log.
-    pub error_clients: FxHashMap<u128, Seen>,
     /// Every 404 answer, for the scanner sweep: kept as a list (one append
     /// per line) and grouped by client once, after the scan.
     pub not_found: Vec<NotFound>,
@@ -264,16 +262,6 @@ impl ClassAgg {
         }
     }
 
-    /// Counts an error-log line for its client.
-    pub fn error_line(&mut self, rec: &Record) {
-        if let Client::Ip(ip) = rec.client {
-            self.error_clients
-                .entry(ip_key(ip))
-                .or_default()
-                .hit(rec.ts, false);
-        }
-    }
-
     /// Adds an error-log gateway failure.
     pub fn error_event(&mut self, rec: &Record, ev: &ErrorEvent) {
         self.classes[ClassId::UpstreamTimeout as usize].hit(rec.ts, false);
@@ -312,7 +300,6 @@ impl ClassAgg {
             std::mem::swap(&mut self.not_found, &mut o.not_found);
         }
         self.not_found.extend(o.not_found);
-        merge_map(&mut self.error_clients, o.error_clients, |a, b| a.merge(&b));
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             a.merge(b);
         }

@@ -176,7 +176,15 @@ pub struct Agg {
     pub bytes: u64,
     pub first: i64,
     pub last: i64,
+    /// Access-log requests by client address.
     pub clients: ClientTable,
+    /// Error-log lines by client address (`requests` counts lines): an
+    /// error-log line is not a request, and is never counted as one.
+    pub error_clients: ClientTable,
+    /// Parsed error-log lines (of `parsed`).
+    pub error_lines: u64,
+    /// Error-log lines whose client field is not an address.
+    pub error_non_ip: u64,
     /// Client fields that are not addresses (hostnames, `-`, junk), as written.
     pub other_clients: FxHashMap<Box<[u8]>, ClientStats>,
     /// Parsed lines that name no client.
@@ -216,6 +224,9 @@ impl Agg {
             first: i64::MAX,
             last: i64::MIN,
             clients: ClientTable::default(),
+            error_clients: ClientTable::default(),
+            error_lines: 0,
+            error_non_ip: 0,
             other_clients: FxHashMap::default(),
             no_client: 0,
             keys: FxHashMap::default(),
@@ -232,10 +243,18 @@ impl Agg {
         self.malformed.iter().sum()
     }
 
-    /// Adds a parsed record.
+    /// Parsed access-log lines: requests.
+    pub fn requests(&self) -> u64 {
+        self.parsed - self.error_lines
+    }
+
+    /// Adds a parsed record; `error_log` says it is an error-log line.
     #[inline]
-    pub fn add(&mut self, r: &Record) {
+    pub fn add(&mut self, r: &Record, error_log: bool) {
         self.parsed += 1;
+        if error_log {
+            return self.add_error_line(r);
+        }
         if let Some(s) = r.status {
             self.status[s as usize] += 1;
         }
@@ -269,6 +288,22 @@ impl Agg {
                     self.keys.insert(v.into(), 1);
                 }
             }
+        }
+    }
+
+    /// Counts an error-log line: for its time and its client, but not as a
+    /// request.
+    #[cold]
+    fn add_error_line(&mut self, r: &Record) {
+        self.error_lines += 1;
+        if let Some(t) = r.ts {
+            self.first = self.first.min(t);
+            self.last = self.last.max(t);
+        }
+        match r.client {
+            Client::Ip(ip) => self.error_clients.entry(ip_key(ip)).add(&Hit::of(0, r)),
+            Client::Other(_) => self.error_non_ip += 1,
+            Client::None => self.no_client += 1,
         }
     }
 
@@ -332,6 +367,9 @@ impl Agg {
         self.first = self.first.min(o.first);
         self.last = self.last.max(o.last);
         self.no_client += o.no_client;
+        self.error_lines += o.error_lines;
+        self.error_non_ip += o.error_non_ip;
+        self.error_clients.merge(o.error_clients);
         // The two big merges are independent: one per core.
         let (clients, classes) = (&mut self.clients, &mut self.classes);
         let (oc, ocl) = (o.clients, o.classes);

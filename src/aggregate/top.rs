@@ -3,7 +3,9 @@
 use crate::record::ip_from_key;
 use crate::report::escape::escape;
 
-use super::{Agg, ClientStats};
+use rustc_hash::FxHashMap;
+
+use super::{Agg, ClientStats, ClientTable};
 
 /// A ranked client: its display text (an address, or escaped text) and counts.
 #[derive(Clone, Debug)]
@@ -26,16 +28,34 @@ pub fn rank<T>(mut v: Vec<(String, T)>, n: usize, count: impl Fn(&T) -> u64) -> 
     v
 }
 
-/// Every client (address or not), ranked by requests.
-///
+/// Every client of the access logs (address or not), ranked by requests.
+pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
+    ranked(&agg.clients, &agg.other_clients, n)
+}
+
+/// Every client, ranked by its lines in access and error logs alike (what
+/// `alf top --by ip` counts).
+pub fn lines_by_client(agg: &Agg, n: usize) -> Vec<RankedClient> {
+    if agg.error_clients.is_empty() {
+        return clients(agg, n);
+    }
+    let mut all = agg.error_clients.clone();
+    all.merge(agg.clients.clone());
+    ranked(&all, &agg.other_clients, n)
+}
+
 /// Formatting an address costs more than counting it; with many clients only
 /// those that can reach the top `n` (count at least the n-th largest) are
 /// formatted and sorted.
-pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
-    let total = agg.clients.len() + agg.other_clients.len();
+fn ranked(
+    clients: &ClientTable,
+    others: &FxHashMap<Box<[u8]>, ClientStats>,
+    n: usize,
+) -> Vec<RankedClient> {
+    let total = clients.len() + others.len();
     let floor = if n > 0 && n < total {
-        let mut counts: Vec<u64> = agg.clients.iter().map(|(_, s)| s.requests).collect();
-        counts.extend(agg.other_clients.values().map(|s| s.requests));
+        let mut counts: Vec<u64> = clients.iter().map(|(_, s)| s.requests).collect();
+        counts.extend(others.values().map(|s| s.requests));
         let (_, nth, _) = counts.select_nth_unstable_by(n - 1, |a, b| b.cmp(a));
         *nth
     } else {
@@ -43,13 +63,13 @@ pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
     };
     let mut v: Vec<(String, ClientStats)> = Vec::new();
     v.extend(
-        agg.clients
+        clients
             .iter()
             .filter(|(_, s)| s.requests >= floor)
             .map(|(k, s)| (ip_from_key(k).to_string(), *s)),
     );
     v.extend(
-        agg.other_clients
+        others
             .iter()
             .filter(|(_, s)| s.requests >= floor)
             .map(|(k, s)| (escape(k), *s)),

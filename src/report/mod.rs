@@ -112,6 +112,10 @@ pub struct Summary {
     /// `lines == parsed + malformed + overlong + empty + ambiguous + filtered`.
     pub lines: u64,
     pub parsed: u64,
+    /// Parsed access-log lines; the other parsed lines are error-log lines,
+    /// which are never counted as requests.
+    pub requests: u64,
+    pub error_lines: u64,
     pub malformed: u64,
     pub overlong: u64,
     pub empty: u64,
@@ -120,6 +124,7 @@ pub struct Summary {
     pub nul_bytes_skipped: u64,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
+    /// In access and error logs.
     pub distinct_clients: usize,
     /// Parsed lines whose client field held no address.
     pub non_ip_clients: u64,
@@ -160,7 +165,7 @@ pub struct ExampleLine {
 pub struct ClientRow {
     pub client: String,
     pub requests: u64,
-    /// Share of parsed requests, in percent.
+    /// Share of access-log requests, in percent.
     pub share: f64,
     #[serde(rename = "4xx")]
     pub s4xx: u64,
@@ -343,6 +348,8 @@ fn summary(run: &Run) -> Summary {
         formats,
         lines: a.lines,
         parsed: a.parsed,
+        requests: a.requests(),
+        error_lines: a.error_lines,
         malformed: a.malformed_total(),
         overlong: a.overlong,
         empty: a.empty,
@@ -351,8 +358,13 @@ fn summary(run: &Run) -> Summary {
         nul_bytes_skipped: a.nul_bytes,
         first_seen: ts(a.first, a.first <= a.last),
         last_seen: ts(a.last, a.first <= a.last),
-        distinct_clients: a.clients.len() + a.other_clients.len(),
-        non_ip_clients: a.other_clients.values().map(|c| c.requests).sum(),
+        distinct_clients: a.clients.len()
+            + a.other_clients.len()
+            + a.error_clients
+                .iter()
+                .filter(|(k, _)| a.clients.get(*k).is_none())
+                .count(),
+        non_ip_clients: a.other_clients.values().map(|c| c.requests).sum::<u64>() + a.error_non_ip,
         no_client: a.no_client,
         bytes_sent: a.bytes,
         xff_fallbacks: a.xff_fallbacks,
@@ -383,7 +395,7 @@ impl Triage {
             behaviour::Behaviour::default()
         };
         let (timeline, onset) = timeline_rows(a, bucket);
-        let parsed = a.parsed.max(1) as f64;
+        let requests = a.requests().max(1) as f64;
         let mut classes = [0u64; 10];
         for (s, c) in a.status.iter().enumerate() {
             classes[s / 100] += c;
@@ -436,7 +448,7 @@ impl Triage {
             top_clients: top::clients(a, n)
                 .into_iter()
                 .map(|r| ClientRow {
-                    share: ((r.stats.requests as f64 / parsed) * 10000.0).round() / 100.0,
+                    share: ((r.stats.requests as f64 / requests) * 10000.0).round() / 100.0,
                     requests: r.stats.requests,
                     s4xx: r.stats.s4xx,
                     s5xx: r.stats.s5xx,
@@ -483,7 +495,7 @@ impl Top {
     pub fn build(run: &Run, by: By, n: usize) -> Top {
         let a = &run.total;
         let rows: Vec<(String, u64)> = match by {
-            By::Ip => top::clients(a, n)
+            By::Ip => top::lines_by_client(a, n)
                 .into_iter()
                 .map(|r| (r.client, r.stats.requests))
                 .collect(),
@@ -670,7 +682,11 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
         .iter()
         .map(|&(score, requests, key)| {
             let o = adjusted(key);
-            let stats = a.clients.get(key).copied().unwrap_or_default();
+            // Seen in either log: an upstream failure is the client's too.
+            let mut stats = a.clients.get(key).copied().unwrap_or_default();
+            if let Some(e) = a.error_clients.get(key) {
+                stats.merge(e);
+            }
             let mut notes = Vec::new();
             for (i, label) in [
                 "CONNECT/proxy tunnelled",
@@ -822,19 +838,15 @@ fn correlation_rows(a: &Agg, n: usize) -> Vec<CorrelationRow> {
             *p = (*p).max(lines);
         }
     }
-    let mut v: Vec<CorrelationRow> = c
+    let mut v: Vec<CorrelationRow> = a
         .error_clients
         .iter()
         .filter_map(|(k, e)| {
-            let total = a.clients.get(*k).map_or(0, |s| s.requests);
-            let access_requests = total.saturating_sub(e.count);
-            if access_requests == 0 {
-                return None;
-            }
-            let off = c.offenders.get(k);
-            let (first_error, last_error, _) = seen_times(e);
+            let access_requests = a.clients.get(k)?.requests;
+            let off = c.offenders.get(&k);
+            let known = e.first <= e.last;
             Some(CorrelationRow {
-                client: crate::record::ip_from_key(*k).to_string(),
+                client: crate::record::ip_from_key(k).to_string(),
                 access_requests,
                 access_classes: off
                     .map(|o| {
@@ -846,13 +858,13 @@ fn correlation_rows(a: &Agg, n: usize) -> Vec<CorrelationRow> {
                             .collect()
                     })
                     .unwrap_or_default(),
-                error_lines: e.count,
+                error_lines: e.requests,
                 upstream_timeouts: off.map_or(0, |o| o.upstream[0]),
                 upstream_refused: off.map_or(0, |o| o.upstream[1]),
                 upstream_other: off.map_or(0, |o| o.upstream[2]),
-                peak_failures_per_minute: peak.get(k).copied().unwrap_or(0),
-                first_error,
-                last_error,
+                peak_failures_per_minute: peak.get(&k).copied().unwrap_or(0),
+                first_error: ts(e.first, known),
+                last_error: ts(e.last, known),
             })
         })
         .collect();

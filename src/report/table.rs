@@ -35,11 +35,18 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         (Some(a), Some(b)) => format!("{a} .. {b}"),
         _ => "-".into(),
     };
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = vec![
         ("files", s.files.to_string()),
         ("formats", s.formats.join(", ")),
         ("lines", s.lines.to_string()),
         ("parsed", s.parsed.to_string()),
+    ];
+    if s.error_lines > 0 {
+        // Only the access-log lines are requests.
+        rows.push(("  requests", s.requests.to_string()));
+        rows.push(("  error-log lines", s.error_lines.to_string()));
+    }
+    rows.extend([
         ("malformed", s.malformed.to_string()),
         ("overlong", s.overlong.to_string()),
         ("empty", s.empty.to_string()),
@@ -63,7 +70,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                 r.timing.mb_per_second, r.timing.threads
             ),
         ),
-    ];
+    ]);
     for (k, v) in rows {
         t.add_row(vec![k.to_string(), v]);
     }
@@ -99,12 +106,12 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
 
     if !r.status_classes.is_empty() {
         let mut t = table(&["status", "requests", "share"]);
-        let parsed = s.parsed.max(1) as f64;
+        let requests = s.requests.max(1) as f64;
         for (k, c) in &r.status_classes {
             t.add_row(vec![
                 k.clone(),
                 c.to_string(),
-                format!("{:.2}%", *c as f64 * 100.0 / parsed),
+                format!("{:.2}%", *c as f64 * 100.0 / requests),
             ]);
         }
         right(&mut t, &[1, 2]);

@@ -235,6 +235,15 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
             ));
         }
     }
+    if !run.total.folded.is_empty() {
+        run.warnings.push(format!(
+            "more than {} distinct clients: {} request(s) of the later ones are counted \
+             by network (/24, /64 or wider), so per-client counts are approximate \
+             (--max-clients raises the cap, at about 200 bytes a client a thread)",
+            cfg.scan.max_clients,
+            run.total.folded.requests()
+        ));
+    }
     let doc = run
         .total
         .clients

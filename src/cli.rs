@@ -180,6 +180,12 @@ pub struct CommonArgs {
     /// Lines longer than this many bytes are counted as overlong, not parsed.
     #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
     pub max_line: usize,
+    /// Distinct clients each thread counts one by one; later ones are
+    /// counted by network (/24, /64 or wider) and per-client counts become
+    /// approximate. Bounds the memory clients take: about 200 bytes a client
+    /// a thread (0.8 GB for the default on two threads).
+    #[arg(long, default_value_t = crate::aggregate::MAX_CLIENTS, value_name = "N")]
+    pub max_clients: usize,
     /// Stop reading a compressed input after this many decompressed bytes
     /// (guards against gzip bombs; 0: no limit).
     #[arg(long, default_value_t = 0, value_name = "BYTES")]

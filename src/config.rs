@@ -73,6 +73,7 @@ impl Config {
             scan: ScanOpts {
                 chunk_size: a.chunk_size.max(1),
                 max_line: a.max_line.max(1),
+                max_clients: a.max_clients.max(1),
                 key: None,
                 classify: false,
                 filter: filter(a)?,

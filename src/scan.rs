@@ -42,6 +42,8 @@ pub struct ScanOpts {
     pub key: Option<KeyField>,
     /// Run the anomaly classifier on every parsed line.
     pub classify: bool,
+    /// Distinct clients counted one by one, per worker (`--max-clients`).
+    pub max_clients: usize,
     /// Proxies whose X-Forwarded-For is believed (`--trusted-proxy`).
     pub trusted: TrustedProxies,
     /// Which records the report covers.
@@ -62,6 +64,7 @@ impl Default for ScanOpts {
             max_line: 4 << 20,
             key: None,
             classify: false,
+            max_clients: crate::aggregate::MAX_CLIENTS,
             trusted: TrustedProxies::default(),
             filter: Filter::default(),
             error_offset: 0,
@@ -80,6 +83,7 @@ pub struct StreamEnd {
 impl Agg {
     /// Scans one chunk of whole lines (the last may lack its newline).
     pub fn scan(&mut self, chunk: &[u8], fmt: &Format, opts: &ScanOpts) {
+        self.max_clients = opts.max_clients;
         if !opts.classify && !opts.filter.has_classes() {
             let mut p = Pending::default();
             for_each_line(chunk, |line| {

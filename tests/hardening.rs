@@ -1284,3 +1284,112 @@ fn classifier_stress_lines_are_classified_and_counted() {
         .expect("the traversal is an exploit probe");
     assert!(exploit["count"].as_u64().unwrap() >= 1);
 }
+
+// ------------------------------------------------ 48. distinct-client explosion
+
+/// More distinct clients than `--max-clients`: IPv6 rotating through one /48
+/// and IPv4 scattered over many networks. Per-client memory stops at the cap;
+/// the later clients are counted by network, the totals stay exact, and the
+/// report says the counts are approximate.
+#[test]
+fn a_client_explosion_is_folded_into_networks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = |ip: &str, status: u16| {
+        format!(
+            "{ip} - - [24/Dec/2020:18:58:33 +0900] \"GET / HTTP/1.1\" {status} 5 \"-\" \"ua\"\n"
+        )
+    };
+    // A heavy client first, then 3000 IPv6 and 3000 IPv4 clients.
+    let mut data = line("198.51.100.7", 200).repeat(400);
+    for i in 0..3000u32 {
+        data.push_str(&line(&format!("2001:db8:48:{:x}:1::{:x}", i % 700, i), 200));
+        let v4 = i.wrapping_mul(2_654_435_761) | 1 << 24;
+        data.push_str(&line(&std::net::Ipv4Addr::from(v4).to_string(), 404));
+    }
+    let log = write(dir.path(), "explode.log", data.as_bytes());
+    let requests = 400 + 6000;
+    let run = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.push(s(&log));
+        let out = run_alf(&all, None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = out.json("alf");
+        (v, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    for threads in ["1", "2"] {
+        let base = [
+            "triage",
+            "-o",
+            "json",
+            "-n",
+            "0",
+            "--chunk-size",
+            "20000",
+            "-j",
+            threads,
+        ];
+        let (v, stderr) = run(&[&base[..], &["--max-clients", "500"]].concat());
+        let rows = v["top_clients"].as_array().unwrap();
+        let total: u64 = rows.iter().map(|r| r["requests"].as_u64().unwrap()).sum();
+        assert_eq!(
+            total, requests,
+            "every request counted once ({threads} threads)"
+        );
+        assert_eq!(summary(&v, "requests"), requests);
+        let networks: Vec<&str> = rows
+            .iter()
+            .map(|r| r["client"].as_str().unwrap())
+            .filter(|c| c.contains('/'))
+            .collect();
+        let folded = summary(&v, "folded_requests");
+        assert!(folded > 0 && !networks.is_empty());
+        let by_network: u64 = rows
+            .iter()
+            .filter(|r| r["client"].as_str().unwrap().contains('/'))
+            .map(|r| r["requests"].as_u64().unwrap())
+            .sum();
+        assert_eq!(by_network, folded);
+        // Each thread holds 500 clients at most; the merge keeps 500.
+        assert!(
+            rows.len() - networks.len() <= 500,
+            "{} rows, {} networks, {threads} threads",
+            rows.len(),
+            networks.len()
+        );
+        assert!(
+            stderr.contains("more than 500 distinct clients"),
+            "{stderr}"
+        );
+        // The status and byte counts are the log's whatever the folding.
+        assert_eq!(v["status_classes"]["4xx"], 3000);
+        // The heavy client came first: it keeps its own row.
+        if threads == "1" {
+            let heavy = rows.iter().find(|r| r["client"] == "198.51.100.7");
+            assert_eq!(heavy.map(|r| r["requests"].as_u64()), Some(Some(400)));
+        }
+        // Under the cap nothing is folded, and nothing is said.
+        let (v, stderr) = run(&base);
+        assert_eq!(summary(&v, "folded_requests"), 0);
+        assert_eq!(summary(&v, "distinct_clients"), 6001);
+        assert!(!stderr.contains("distinct clients:"), "{stderr}");
+    }
+    // `alf top --by ip` counts the same way.
+    let (v, _) = run(&[
+        "top",
+        "--by",
+        "ip",
+        "-o",
+        "json",
+        "-n",
+        "0",
+        "--max-clients",
+        "100",
+    ]);
+    let rows = v["top"].as_array().unwrap();
+    let total: u64 = rows.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, requests);
+}

@@ -145,6 +145,11 @@ impl ClientTable {
     }
 
     pub fn get(&self, key: u128) -> Option<&ClientStats> {
+        self.find(key).map(|i| &self.slots[i].stats)
+    }
+
+    /// The slot holding `key`, if any.
+    fn find(&self, key: u128) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
@@ -156,31 +161,56 @@ impl ClientTable {
                 return None;
             }
             if s.key == key {
-                return Some(&s.stats);
+                return Some(i);
             }
             i = (i + 1) & mask;
         }
     }
 
+    /// As [`ClientTable::entry`] while the table holds fewer than `cap`
+    /// clients; after that, only the clients it already holds.
+    #[inline]
+    pub fn entry_within(&mut self, key: u128, cap: usize) -> Option<&mut ClientStats> {
+        if self.len < cap {
+            return Some(self.entry(key));
+        }
+        let i = self.find(key)?;
+        Some(&mut self.slots[i].stats)
+    }
+
     /// Adds every client of `o` (the smaller table goes into the larger).
-    pub fn merge(&mut self, mut o: ClientTable) {
+    pub fn merge(&mut self, o: ClientTable) {
+        self.merge_within(o, usize::MAX, |_, _| {});
+    }
+
+    /// Adds the clients of `o` while this table holds fewer than `cap`;
+    /// gives the others, and their counts, to `spill`.
+    pub fn merge_within(
+        &mut self,
+        mut o: ClientTable,
+        cap: usize,
+        mut spill: impl FnMut(u128, &ClientStats),
+    ) {
         if o.len > self.len {
             std::mem::swap(self, &mut o);
         }
-        // Grow first, to hold both. `o` is walked in the order of its
-        // slots, which is the order of this table's hash: growing halfway
-        // would leave the part already walked holding more clients than it
-        // has slots, and each of the rest would probe along one run that
-        // grows with every insert (hours, for twenty million clients).
-        let mut bits = self.bits.max(10);
-        while (self.len + o.len) * 4 > (1usize << bits) * 3 {
-            bits += 1;
-        }
-        if bits != self.bits {
-            self.rehash(bits);
-        }
-        for s in o.slots.iter().filter(|s| s.stats.requests > 0) {
-            self.entry(s.key).merge(&s.stats);
+        // `o`'s slots are in the order of this table's hash. Walked in that
+        // order, the part of this table already passed would hold more
+        // clients than it has slots, before the table as a whole is full
+        // enough to grow, and each later insert would probe along one run
+        // that grows with every insert (hours, for twenty million clients).
+        // Walked in strides, the inserts spread over the whole table.
+        const STRIDE: usize = 64;
+        for start in 0..STRIDE {
+            for s in o.slots.iter().skip(start).step_by(STRIDE) {
+                if s.stats.requests == 0 {
+                    continue;
+                }
+                match self.entry_within(s.key, cap) {
+                    Some(t) => t.merge(&s.stats),
+                    None => spill(s.key, &s.stats),
+                }
+            }
         }
     }
 }
@@ -211,6 +241,30 @@ mod tests {
         u.merge(t.clone());
         assert_eq!(u.len(), t.len() + 1);
         assert_eq!(u.iter().map(|(_, s)| s.requests).sum::<u64>(), 50_002);
+    }
+
+    #[test]
+    fn a_capped_table_counts_only_whom_it_holds() {
+        let mut t = ClientTable::default();
+        for k in 1..=10u128 {
+            if let Some(s) = t.entry_within(k, 4) {
+                s.requests += 1;
+            }
+        }
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.entry_within(2, 4).map(|s| s.requests), Some(1));
+        assert!(t.entry_within(9, 4).is_none());
+        let mut o = ClientTable::default();
+        for k in 3..=7u128 {
+            o.entry(k).requests = 10;
+        }
+        let mut spilled = Vec::new();
+        t.merge_within(o, 6, |k, s| spilled.push((k, s.requests)));
+        assert_eq!(t.len(), 6);
+        let held: u64 = t.iter().map(|(_, s)| s.requests).sum();
+        let lost: u64 = spilled.iter().map(|(_, n)| n).sum();
+        assert_eq!(held + lost, 4 + 50, "nothing counted twice or dropped");
+        assert_eq!(spilled.len(), 1);
     }
 
     #[test]

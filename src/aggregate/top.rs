@@ -5,7 +5,7 @@ use crate::report::escape::escape;
 
 use rustc_hash::FxHashMap;
 
-use super::{Agg, ClientStats, ClientTable};
+use super::{Agg, ClientStats, ClientTable, Folded};
 
 /// A ranked client: its display text (an address, or escaped text) and counts.
 #[derive(Clone, Debug)]
@@ -28,9 +28,10 @@ pub fn rank<T>(mut v: Vec<(String, T)>, n: usize, count: impl Fn(&T) -> u64) -> 
     v
 }
 
-/// Every client of the access logs (address or not), ranked by requests.
+/// Every client of the access logs (address or not, and the networks of
+/// those past `--max-clients`), ranked by requests.
 pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
-    ranked(&agg.clients, &agg.other_clients, n)
+    ranked(&agg.clients, &agg.folded, &agg.other_clients, n)
 }
 
 /// Every client, ranked by its lines in access and error logs alike (what
@@ -41,7 +42,7 @@ pub fn lines_by_client(agg: &Agg, n: usize) -> Vec<RankedClient> {
     }
     let mut all = agg.error_clients.clone();
     all.merge(agg.clients.clone());
-    ranked(&all, &agg.other_clients, n)
+    ranked(&all, &agg.folded, &agg.other_clients, n)
 }
 
 /// Formatting an address costs more than counting it; with many clients only
@@ -49,13 +50,15 @@ pub fn lines_by_client(agg: &Agg, n: usize) -> Vec<RankedClient> {
 /// formatted and sorted.
 fn ranked(
     clients: &ClientTable,
+    folded: &Folded,
     others: &FxHashMap<Box<[u8]>, ClientStats>,
     n: usize,
 ) -> Vec<RankedClient> {
-    let total = clients.len() + others.len();
+    let total = clients.len() + folded.len() + others.len();
     let floor = if n > 0 && n < total {
         let mut counts: Vec<u64> = clients.iter().map(|(_, s)| s.requests).collect();
         counts.extend(others.values().map(|s| s.requests));
+        counts.extend(folded.iter().map(|(_, s)| s.requests));
         let (_, nth, _) = counts.select_nth_unstable_by(n - 1, |a, b| b.cmp(a));
         *nth
     } else {
@@ -67,6 +70,12 @@ fn ranked(
             .iter()
             .filter(|(_, s)| s.requests >= floor)
             .map(|(k, s)| (ip_from_key(k).to_string(), *s)),
+    );
+    v.extend(
+        folded
+            .iter()
+            .filter(|(_, s)| s.requests >= floor)
+            .map(|(k, s)| (super::folded::text(k), *s)),
     );
     v.extend(
         others

@@ -124,8 +124,11 @@ pub struct Summary {
     pub nul_bytes_skipped: u64,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
-    /// In access and error logs.
+    /// In access and error logs; past `--max-clients`, a lower bound.
     pub distinct_clients: usize,
+    /// Requests of the clients past `--max-clients`, counted by network
+    /// (their rows in `top_clients` are CIDRs): 0 unless the cap was reached.
+    pub folded_requests: u64,
     /// Parsed lines whose client field held no address.
     pub non_ip_clients: u64,
     pub no_client: u64,
@@ -358,7 +361,9 @@ fn summary(run: &Run) -> Summary {
         nul_bytes_skipped: a.nul_bytes,
         first_seen: ts(a.first, a.first <= a.last),
         last_seen: ts(a.last, a.first <= a.last),
+        folded_requests: a.folded.requests(),
         distinct_clients: a.clients.len()
+            + a.folded.len()
             + a.other_clients.len()
             + a.error_clients
                 .iter()

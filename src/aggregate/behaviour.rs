@@ -155,6 +155,8 @@ fn sweeps(a: &Agg) -> FxHashMap<u128, Sweep> {
             .filter(|w| w[0].path() != w[1].path())
             .count();
         let lines = group.len() as u64;
+        // A client past `--max-clients` has no requests of its own (they are
+        // its network's): the test then rests on the distinct paths alone.
         if distinct < SWEEP_PATHS || lines * 2 <= access_requests(a, key) {
             continue;
         }

@@ -235,13 +235,16 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
             ));
         }
     }
-    if !run.total.folded.is_empty() {
+    let t = &run.total;
+    if !t.folded.is_empty() || !t.error_folded.is_empty() {
         run.warnings.push(format!(
-            "more than {} distinct clients: {} request(s) of the later ones are counted \
-             by network (/24, /64 or wider), so per-client counts are approximate \
-             (--max-clients raises the cap, at about 200 bytes a client a thread)",
+            "more than {} distinct clients: {} request(s) and {} error-log line(s) of \
+             the later ones are counted by network (/24, /64 or wider), so per-client \
+             counts are approximate (--max-clients raises the cap, at about 200 bytes \
+             a client a thread)",
             cfg.scan.max_clients,
-            run.total.folded.requests()
+            t.folded.requests(),
+            t.error_folded.requests()
         ));
     }
     let doc = run

@@ -1392,4 +1392,40 @@ fn a_client_explosion_is_folded_into_networks() {
     let rows = v["top"].as_array().unwrap();
     let total: u64 = rows.iter().map(|r| r["count"].as_u64().unwrap()).sum();
     assert_eq!(total, requests);
+
+    // An error log's clients are capped alike.
+    let mut errors = String::new();
+    for i in 0..1000u32 {
+        let ip = std::net::Ipv4Addr::from(i.wrapping_mul(2_654_435_761) | 1 << 24);
+        errors.push_str(&format!(
+            "[Thu Dec 24 18:58:40.123456 2020] [proxy_fcgi:error] [pid 1:tid 2] \
+             (70007)The timeout specified has expired: [client {ip}:41736] AH01075: \
+             Error dispatching request to : (polling)\n"
+        ));
+    }
+    let elog = s(&write(dir.path(), "error.log", errors.as_bytes()));
+    let args = [
+        "top",
+        "--by",
+        "ip",
+        "-o",
+        "json",
+        "-n",
+        "0",
+        "--max-clients",
+        "100",
+        &elog,
+    ];
+    let out = run_alf(&args, None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("error-log line(s) of"), "{stderr}");
+    let v = out.json("alf top");
+    let rows = v["top"].as_array().unwrap();
+    let total: u64 = rows.iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, 1000);
+    assert!(rows.len() <= 200, "{} rows", rows.len());
+    assert!(rows
+        .iter()
+        .any(|r| r["key"].as_str().unwrap().contains('/')));
 }

@@ -192,6 +192,8 @@ pub struct Agg {
     /// Error-log lines by client address (`requests` counts lines): an
     /// error-log line is not a request, and is never counted as one.
     pub error_clients: ClientTable,
+    /// Error-log lines of the clients past `max_clients`, by network.
+    pub error_folded: Folded,
     /// Parsed error-log lines (of `parsed`).
     pub error_lines: u64,
     /// Error-log lines whose client field is not an address.
@@ -238,6 +240,7 @@ impl Agg {
             folded: Folded::default(),
             max_clients: MAX_CLIENTS,
             error_clients: ClientTable::default(),
+            error_folded: Folded::default(),
             error_lines: 0,
             error_non_ip: 0,
             other_clients: FxHashMap::default(),
@@ -314,7 +317,13 @@ impl Agg {
             self.last = self.last.max(t);
         }
         match r.client {
-            Client::Ip(ip) => self.error_clients.entry(ip_key(ip)).add(&Hit::of(0, r)),
+            Client::Ip(ip) => {
+                let h = Hit::of(ip_key(ip), r);
+                match self.error_clients.entry_within(h.key, self.max_clients) {
+                    Some(s) => s.add(&h),
+                    None => self.error_folded.entry(h.key, self.max_clients).add(&h),
+                }
+            }
             Client::Other(_) => self.error_non_ip += 1,
             Client::None => self.no_client += 1,
         }
@@ -391,14 +400,18 @@ impl Agg {
         self.no_client += o.no_client;
         self.error_lines += o.error_lines;
         self.error_non_ip += o.error_non_ip;
-        self.error_clients.merge(o.error_clients);
-        // The two big merges are independent: one per core.
-        let (clients, classes) = (&mut self.clients, &mut self.classes);
-        let (oc, ocl) = (o.clients, o.classes);
         // The cap of the scans (an accumulator made only to sum others has
         // the default).
         self.max_clients = self.max_clients.min(o.max_clients);
-        let (folded, cap) = (&mut self.folded, self.max_clients);
+        let cap = self.max_clients;
+        let errors = &mut self.error_folded;
+        errors.merge(o.error_folded);
+        self.error_clients
+            .merge_within(o.error_clients, cap, |k, s| errors.entry(k, cap).merge(s));
+        // The two big merges are independent: one per core.
+        let (clients, classes) = (&mut self.clients, &mut self.classes);
+        let (oc, ocl) = (o.clients, o.classes);
+        let folded = &mut self.folded;
         folded.merge(o.folded);
         rayon::join(
             || clients.merge_within(oc, cap, |k, s| folded.entry(k, cap).merge(s)),

@@ -37,12 +37,14 @@ pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
 /// Every client, ranked by its lines in access and error logs alike (what
 /// `alf top --by ip` counts).
 pub fn lines_by_client(agg: &Agg, n: usize) -> Vec<RankedClient> {
-    if agg.error_clients.is_empty() {
+    if agg.error_clients.is_empty() && agg.error_folded.is_empty() {
         return clients(agg, n);
     }
     let mut all = agg.error_clients.clone();
     all.merge(agg.clients.clone());
-    ranked(&all, &agg.folded, &agg.other_clients, n)
+    let mut networks = agg.error_folded.clone();
+    networks.merge(agg.folded.clone());
+    ranked(&all, &networks, &agg.other_clients, n)
 }
 
 /// Formatting an address costs more than counting it; with many clients only

@@ -135,6 +135,14 @@ fn error_log_lines_are_not_requests() {
             .map(|c| c["share"].as_f64().unwrap())
             .sum();
         assert!((share - 100.0).abs() < 0.05, "{share}");
+        // The error log's clients, by line.
+        let errors: Vec<(&str, u64)> = v["error_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["client"].as_str().unwrap(), c["lines"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(errors, [("136.175.9.211", 2), ("136.175.9.209", 1)]);
     }
     // `alf top --by ip` counts lines of both logs, by client.
     let v = triage(&["top", "--by", "ip", "-o", "json", "-n", "0"]);

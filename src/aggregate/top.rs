@@ -34,6 +34,16 @@ pub fn clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
     ranked(&agg.clients, &agg.folded, &agg.other_clients, n)
 }
 
+/// Every client of the error logs, ranked by lines.
+pub fn error_clients(agg: &Agg, n: usize) -> Vec<RankedClient> {
+    ranked(
+        &agg.error_clients,
+        &agg.error_folded,
+        &FxHashMap::default(),
+        n,
+    )
+}
+
 /// Every client, ranked by its lines in access and error logs alike (what
 /// `alf top --by ip` counts).
 pub fn lines_by_client(agg: &Agg, n: usize) -> Vec<RankedClient> {

@@ -180,6 +180,14 @@ pub struct ClientRow {
 }
 
 #[derive(Debug, Serialize)]
+pub struct ErrorClientRow {
+    pub client: String,
+    pub lines: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
 pub struct StatusCount {
     pub status: u16,
     pub count: u64,
@@ -320,6 +328,8 @@ pub struct Triage {
     pub status_classes: std::collections::BTreeMap<String, u64>,
     pub status: Vec<StatusCount>,
     pub top_clients: Vec<ClientRow>,
+    /// Clients by error-log lines, when an error log was read.
+    pub error_clients: Vec<ErrorClientRow>,
     pub classes: Vec<ClassRow>,
     pub signatures: Vec<SignatureRow>,
     pub offenders: Vec<OffenderRow>,
@@ -461,6 +471,18 @@ impl Triage {
                     first_seen: ts(r.stats.first, r.stats.first <= r.stats.last),
                     last_seen: ts(r.stats.last, r.stats.first <= r.stats.last),
                     client: r.client,
+                })
+                .collect(),
+            error_clients: top::error_clients(a, n)
+                .into_iter()
+                .map(|r| {
+                    let known = r.stats.first <= r.stats.last;
+                    ErrorClientRow {
+                        client: r.client,
+                        lines: r.stats.requests,
+                        first_seen: ts(r.stats.first, known),
+                        last_seen: ts(r.stats.last, known),
+                    }
                 })
                 .collect(),
             classes: class_rows(a, &b),

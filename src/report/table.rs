@@ -145,6 +145,20 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(w, "{t}")?;
     }
 
+    if !r.error_clients.is_empty() {
+        let mut t = table(&["error-log client", "lines", "first seen", "last seen"]);
+        for c in &r.error_clients {
+            t.add_row(vec![
+                cut(&c.client, 45),
+                c.lines.to_string(),
+                c.first_seen.clone().unwrap_or_else(|| "-".into()),
+                c.last_seen.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        right(&mut t, &[1]);
+        writeln!(w, "{t}")?;
+    }
+
     if r.classes.is_empty() && r.timeline.is_some() {
         // Classified, and nothing found: say so, rather than print nothing.
         writeln!(

@@ -238,7 +238,9 @@ impl Agg {
             last: i64::MIN,
             clients: ClientTable::default(),
             folded: Folded::default(),
-            max_clients: MAX_CLIENTS,
+            // Set by each scan; an accumulator that only sums others
+            // takes theirs (`absorb`).
+            max_clients: usize::MAX,
             error_clients: ClientTable::default(),
             error_folded: Folded::default(),
             error_lines: 0,
@@ -400,8 +402,7 @@ impl Agg {
         self.no_client += o.no_client;
         self.error_lines += o.error_lines;
         self.error_non_ip += o.error_non_ip;
-        // The cap of the scans (an accumulator made only to sum others has
-        // the default).
+        // The cap of the scans.
         self.max_clients = self.max_clients.min(o.max_clients);
         let cap = self.max_clients;
         let errors = &mut self.error_folded;
@@ -443,5 +444,41 @@ pub(crate) fn merge_map<K: std::hash::Hash + Eq, V>(
                 e.insert(v);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sum_keeps_the_cap_of_its_scans() {
+        let scanned = |cap: usize, first: u32| {
+            let mut a = Agg::new(None);
+            a.max_clients = cap;
+            for i in first..first + 8 {
+                let ip = std::net::Ipv4Addr::from(i).into();
+                let rec = Record {
+                    client: Client::Ip(ip),
+                    ..Record::default()
+                };
+                a.add(&rec, false);
+            }
+            a.flush();
+            a
+        };
+        // A cap raised above the default is the scans', not the default's.
+        let raised = MAX_CLIENTS * 2;
+        let mut total = Agg::new(None);
+        total.absorb(scanned(raised, 0));
+        total.absorb(scanned(raised, 100));
+        assert_eq!(total.max_clients, raised);
+        assert_eq!(total.clients.len(), 16);
+        // A low cap holds: 10 clients one by one, 6 requests by network.
+        let mut total = Agg::new(None);
+        total.absorb(scanned(10, 0));
+        total.absorb(scanned(10, 1 << 24));
+        assert_eq!(total.clients.len(), 10);
+        assert_eq!(total.folded.requests(), 6);
     }
 }

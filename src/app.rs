@@ -218,6 +218,15 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
     }
     run.seconds = start.elapsed().as_secs_f64();
     pool.install(|| run.total.classes.group());
+    let warnings = client_warnings(cfg, &run.total);
+    run.warnings.extend(warnings);
+    Ok(run)
+}
+
+/// Warnings about the clients counted: this machine's own, the cap, and
+/// documentation ranges.
+fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
+    let mut warnings = Vec::new();
     // Only the classes make self traffic differ from any other.
     for ip in cfg
         .scan
@@ -226,8 +235,8 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
         .filter(|_| cfg.scan.classify)
     {
         let key = crate::record::ip_key(ip);
-        if let Some(c) = run.total.clients.get(key).filter(|c| c.requests > 0) {
-            run.warnings.push(format!(
+        if let Some(c) = t.clients.get(key).filter(|c| c.requests > 0) {
+            warnings.push(format!(
                 "{} request(s) from {ip}, an address of this machine, counted as self \
                  traffic (never an offender); if the log comes from another machine, \
                  pass --no-local-self",
@@ -235,9 +244,8 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
             ));
         }
     }
-    let t = &run.total;
     if !t.folded.is_empty() || !t.error_folded.is_empty() {
-        run.warnings.push(format!(
+        warnings.push(format!(
             "more than {} distinct clients: {} request(s) and {} error-log line(s) of \
              the later ones are counted by network (/24, /64 or wider), so per-client \
              counts are approximate (--max-clients raises the cap, at about 200 bytes \
@@ -247,19 +255,18 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
             t.error_folded.requests()
         ));
     }
-    let doc = run
-        .total
+    let doc = t
         .clients
         .iter()
         .filter(|(k, _)| crate::attribute::is_documentation(crate::record::ip_from_key(*k)))
         .count();
     if doc > 0 {
-        run.warnings.push(format!(
+        warnings.push(format!(
             "{doc} client(s) in documentation ranges (192.0.2.0/24, 198.51.100.0/24, \
              203.0.113.0/24, 2001:db8::/32): synthetic or spoofed logs?"
         ));
     }
-    Ok(run)
+    warnings
 }
 
 /// The format of an input, from `samples` of it, its start first: with

@@ -324,19 +324,21 @@ fn fixture_counts_are_pinned() {
 #[test]
 fn fixture_clients_are_canonical() {
     let dir = paths::root().join("testdata/fixtures");
-    let clients = |name: &str| -> Vec<(String, u64)> {
-        let (_, v) = triage(&[dir.join(name)], None);
-        v["top_clients"]
+    // The (name, count) rows of the JSON list `list`.
+    let rows = |v: &Value, list: &str, name: &str, count: &str| -> Vec<(String, u64)> {
+        v[list]
             .as_array()
-            .expect("top_clients")
+            .expect(list)
             .iter()
             .map(|c| {
-                (
-                    c["client"].as_str().unwrap_or("").to_string(),
-                    c["requests"].as_u64().unwrap_or(0),
-                )
+                let n = c[name].as_str().unwrap_or("").to_string();
+                (n, c[count].as_u64().unwrap_or(0))
             })
             .collect()
+    };
+    let clients = |name: &str| {
+        let (_, v) = triage(&[dir.join(name)], None);
+        rows(&v, "top_clients", "client", "requests")
     };
     let got = clients("ipv6-clients.log");
     let want: Vec<(String, u64)> = [
@@ -353,23 +355,12 @@ fn fixture_clients_are_canonical() {
     assert_eq!(got, want);
     // An error-log line is not a request: error-log clients are counted by
     // `alf top --by ip`, by line.
-    let clients = |name: &str| -> Vec<(String, u64)> {
+    let clients = |name: &str| {
         let args = ["top", "--by", "ip", "-n", "0", "-o", "json"];
         let mut all: Vec<OsString> = args.iter().map(OsString::from).collect();
         all.push(dir.join(name).into());
-        let out = paths::run_alf(&all, None);
-        let v = out.json("alf top");
-        v["top"]
-            .as_array()
-            .expect("top")
-            .iter()
-            .map(|c| {
-                (
-                    c["key"].as_str().unwrap_or("").to_string(),
-                    c["count"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect()
+        let v = paths::run_alf(&all, None).json("alf top");
+        rows(&v, "top", "key", "count")
     };
     let got = clients("apache24-error.log");
     let names: Vec<&str> = got.iter().map(|(c, _)| c.as_str()).collect();

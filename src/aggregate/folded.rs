@@ -99,6 +99,28 @@ impl Folded {
     }
 }
 
+/// The counters for address key `key`: its own in `table` while the table
+/// holds fewer than `cap` clients or holds it already, else its network's in
+/// `folded`.
+#[inline]
+pub fn entry<'a>(
+    table: &'a mut ClientTable,
+    folded: &'a mut Folded,
+    key: u128,
+    cap: usize,
+) -> &'a mut ClientStats {
+    match table.entry_within(key, cap) {
+        Some(s) => s,
+        None => folded.entry(key, cap),
+    }
+}
+
+/// Adds a table and its networks (`o`) to `table` and `folded`, keeping `cap`.
+pub fn merge(table: &mut ClientTable, folded: &mut Folded, o: (ClientTable, Folded), cap: usize) {
+    folded.merge(o.1);
+    table.merge_within(o.0, cap, |k, s| folded.entry(k, cap).merge(s));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

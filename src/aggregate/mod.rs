@@ -321,10 +321,8 @@ impl Agg {
         match r.client {
             Client::Ip(ip) => {
                 let h = Hit::of(ip_key(ip), r);
-                match self.error_clients.entry_within(h.key, self.max_clients) {
-                    Some(s) => s.add(&h),
-                    None => self.error_folded.entry(h.key, self.max_clients).add(&h),
-                }
+                let (t, f) = (&mut self.error_clients, &mut self.error_folded);
+                folded::entry(t, f, h.key, self.max_clients).add(&h);
             }
             Client::Other(_) => self.error_non_ip += 1,
             Client::None => self.no_client += 1,
@@ -343,10 +341,7 @@ impl Agg {
     /// Counts a request for its client, or past the cap for its network.
     #[inline]
     fn count(&mut self, h: &Hit) {
-        match self.clients.entry_within(h.key, self.max_clients) {
-            Some(s) => s.add(h),
-            None => self.folded.entry(h.key, self.max_clients).add(h),
-        }
+        folded::entry(&mut self.clients, &mut self.folded, h.key, self.max_clients).add(h);
     }
 
     /// Records a bad line (already counted in its category) as an example.
@@ -405,17 +400,13 @@ impl Agg {
         // The cap of the scans.
         self.max_clients = self.max_clients.min(o.max_clients);
         let cap = self.max_clients;
-        let errors = &mut self.error_folded;
-        errors.merge(o.error_folded);
-        self.error_clients
-            .merge_within(o.error_clients, cap, |k, s| errors.entry(k, cap).merge(s));
+        let (t, f) = (&mut self.error_clients, &mut self.error_folded);
+        folded::merge(t, f, (o.error_clients, o.error_folded), cap);
         // The two big merges are independent: one per core.
-        let (clients, classes) = (&mut self.clients, &mut self.classes);
-        let (oc, ocl) = (o.clients, o.classes);
-        let folded = &mut self.folded;
-        folded.merge(o.folded);
+        let (clients, nets, classes) = (&mut self.clients, &mut self.folded, &mut self.classes);
+        let (oc, ocl) = ((o.clients, o.folded), o.classes);
         rayon::join(
-            || clients.merge_within(oc, cap, |k, s| folded.entry(k, cap).merge(s)),
+            || folded::merge(clients, nets, oc, cap),
             || classes.merge(ocl),
         );
         self.xff_fallbacks += o.xff_fallbacks;

@@ -223,8 +223,8 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
     Ok(run)
 }
 
-/// Warnings about the clients counted: this machine's own, the cap, and
-/// documentation ranges.
+/// Warnings about the clients counted: this machine's own, the caps on
+/// clients and proxy targets, and documentation ranges.
 fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
     let mut warnings = Vec::new();
     // Only the classes make self traffic differ from any other.
@@ -253,6 +253,15 @@ fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
             cfg.scan.max_clients,
             t.folded.requests(),
             t.error_folded.requests()
+        ));
+    }
+    let other = &t.classes.other_targets;
+    if other.requests() > 0 {
+        warnings.push(format!(
+            "more than {} distinct proxy targets: {} proxy request(s) for the later \
+             ones are counted together as other targets",
+            crate::aggregate::classes::MAX_PROXY_TARGETS,
+            other.requests()
         ));
     }
     let doc = t

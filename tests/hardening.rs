@@ -1415,3 +1415,103 @@ fn a_client_explosion_is_folded_into_networks() {
         .iter()
         .any(|r| r["key"].as_str().unwrap().contains('/')));
 }
+
+/// CONNECT targets are the client's text: a log that names a new one on
+/// every line keeps at most `MAX_PROXY_TARGETS` of them one by one, counts
+/// the rest together, and says so; one target asked for by more clients
+/// than are counted shows its count as a floor. Every proxy request is
+/// counted once either way.
+#[test]
+fn a_proxy_target_explosion_is_capped() {
+    use alf::aggregate::classes::{MAX_PROXY_TARGETS, MAX_TARGET_CLIENTS};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let extra = 300;
+    let targets = MAX_PROXY_TARGETS + extra;
+    // One target first, asked for by more clients than it counts; then a
+    // new target on every line.
+    let mut data = String::new();
+    for i in 0..MAX_TARGET_CLIENTS + 5 {
+        let ip = std::net::Ipv4Addr::from((i as u32).wrapping_mul(2_246_822_519) | 2 << 24);
+        data.push_str(&format!(
+            "{ip} - - [24/Dec/2020:18:58:34 +0900] \"CONNECT busy.example:443 HTTP/1.1\" 200 3 \"-\" \"ua\"\n"
+        ));
+    }
+    for i in 0..targets {
+        let ip = std::net::Ipv4Addr::from((i as u32).wrapping_mul(2_654_435_761) | 1 << 24);
+        data.push_str(&format!(
+            "{ip} - - [24/Dec/2020:18:58:33 +0900] \"CONNECT t{i}.example:443 HTTP/1.1\" 504 7 \"-\" \"ua\"\n"
+        ));
+    }
+    let requests = (targets + MAX_TARGET_CLIENTS + 5) as u64;
+    let log = write(dir.path(), "targets.log", data.as_bytes());
+    for threads in ["1", "2"] {
+        let out = run_alf(
+            &[
+                "triage",
+                "-o",
+                "json",
+                "-n",
+                "0",
+                "-j",
+                threads,
+                "--chunk-size",
+                "100000",
+            ]
+            .map(String::from)
+            .into_iter()
+            .chain([s(&log)])
+            .collect::<Vec<_>>(),
+            None,
+        );
+        assert!(out.status.success());
+        let v = out.json("alf");
+        let rows = v["proxy_targets"].as_array().unwrap();
+        assert!(rows.len() <= MAX_PROXY_TARGETS, "{} rows", rows.len());
+        let other = &v["proxy_targets_other"];
+        let kept: u64 = rows.iter().map(|r| r["requests"].as_u64().unwrap()).sum();
+        let others = other["requests"].as_u64().unwrap();
+        assert!(others > 0);
+        assert_eq!(kept + others, requests, "{threads} threads");
+        let bytes: u64 = rows
+            .iter()
+            .map(|r| r["bytes"].as_u64().unwrap())
+            .sum::<u64>()
+            + other["bytes"].as_u64().unwrap();
+        assert_eq!(
+            bytes,
+            7 * targets as u64 + 3 * (MAX_TARGET_CLIENTS as u64 + 5)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "more than {MAX_PROXY_TARGETS} distinct proxy targets"
+            )),
+            "{stderr}"
+        );
+        // The busy target came first: every thread keeps it.
+        let busy = &rows[0];
+        assert_eq!(busy["target"], "busy.example:443");
+        assert_eq!(busy["clients"], MAX_TARGET_CLIENTS);
+        assert_eq!(busy["clients_capped"], true);
+        assert!(rows[1..].iter().all(|r| r["clients_capped"] == false));
+        if threads == "1" {
+            // One thread reads in order: the busy target and the first
+            // targets after it fill the cap.
+            assert_eq!(others, (extra + 1) as u64);
+        }
+    }
+    // Under the cap nothing is set aside, and nothing is said.
+    let small: String = data.lines().take(50).map(|l| format!("{l}\n")).collect();
+    let out = run_alf(
+        &[
+            "triage".into(),
+            "-o".into(),
+            "json".into(),
+            s(&write(dir.path(), "small.log", small.as_bytes())),
+        ],
+        None,
+    );
+    let v = out.json("alf");
+    assert_eq!(v["proxy_targets_other"], Value::Null);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("proxy targets"));
+}

@@ -8,7 +8,7 @@
 use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::merge_map;
 
@@ -93,13 +93,54 @@ impl Offender {
     }
 }
 
+/// Distinct proxy targets kept one by one. A CONNECT target is the client's
+/// text, so a log can name a new one on every line; past this many, a
+/// target not already kept is counted in [`ClassAgg::other_targets`].
+pub const MAX_PROXY_TARGETS: usize = 10_000;
+/// Distinct clients counted for one proxy target; past this many the count
+/// is a floor ([`ProxyTarget::clients_capped`]).
+pub const MAX_TARGET_CLIENTS: usize = 10_000;
+
 /// A proxy target (`host:port`) and what became of the requests for it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProxyTarget {
     /// Tunnelled, attempted, refused.
     pub outcomes: [u64; 3],
     pub bytes: u64,
-    pub clients: FxHashMap<u128, u64>,
+    /// The clients that asked for it, up to [`MAX_TARGET_CLIENTS`].
+    pub clients: FxHashSet<u128>,
+    /// More clients asked than `clients` holds.
+    pub clients_capped: bool,
+}
+
+impl ProxyTarget {
+    fn client(&mut self, key: u128) {
+        if self.clients.len() < MAX_TARGET_CLIENTS {
+            self.clients.insert(key);
+        } else if !self.clients.contains(&key) {
+            self.clients_capped = true;
+        }
+    }
+
+    /// Adds `o`'s requests and bytes, not its clients.
+    fn add_counts(&mut self, o: &ProxyTarget) {
+        for (a, b) in self.outcomes.iter_mut().zip(&o.outcomes) {
+            *a += b;
+        }
+        self.bytes += o.bytes;
+    }
+
+    fn merge(&mut self, o: ProxyTarget) {
+        self.add_counts(&o);
+        self.clients_capped |= o.clients_capped;
+        for k in o.clients {
+            self.client(k);
+        }
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
 }
 
 fn outcome_index(o: ProxyOutcome) -> usize {
@@ -125,6 +166,9 @@ pub struct ClassAgg {
     pub signatures: FxHashMap<&'static str, (ClassId, Seen)>,
     pub offenders: FxHashMap<u128, Offender>,
     pub proxy_targets: FxHashMap<Box<[u8]>, ProxyTarget>,
+    /// The requests for targets past [`MAX_PROXY_TARGETS`], together
+    /// (no clients kept).
+    pub other_targets: ProxyTarget,
     pub timeline: super::timeline::Timeline,
     /// Every 404 answer, for the scanner sweep: kept as a list (one append
     /// per line) and grouped by client once, after the scan.
@@ -209,15 +253,24 @@ impl ClassAgg {
         if let Some(o) = lc.proxy() {
             let target = lc.proxy_target(rec);
             // Look up before inserting: a key is allocated once per target.
-            if !self.proxy_targets.contains_key(target) {
+            if !self.proxy_targets.contains_key(target)
+                && self.proxy_targets.len() < MAX_PROXY_TARGETS
+            {
                 self.proxy_targets
                     .insert(target.into(), ProxyTarget::default());
             }
-            let t = self.proxy_targets.get_mut(target).expect("inserted above");
-            t.outcomes[outcome_index(o)] += 1;
-            t.bytes += rec.bytes.unwrap_or(0);
-            if let Some(k) = key {
-                *t.clients.entry(k).or_default() += 1;
+            match self.proxy_targets.get_mut(target) {
+                Some(t) => {
+                    if let Some(k) = key {
+                        t.client(k);
+                    }
+                    t.outcomes[outcome_index(o)] += 1;
+                    t.bytes += rec.bytes.unwrap_or(0);
+                }
+                None => {
+                    self.other_targets.outcomes[outcome_index(o)] += 1;
+                    self.other_targets.bytes += rec.bytes.unwrap_or(0);
+                }
             }
         }
         // Apache's own dummy connections are noise, never an offender.
@@ -305,13 +358,20 @@ impl ClassAgg {
         }
         merge_map(&mut self.signatures, o.signatures, |a, b| a.1.merge(&b.1));
         merge_map(&mut self.offenders, o.offenders, |a, b| a.merge(&b));
-        merge_map(&mut self.proxy_targets, o.proxy_targets, |t, v| {
-            for (a, b) in t.outcomes.iter_mut().zip(&v.outcomes) {
-                *a += b;
+        // Targets past the cap join the others, as they would have in one scan.
+        if self.proxy_targets.len() < o.proxy_targets.len() {
+            std::mem::swap(&mut self.proxy_targets, &mut o.proxy_targets);
+        }
+        for (k, v) in o.proxy_targets {
+            if let Some(t) = self.proxy_targets.get_mut(&k) {
+                t.merge(v);
+            } else if self.proxy_targets.len() < MAX_PROXY_TARGETS {
+                self.proxy_targets.insert(k, v);
+            } else {
+                self.other_targets.add_counts(&v);
             }
-            t.bytes += v.bytes;
-            merge_map(&mut t.clients, v.clients, |a, b| *a += b);
-        });
+        }
+        self.other_targets.add_counts(&o.other_targets);
     }
 }
 

@@ -270,6 +270,18 @@ pub struct ProxyTargetRow {
     pub refused: u64,
     pub bytes: u64,
     pub clients: usize,
+    /// More clients asked for the target than were counted: `clients` is a floor.
+    pub clients_capped: bool,
+}
+
+/// The proxy requests for targets past the cap on distinct targets, together.
+#[derive(Debug, Serialize)]
+pub struct OtherTargets {
+    pub requests: u64,
+    pub tunnelled: u64,
+    pub attempted: u64,
+    pub refused: u64,
+    pub bytes: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -336,6 +348,8 @@ pub struct Triage {
     pub floods: Vec<FloodRow>,
     pub bursts: Vec<BurstRow>,
     pub proxy_targets: Vec<ProxyTargetRow>,
+    /// Requests for targets past the cap (`null` under it).
+    pub proxy_targets_other: Option<OtherTargets>,
     pub timeline: Option<TimelineJson>,
     pub onset: Option<OnsetJson>,
     pub correlation: Vec<CorrelationRow>,
@@ -491,6 +505,16 @@ impl Triage {
             floods: flood_rows(&b, n),
             bursts: burst_rows(&b),
             proxy_targets: proxy_rows(a, n),
+            proxy_targets_other: {
+                let o = &a.classes.other_targets;
+                (o.requests() > 0).then(|| OtherTargets {
+                    requests: o.requests(),
+                    tunnelled: o.outcomes[0],
+                    attempted: o.outcomes[1],
+                    refused: o.outcomes[2],
+                    bytes: o.bytes,
+                })
+            },
             timeline,
             onset,
             correlation: correlation_rows(a, n),
@@ -786,12 +810,13 @@ fn proxy_rows(a: &Agg, n: usize) -> Vec<ProxyTargetRow> {
         .iter()
         .map(|(t, p)| ProxyTargetRow {
             target: escape::escape(t),
-            requests: p.outcomes.iter().sum(),
+            requests: p.requests(),
             tunnelled: p.outcomes[0],
             attempted: p.outcomes[1],
             refused: p.outcomes[2],
             bytes: p.bytes,
             clients: p.clients.len(),
+            clients_capped: p.clients_capped,
         })
         .collect();
     v.sort_by(|x, y| y.requests.cmp(&x.requests).then(x.target.cmp(&y.target)));

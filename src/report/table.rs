@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 
 use super::{escape::escape_width, Top, Triage};
+use crate::aggregate::classes::MAX_PROXY_TARGETS;
 use crate::format::PRESETS;
 
 fn table(header: &[&str]) -> Table {
@@ -352,7 +353,18 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                 p.attempted.to_string(),
                 p.refused.to_string(),
                 p.bytes.to_string(),
-                p.clients.to_string(),
+                format!("{}{}", if p.clients_capped { "≥" } else { "" }, p.clients),
+            ]);
+        }
+        if let Some(o) = &r.proxy_targets_other {
+            t.add_row(vec![
+                format!("(other targets, past {MAX_PROXY_TARGETS})"),
+                o.requests.to_string(),
+                o.tunnelled.to_string(),
+                o.attempted.to_string(),
+                o.refused.to_string(),
+                o.bytes.to_string(),
+                "-".to_string(),
             ]);
         }
         right(&mut t, &[1, 2, 3, 4, 5, 6]);

@@ -224,7 +224,7 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
 }
 
 /// Warnings about the clients counted: this machine's own, the caps on
-/// clients and proxy targets, and documentation ranges.
+/// clients, offenders and proxy targets, and documentation ranges.
 fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
     let mut warnings = Vec::new();
     // Only the classes make self traffic differ from any other.
@@ -253,6 +253,15 @@ fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
             cfg.scan.max_clients,
             t.folded.requests(),
             t.error_folded.requests()
+        ));
+    }
+    let nets = &t.classes.offender_networks;
+    if !nets.is_empty() {
+        let hits: u64 = nets.values().flat_map(|o| o.classes).sum();
+        warnings.push(format!(
+            "more than {} distinct offending clients: the later ones' {hits} class \
+             hit(s) are listed by network among the offenders",
+            cfg.scan.max_clients
         ));
     }
     let other = &t.classes.other_targets;

@@ -182,8 +182,9 @@ pub struct CommonArgs {
     pub max_line: usize,
     /// Distinct clients each thread counts one by one; later ones are
     /// counted by network (/24, /64 or wider) and per-client counts become
-    /// approximate. Bounds the memory clients take: about 200 bytes a client
-    /// a thread (0.8 GB for the default on two threads).
+    /// approximate; offending clients are capped alike. Bounds the memory
+    /// clients take: about 200 bytes a client a thread (0.8 GB for the
+    /// default on two threads), and as much again for offenders.
     #[arg(long, default_value_t = crate::aggregate::MAX_CLIENTS, value_name = "N")]
     pub max_clients: usize,
     /// Stop reading a compressed input after this many decompressed bytes

@@ -231,7 +231,7 @@ impl Agg {
     fn tally(&mut self, rec: &Record, fmt: &Format, marks: &Marks) {
         if fmt.is_error_log() {
             if let Some(ev) = &marks.event {
-                self.classes.error_event(rec, ev);
+                self.classes.error_event(rec, ev, self.max_clients);
             }
             return;
         }
@@ -239,10 +239,10 @@ impl Agg {
             self.classes.timeline.line(t, rec.status);
         }
         if marks.classes.contains(ClassId::DirectOrigin) {
-            self.classes.direct_origin(rec);
+            self.classes.direct_origin(rec, self.max_clients);
         }
         if !marks.line.classes().is_empty() {
-            self.classes.line(rec, &marks.line);
+            self.classes.line(rec, &marks.line, self.max_clients);
         }
         if rec.status == Some(404) {
             self.classes

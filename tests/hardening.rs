@@ -1287,6 +1287,23 @@ fn classifier_stress_lines_are_classified_and_counted() {
 
 // ------------------------------------------------ 48. distinct-client explosion
 
+/// `alf triage` as JSON with every row, in small chunks on `threads`
+/// threads, then `extra`.
+fn every_row(threads: &str, extra: &[&str]) -> Vec<String> {
+    let base = [
+        "triage",
+        "-o",
+        "json",
+        "-n",
+        "0",
+        "--chunk-size",
+        "20000",
+        "-j",
+        threads,
+    ];
+    base.iter().chain(extra).map(|a| a.to_string()).collect()
+}
+
 /// More distinct clients than `--max-clients`: IPv6 rotating through one /48
 /// and IPv4 scattered over many networks. Per-client memory stops at the cap;
 /// the later clients are counted by network, the totals stay exact, and the
@@ -1308,8 +1325,8 @@ fn a_client_explosion_is_folded_into_networks() {
     }
     let log = write(dir.path(), "explode.log", data.as_bytes());
     let requests = 400 + 6000;
-    let run = |args: &[&str], log: &Path| {
-        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let run = |args: &[String], log: &Path| {
+        let mut all = args.to_vec();
         all.push(s(log));
         let out = run_alf(&all, None);
         assert!(
@@ -1321,18 +1338,8 @@ fn a_client_explosion_is_folded_into_networks() {
         (v, String::from_utf8_lossy(&out.stderr).into_owned())
     };
     for threads in ["1", "2"] {
-        let base = [
-            "triage",
-            "-o",
-            "json",
-            "-n",
-            "0",
-            "--chunk-size",
-            "20000",
-            "-j",
-            threads,
-        ];
-        let (v, stderr) = run(&[&base[..], &["--max-clients", "500"]].concat(), &log);
+        let base = every_row(threads, &[]);
+        let (v, stderr) = run(&every_row(threads, &["--max-clients", "500"]), &log);
         let rows = v["top_clients"].as_array().unwrap();
         let total: u64 = rows.iter().map(|r| r["requests"].as_u64().unwrap()).sum();
         assert_eq!(
@@ -1388,7 +1395,8 @@ fn a_client_explosion_is_folded_into_networks() {
         "0",
         "--max-clients",
         "100",
-    ];
+    ]
+    .map(String::from);
     let counted = |v: &Value| -> u64 {
         let rows = v["top"].as_array().unwrap();
         rows.iter().map(|r| r["count"].as_u64().unwrap()).sum()
@@ -1514,4 +1522,66 @@ fn a_proxy_target_explosion_is_capped() {
     let v = out.json("alf");
     assert_eq!(v["proxy_targets_other"], Value::Null);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("proxy targets"));
+}
+
+/// Distinct offending clients past `--max-clients` are listed by network,
+/// as clients are: the offender table stays within the cap, and every class
+/// hit is still counted once.
+#[test]
+fn an_offender_explosion_is_folded_into_networks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = |ip: &str| {
+        format!("{ip} - - [24/Dec/2020:18:58:33 +0900] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"ua\"\n")
+    };
+    // A heavy prober first, then 3000 clients with one probe each.
+    let mut data = line("198.51.100.7").repeat(50);
+    for i in 0..3000u32 {
+        let v4 = i.wrapping_mul(2_654_435_761) | 1 << 24;
+        data.push_str(&line(&std::net::Ipv4Addr::from(v4).to_string()));
+    }
+    let log = write(dir.path(), "probes.log", data.as_bytes());
+    let probes = 3050;
+    for threads in ["1", "2"] {
+        let args = |extra: &[&str]| {
+            let mut a = every_row(threads, extra);
+            a.push(s(&log));
+            a
+        };
+        let out = run_alf(&args(&["--max-clients", "500"]), None);
+        assert!(out.status.success());
+        let v = out.json("alf");
+        let rows = v["offenders"].as_array().unwrap();
+        let exploits = |r: &Value| r["classes"]["exploit"].as_u64().unwrap_or(0);
+        assert_eq!(
+            rows.iter().map(exploits).sum::<u64>(),
+            probes,
+            "every probe counted once ({threads} threads)"
+        );
+        let (networks, addresses): (Vec<&Value>, Vec<&Value>) = rows
+            .iter()
+            .partition(|r| r["client"].as_str().unwrap().contains('/'));
+        assert!(!networks.is_empty());
+        assert!(addresses.len() <= 500, "{} addresses", addresses.len());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("more than 500 distinct offending clients"),
+            "{stderr}"
+        );
+        // One thread reads in order: the heavy prober came first and keeps
+        // its own row, the first of the addresses (a network of many
+        // probers may rank above it). On two, the merge may fold it.
+        if threads == "1" {
+            assert_eq!(addresses[0]["client"], "198.51.100.7");
+            assert_eq!(exploits(addresses[0]), 50);
+        }
+        // Under the cap every offender has its own row, and nothing is said.
+        let out = run_alf(&args(&[]), None);
+        let v = out.json("alf");
+        let rows = v["offenders"].as_array().unwrap();
+        assert_eq!(rows.len(), 3001);
+        assert!(rows
+            .iter()
+            .all(|r| !r["client"].as_str().unwrap().contains('/')));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("offending clients"));
+    }
 }

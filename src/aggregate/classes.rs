@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::merge_map;
+use super::{folded, merge_map};
 
 use crate::classify::{info, ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
 use crate::record::{ip_key, Client, Record};
@@ -164,7 +164,13 @@ fn event_index(k: EventKind) -> usize {
 pub struct ClassAgg {
     pub classes: [Seen; N],
     pub signatures: FxHashMap<&'static str, (ClassId, Seen)>,
+    /// Offending clients by address, at most the client cap (`--max-clients`).
     pub offenders: FxHashMap<u128, Offender>,
+    /// Offending clients past the cap, by network (keys as [`folded::fold`]
+    /// makes them).
+    pub offender_networks: FxHashMap<u128, Offender>,
+    /// The coarsest network level in `offender_networks`.
+    offender_level: usize,
     pub proxy_targets: FxHashMap<Box<[u8]>, ProxyTarget>,
     /// The requests for targets past [`MAX_PROXY_TARGETS`], together
     /// (no clients kept).
@@ -226,9 +232,54 @@ fn path_digest(t: &[u8]) -> u64 {
     KEYS.get_or_init(RandomState::new).hash_one(t)
 }
 
+/// Where an offending client is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// By its address key.
+    Address(u128),
+    /// By the key of its network, past the cap.
+    Network(u128),
+}
+
+impl Who {
+    /// The address, when the client is counted by it: only those are named
+    /// as drivers of the timeline, so that table stays within the cap too.
+    fn address(self) -> Option<u128> {
+        match self {
+            Who::Address(k) => Some(k),
+            Who::Network(_) => None,
+        }
+    }
+}
+
 impl ClassAgg {
-    /// Adds an access-log line that shows at least one class.
-    pub fn line(&mut self, rec: &Record, lc: &LineClass) {
+    /// Where the offending client `key` is counted: by address while fewer
+    /// than `cap` are, or when it is one of them; else by network, as
+    /// clients past the cap are (see [`folded`]).
+    fn who(&mut self, key: u128, cap: usize) -> Who {
+        if self.offenders.len() < cap || self.offenders.contains_key(&key) {
+            return Who::Address(key);
+        }
+        let nets = &self.offender_networks;
+        Who::Network(folded::network(
+            key,
+            &mut self.offender_level,
+            nets.len(),
+            cap,
+            |k| nets.contains_key(&k),
+        ))
+    }
+
+    fn offender(&mut self, who: Who) -> &mut Offender {
+        match who {
+            Who::Address(k) => self.offenders.entry(k).or_default(),
+            Who::Network(k) => self.offender_networks.entry(k).or_default(),
+        }
+    }
+
+    /// Adds an access-log line that shows at least one class; `cap` is the
+    /// client cap.
+    pub fn line(&mut self, rec: &Record, lc: &LineClass, cap: usize) {
         let success = matches!(rec.status, Some(200..=299));
         for c in lc.classes().iter() {
             self.classes[c as usize].hit(rec.ts, success);
@@ -244,8 +295,12 @@ impl ClassAgg {
             Client::Ip(ip) => Some(ip_key(ip)),
             _ => None,
         };
+        // Apache's own dummy connections are noise, never an offender.
+        let who = key
+            .filter(|_| !lc.has(ClassId::Dummy))
+            .map(|k| self.who(k, cap));
         if let Some(t) = rec.ts {
-            let driver = key.filter(|_| !lc.has(ClassId::Dummy));
+            let driver = who.and_then(Who::address);
             for c in lc.classes().iter() {
                 self.timeline.class(t, c, driver);
             }
@@ -273,11 +328,10 @@ impl ClassAgg {
                 }
             }
         }
-        // Apache's own dummy connections are noise, never an offender.
-        let Some(key) = key.filter(|_| !lc.has(ClassId::Dummy)) else {
+        let Some(who) = who else {
             return;
         };
-        let off = self.offenders.entry(key).or_default();
+        let off = self.offender(who);
         for c in lc.classes().iter() {
             off.classes[c as usize] += 1;
         }
@@ -303,30 +357,31 @@ impl ClassAgg {
     }
 
     /// Adds a request that bypassed the trusted proxies (`direct-origin`).
-    pub fn direct_origin(&mut self, rec: &Record) {
+    pub fn direct_origin(&mut self, rec: &Record, cap: usize) {
         self.classes[ClassId::DirectOrigin as usize]
             .hit(rec.ts, matches!(rec.status, Some(200..=299)));
         if let Client::Ip(ip) = rec.client {
-            let key = ip_key(ip);
+            let who = self.who(ip_key(ip), cap);
             if let Some(t) = rec.ts {
-                self.timeline.class(t, ClassId::DirectOrigin, Some(key));
+                self.timeline.class(t, ClassId::DirectOrigin, who.address());
             }
-            self.offenders.entry(key).or_default().classes[ClassId::DirectOrigin as usize] += 1;
+            self.offender(who).classes[ClassId::DirectOrigin as usize] += 1;
         }
     }
 
     /// Adds an error-log gateway failure.
-    pub fn error_event(&mut self, rec: &Record, ev: &ErrorEvent) {
+    pub fn error_event(&mut self, rec: &Record, ev: &ErrorEvent, cap: usize) {
         self.classes[ClassId::UpstreamTimeout as usize].hit(rec.ts, false);
+        let who = match rec.client {
+            Client::Ip(ip) => Some(self.who(ip_key(ip), cap)),
+            _ => None,
+        };
         if let Some(t) = rec.ts {
-            let key = match rec.client {
-                Client::Ip(ip) => Some(ip_key(ip)),
-                _ => None,
-            };
-            self.timeline.class(t, ClassId::UpstreamTimeout, key);
+            let driver = who.and_then(Who::address);
+            self.timeline.class(t, ClassId::UpstreamTimeout, driver);
         }
-        if let Client::Ip(ip) = rec.client {
-            let off = self.offenders.entry(ip_key(ip)).or_default();
+        if let Some(who) = who {
+            let off = self.offender(who);
             off.classes[ClassId::UpstreamTimeout as usize] += 1;
             off.upstream[event_index(ev.kind)] += 1;
         }
@@ -347,7 +402,7 @@ impl ClassAgg {
     /// Adds `o`'s tallies. Every table merges its smaller side into its
     /// larger, so that absorbing a whole input into an empty total moves
     /// tables instead of copying them entry by entry.
-    pub fn merge(&mut self, mut o: ClassAgg) {
+    pub fn merge(&mut self, mut o: ClassAgg, cap: usize) {
         self.timeline.merge(o.timeline);
         if self.not_found.len() < o.not_found.len() {
             std::mem::swap(&mut self.not_found, &mut o.not_found);
@@ -357,7 +412,18 @@ impl ClassAgg {
             a.merge(b);
         }
         merge_map(&mut self.signatures, o.signatures, |a, b| a.1.merge(&b.1));
-        merge_map(&mut self.offenders, o.offenders, |a, b| a.merge(&b));
+        // Offenders keep the cap: those past it join their networks.
+        if self.offenders.len() < o.offenders.len() {
+            std::mem::swap(&mut self.offenders, &mut o.offenders);
+        }
+        self.offender_level = self.offender_level.max(o.offender_level);
+        merge_map(&mut self.offender_networks, o.offender_networks, |a, b| {
+            a.merge(&b)
+        });
+        for (k, v) in o.offenders {
+            let who = self.who(k, cap);
+            self.offender(who).merge(&v);
+        }
         // Targets past the cap join the others, as they would have in one scan.
         if self.proxy_targets.len() < o.proxy_targets.len() {
             std::mem::swap(&mut self.proxy_targets, &mut o.proxy_targets);

@@ -73,29 +73,44 @@ impl Folded {
     /// already held, finest first, or a new one at the current level; each
     /// level may add a quarter of `cap` networks, then the next one is used.
     pub fn entry(&mut self, key: u128, cap: usize) -> &mut ClientStats {
-        loop {
-            let held = (0..=self.level)
-                .map(|l| fold(key, l))
-                .find(|&k| self.table.get(k).is_some());
-            let last = self.level + 1 == PREFIX.len();
-            let k = match held {
-                Some(k) => k,
-                None if self.table.len() < (cap / 4).max(1) * (self.level + 1) || last => {
-                    fold(key, self.level)
-                }
-                None => {
-                    self.level += 1;
-                    continue;
-                }
-            };
-            return self.table.entry(k);
-        }
+        let table = &self.table;
+        let k = network(key, &mut self.level, table.len(), cap, |k| {
+            table.get(k).is_some()
+        });
+        self.table.entry(k)
+    }
+
+    /// The counters of a network, by its key.
+    pub fn get(&self, key: u128) -> Option<&ClientStats> {
+        self.table.get(key)
     }
 
     /// Adds `o`'s networks.
     pub fn merge(&mut self, o: Folded) {
         self.level = self.level.max(o.level);
         self.table.merge(o.table);
+    }
+}
+
+/// The network that takes address key `key` in a table of `len` networks
+/// of which `held` says which it has: the one already held, finest first,
+/// or a new one at `level`; each level may add a quarter of `cap` networks,
+/// then `level` moves to the next.
+pub fn network(
+    key: u128,
+    level: &mut usize,
+    len: usize,
+    cap: usize,
+    held: impl Fn(u128) -> bool,
+) -> u128 {
+    loop {
+        if let Some(k) = (0..=*level).map(|l| fold(key, l)).find(|&k| held(k)) {
+            return k;
+        }
+        if len < (cap / 4).max(1) * (*level + 1) || *level + 1 == PREFIX.len() {
+            return fold(key, *level);
+        }
+        *level += 1;
     }
 }
 

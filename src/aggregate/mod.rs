@@ -407,7 +407,7 @@ impl Agg {
         let (oc, ocl) = ((o.clients, o.folded), o.classes);
         rayon::join(
             || folded::merge(clients, nets, oc, cap),
-            || classes.merge(ocl),
+            || classes.merge(ocl, cap),
         );
         self.xff_fallbacks += o.xff_fallbacks;
         self.self_traffic += o.self_traffic;

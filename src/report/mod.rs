@@ -692,7 +692,14 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     // The per-line marks, corrected by the behavioural verdicts: a login
     // candidate counts only from a confirmed guesser; sweeps and floods add
     // clients no single line marked.
-    let adjusted = |k: u128| {
+    // A network of clients past the cap (`net`) is taken as marked: no
+    // behavioural verdict names a network.
+    let adjusted = |k: u128, net: bool| {
+        if net {
+            let mut o = a.classes.offender_networks[&k];
+            o.classes[ClassId::Bruteforce as usize] = 0;
+            return o;
+        }
         let mut o = offenders.get(&k).copied().unwrap_or_default();
         if !b.bruteforce.contains_key(&k) {
             o.classes[ClassId::Bruteforce as usize] = 0;
@@ -712,17 +719,29 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             floods
                 .keys()
                 .filter(|k| !offenders.contains_key(*k) && !b.sweeps.contains_key(*k)),
-        );
+        )
+        .map(|&k| (k, false))
+        .chain(a.classes.offender_networks.keys().map(|&k| (k, true)));
+    // A network's requests are those counted for it past the cap.
+    let stats_of = |k: u128, net: bool| {
+        let (own, errors) = if net {
+            (a.folded.get(k), a.error_folded.get(k))
+        } else {
+            (a.clients.get(k), a.error_clients.get(k))
+        };
+        (own.copied().unwrap_or_default(), errors)
+    };
     // Ranked on the numbers first, so that only the rows shown are built:
     // a busy log has a hundred thousand clients with a 5xx or two.
-    let mut ranked: Vec<(f64, u64, u128)> = keys
-        .filter_map(|&k| {
-            let score = (adjusted(k).score() * 10.0).round() / 10.0;
-            (score > 0.0).then(|| (score, behaviour::access_requests(a, k), k))
+    let mut ranked: Vec<(f64, u64, u128, bool)> = keys
+        .filter_map(|(k, net)| {
+            let score = (adjusted(k, net).score() * 10.0).round() / 10.0;
+            (score > 0.0).then(|| (score, stats_of(k, net).0.requests, k, net))
         })
         .collect();
-    let by_numbers =
-        |x: &(f64, u64, u128), y: &(f64, u64, u128)| y.0.total_cmp(&x.0).then(y.1.cmp(&x.1));
+    let by_numbers = |x: &(f64, u64, u128, bool), y: &(f64, u64, u128, bool)| {
+        y.0.total_cmp(&x.0).then(y.1.cmp(&x.1))
+    };
     if n > 0 && ranked.len() > n {
         // Keep the n-th and everything not below it, ties included: the
         // address text breaks ties, below.
@@ -731,11 +750,11 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     }
     let mut v: Vec<OffenderRow> = ranked
         .iter()
-        .map(|&(score, requests, key)| {
-            let o = adjusted(key);
+        .map(|&(score, requests, key, net)| {
+            let o = adjusted(key, net);
             // Seen in either log: an upstream failure is the client's too.
-            let mut stats = a.clients.get(key).copied().unwrap_or_default();
-            if let Some(e) = a.error_clients.get(key) {
+            let (mut stats, errors) = stats_of(key, net);
+            if let Some(e) = errors {
                 stats.merge(e);
             }
             let mut notes = Vec::new();
@@ -762,21 +781,25 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             if o.exploit_successes > 0 {
                 notes.push(format!("exploit answered 2xx {}", o.exploit_successes));
             }
-            if let Some((total, peak)) = b.bruteforce.get(&key) {
+            if let Some((total, peak)) = b.bruteforce.get(&key).filter(|_| !net) {
                 notes.push(format!(
                     "login attempts {total}, {peak} within {} min",
                     behaviour::BRUTE_WINDOW
                 ));
             }
-            if let Some(s) = b.sweeps.get(&key) {
+            if let Some(s) = b.sweeps.get(&key).filter(|_| !net) {
                 notes.push(format!("404 sweep {} distinct paths", s.distinct));
             }
-            if let Some(f) = floods.get(&key) {
+            if let Some(f) = floods.get(&key).filter(|_| !net) {
                 notes.push(format!("flood {:.0}/min", f.per_minute));
             }
             let known = stats.first <= stats.last;
             OffenderRow {
-                client: crate::record::ip_from_key(key).to_string(),
+                client: if net {
+                    crate::aggregate::folded::text(key)
+                } else {
+                    crate::record::ip_from_key(key).to_string()
+                },
                 score,
                 requests,
                 classes: ClassId::ALL

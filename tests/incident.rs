@@ -111,17 +111,7 @@ fn error_log_lines_are_not_requests() {
     let lines = common::sh_count("wc -l < \"$1\"", &[&access]);
     for extra in [&[][..], &["--no-classify"][..]] {
         let v = triage(&[&["--output", "json", "-n", "0"][..], extra].concat());
-        let top: Vec<(String, u64)> = v["top_clients"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["client"].as_str().unwrap().into(),
-                    c["requests"].as_u64().unwrap(),
-                )
-            })
-            .collect();
+        let top = common::client_rows(&v);
         assert_eq!(top, want, "{extra:?}");
         let s = &v["summary"];
         assert_eq!(s["requests"], lines);
@@ -299,19 +289,7 @@ fn x_forwarded_for_only_through_trusted_proxies() {
     )
     .unwrap();
     let run = |extra: &[&str]| json_of(&[&["--classify"], extra].concat(), &log);
-    let clients = |v: &Value| -> Vec<(String, u64)> {
-        v["top_clients"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["client"].as_str().unwrap().to_string(),
-                    c["requests"].as_u64().unwrap(),
-                )
-            })
-            .collect()
-    };
+    let clients = common::client_rows;
     // Without trusted proxies the header is never used.
     let v = run(&[]);
     assert_eq!(

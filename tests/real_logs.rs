@@ -496,17 +496,7 @@ fn check_access(root: &Path, case: &Case) {
     for k in ["lines", "parsed", "malformed"] {
         assert_eq!(top[k], s[k], "{ctx}: `top` and `triage` disagree on {k}");
     }
-    let clients: Vec<(String, u64)> = triage["top_clients"]
-        .as_array()
-        .expect("top_clients")
-        .iter()
-        .map(|r| {
-            (
-                r["client"].as_str().unwrap().to_string(),
-                num(r, "requests"),
-            )
-        })
-        .collect();
+    let clients = common::client_rows(&triage);
     assert_rows(&format!("{ctx} triage top_clients"), &clients, &want);
     assert_eq!(
         num(s, "distinct_clients"),

@@ -150,6 +150,21 @@ pub fn top_rows(v: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The `top_clients` rows of `alf triage --output json`, as (client, requests).
+pub fn client_rows(v: &Value) -> Vec<(String, u64)> {
+    v["top_clients"]
+        .as_array()
+        .expect("`top_clients` array")
+        .iter()
+        .map(|r| {
+            (
+                r["client"].as_str().expect("client").to_string(),
+                num(r, "requests"),
+            )
+        })
+        .collect()
+}
+
 /// A `u64` field of a JSON object, with a readable panic.
 pub fn num(v: &Value, key: &str) -> u64 {
     v[key]

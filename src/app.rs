@@ -193,6 +193,21 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
         seconds: 0.0,
         bytes_read: 0,
     };
+    let learnt;
+    let cfg = match error_zone(cfg) {
+        Some((offset, note)) => {
+            run.warnings.push(note);
+            learnt = Config {
+                scan: ScanOpts {
+                    error_offset: offset,
+                    ..cfg.scan.clone()
+                },
+                ..cfg.clone()
+            };
+            &learnt
+        }
+        None => cfg,
+    };
     for spec in &cfg.inputs {
         match pool.install(|| read_one(spec, cfg)) {
             Ok(mut s) => {
@@ -221,6 +236,89 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
     let warnings = client_warnings(cfg, &run.total);
     run.warnings.extend(warnings);
     Ok(run)
+}
+
+/// Without `--error-tz`, when error logs are read with access logs: the
+/// offset their times are read at, and a note that says where it came from.
+/// Error logs carry no zone, but a server writes both logs in its own, and
+/// the access logs write it: when every access log sampled (at the windows
+/// its format is detected from) writes one and the same offset, that one.
+/// Standard input and pipes are not sampled, as they cannot be read twice.
+fn error_zone(cfg: &Config) -> Option<(i64, String)> {
+    if cfg.error_tz.is_some() || cfg.inputs.len() < 2 {
+        return None;
+    }
+    let mut offsets = std::collections::BTreeSet::new();
+    let mut error_logs = false;
+    // Only regular files can be read twice: a pipe (`<(zcat log.gz)`) would
+    // lose what was sampled.
+    let regular =
+        |s: &&InputSpec| matches!(s, InputSpec::Path(p) if p.metadata().is_ok_and(|m| m.is_file()));
+    for spec in cfg.inputs.iter().filter(regular) {
+        let Ok(opened) = input::open(spec, cfg.mmap) else {
+            continue;
+        };
+        let mut sample = |windows: &mut dyn Iterator<Item = &[u8]>| {
+            let windows: Vec<&[u8]> = windows.collect();
+            let Ok((_, f)) = choose(cfg, windows.iter().copied(), &opened.name) else {
+                return;
+            };
+            if f.is_error_log() {
+                error_logs = true;
+                return;
+            }
+            offsets.extend(windows.iter().filter_map(|w| written_offset(&f, w)));
+        };
+        match opened.source {
+            Source::Mapped(ref m) => {
+                m.scan_guarded(|data| sample(&mut windows(data)));
+            }
+            Source::Stream(r) => {
+                let mut head = Vec::new();
+                if r.take(SAMPLE_BYTES as u64).read_to_end(&mut head).is_ok() {
+                    sample(&mut std::iter::once(&head[..]));
+                }
+            }
+        }
+    }
+    let show = |o: &i64| format::time::offset_text(*o);
+    match (error_logs, offsets.len()) {
+        (true, 1) => {
+            let o = *offsets.first()?;
+            Some((
+                o,
+                format!(
+                    "error-log times carry no zone: read at {}, the offset the access logs \
+                     write (--error-tz sets another)",
+                    show(&o)
+                ),
+            ))
+        }
+        (true, 2..) => Some((
+            0,
+            format!(
+                "the access logs write several UTC offsets ({}): error-log times, which carry \
+                 no zone, are read as UTC; --error-tz sets their offset",
+                offsets.iter().map(show).collect::<Vec<_>>().join(", ")
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// The offset written in the time of the first line of `window` that `f`
+/// parses.
+fn written_offset(f: &Format, window: &[u8]) -> Option<i64> {
+    window.split(|&b| b == b'\n').find_map(|l| {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        let mut rec = crate::record::Record::default();
+        match f.parse(l, &mut rec) {
+            Ok(format::Parsed::Ok) if rec.ts.is_some() => {
+                Some(format::time::written_offset(rec.time))
+            }
+            _ => None,
+        }
+    })?
 }
 
 /// Warnings about the clients counted: this machine's own, the caps on

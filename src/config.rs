@@ -8,6 +8,7 @@ use crate::input::{InputSpec, MmapPolicy};
 use crate::scan::ScanOpts;
 
 /// How each input's format is chosen.
+#[derive(Clone)]
 pub enum FormatChoice {
     /// Detect per input from its first lines.
     Auto,
@@ -15,6 +16,7 @@ pub enum FormatChoice {
     Fixed(String, Format),
 }
 
+#[derive(Clone)]
 pub struct Config {
     pub inputs: Vec<InputSpec>,
     pub format: FormatChoice,
@@ -23,6 +25,8 @@ pub struct Config {
     pub scan: ScanOpts,
     /// Decompressed bytes read at most from one compressed input (0: no limit).
     pub max_decompressed: u64,
+    /// `--error-tz`; `None`: learnt from the access logs (see `app::read_all`).
+    pub error_tz: Option<i64>,
 }
 
 impl Config {
@@ -70,6 +74,7 @@ impl Config {
                 MmapMode::Never => MmapPolicy::Never,
             },
             max_decompressed: a.max_decompressed_bytes,
+            error_tz: a.error_tz,
             scan: ScanOpts {
                 chunk_size: a.chunk_size.max(1),
                 max_line: a.max_line.max(1),
@@ -77,7 +82,7 @@ impl Config {
                 key: None,
                 classify: false,
                 filter: filter(a)?,
-                error_offset: a.error_tz,
+                error_offset: a.error_tz.unwrap_or(0),
                 self_addrs: crate::attribute::SelfAddrs::parse(&a.self_addrs, !a.no_local_self)
                     .map_err(|e| FormatError::BadOption(format!("--self: {e}")))?,
                 trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)

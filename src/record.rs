@@ -24,6 +24,8 @@ pub struct Record<'a> {
     pub client: Client<'a>,
     /// Seconds since the Unix epoch, UTC.
     pub ts: Option<i64>,
+    /// The time field as written (its zone tells the log's local offset).
+    pub time: &'a [u8],
     pub method: &'a [u8],
     /// Request target as written (path and query).
     pub target: &'a [u8],

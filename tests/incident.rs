@@ -218,25 +218,105 @@ fn class_filter_keeps_the_lines_of_a_class() {
     }
 }
 
+/// The first error of 136.175.9.209 (written 18:58:42 local time, where the
+/// access log says local is +0900), and the warnings, for `alf triage ARGS`.
+fn first_error(args: &[std::ffi::OsString]) -> (String, Vec<String>) {
+    let mut all: Vec<std::ffi::OsString> = ["triage", "-o", "json", "-n", "0"]
+        .iter()
+        .map(Into::into)
+        .collect();
+    all.extend_from_slice(args);
+    let v = common::alf_json(&all);
+    let first = v["correlation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client"] == "136.175.9.209")
+        .expect("joined")["first_error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let warnings = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .collect();
+    (first, warnings)
+}
+
 #[test]
 fn error_log_times_take_the_zone_given() {
-    let first_error = |args: &[&str]| {
-        let v = triage(&[&["--output", "json", "-n", "0"], args].concat());
-        v["correlation"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["client"] == "136.175.9.209")
-            .expect("joined")["first_error"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    // Written 18:58:42 local time; the access log says local is +0900.
-    assert_eq!(first_error(&[]), "2020-12-24T18:58:42Z");
+    let access = common::testdata("incident/access_log").into_os_string();
+    let error = common::testdata("incident/error_log").into_os_string();
+    let opt = |o: &str, v: &str| vec![o.into(), v.into(), access.clone(), error.clone()];
     assert_eq!(
-        first_error(&["--error-tz", "+09:00"]),
+        first_error(&opt("--error-tz", "UTC")).0,
+        "2020-12-24T18:58:42Z"
+    );
+    assert_eq!(
+        first_error(&opt("--error-tz", "+09:00")).0,
         "2020-12-24T09:58:42Z"
+    );
+    assert_eq!(
+        first_error(&opt("--error-tz", "-0130")).0,
+        "2020-12-24T20:28:42Z"
+    );
+}
+
+#[test]
+fn error_log_times_take_the_access_logs_zone_by_default() {
+    let access = common::testdata("incident/access_log").into_os_string();
+    let error = common::testdata("incident/error_log").into_os_string();
+    let dir = tempfile::tempdir().unwrap();
+    // The same access log compressed: read as a stream, not a map.
+    let gz = dir.path().join("access_log.gz");
+    common::sh(
+        "gzip -c \"$1\" > \"$2\"",
+        &[access.as_os_str(), gz.as_os_str()],
+    );
+    let learnt = |w: &[String]| w.iter().any(|w| w.contains("read at +09:00"));
+    for inputs in [
+        vec![access.clone(), error.clone()],
+        vec![error.clone(), access.clone()],
+        vec![error.clone(), gz.clone().into_os_string()],
+    ] {
+        let (first, warnings) = first_error(&inputs);
+        assert_eq!(first, "2020-12-24T09:58:42Z", "{inputs:?}");
+        assert!(learnt(&warnings), "{warnings:?}");
+    }
+    // A pipe is not sampled, which would lose lines: every line is read.
+    let fifo = dir.path().join("fifo");
+    let bin = assert_cmd::cargo::cargo_bin!("alf");
+    let out = common::sh(
+        "mkfifo \"$3\" && { cat \"$1\" > \"$3\" & } && \"$4\" triage -o json -n 0 \"$2\" \"$3\"",
+        &[
+            access.as_os_str(),
+            error.as_os_str(),
+            fifo.as_os_str(),
+            bin.as_os_str(),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["summary"]["lines"], 10);
+    // Without an error log nothing is learnt, and nothing said.
+    let v = json_of(&[], &access);
+    assert!(!v["warnings"].to_string().contains("error-log times"));
+
+    // Access logs that disagree (here, two servers): UTC, and a warning.
+    let other = dir.path().join("other_log");
+    std::fs::write(
+        &other,
+        "136.175.9.209 - - [24/Dec/2020:10:58:40 +0100] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\"\n",
+    )
+    .unwrap();
+    let (first, warnings) = first_error(&[access.clone(), other.into_os_string(), error.clone()]);
+    assert_eq!(first, "2020-12-24T18:58:42Z");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("several UTC offsets (+01:00, +09:00)")),
+        "{warnings:?}"
     );
 }
 

@@ -174,6 +174,7 @@ fn clf_head<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Option<usize> {
         return None;
     }
     rec.ts = Some(time::parse_clf(&line[p + 1..p + 27])?);
+    rec.time = &line[p..p + 28];
     p += 30;
     let rest = &line[p..];
     let mut from = 0;
@@ -604,6 +605,7 @@ fn set<'a>(field: &Field, v: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reaso
                 TimeKind::Strftime(p) => time::parse_strftime(v, p),
             };
             rec.ts = Some(ts.ok_or(Reason::BadTimestamp)?);
+            rec.time = v;
         }
         Field::Request => {
             rec.request = v;

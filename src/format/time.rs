@@ -147,6 +147,12 @@ fn two(b: &[u8]) -> Option<u32> {
 
 /// nginx `$time_iso8601`: `2025-12-18T10:00:00+00:00` (also `Z`, fractional seconds).
 pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
+    let (t, rest) = iso8601_local(b)?;
+    Some(t - iso8601_zone(rest)?)
+}
+
+/// An ISO 8601 time as if at UTC, and what follows its seconds (the zone).
+fn iso8601_local(b: &[u8]) -> Option<(i64, &[u8])> {
     if b.len() < 20
         || b[4] != b'-'
         || b[7] != b'-'
@@ -172,10 +178,29 @@ pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
         }
         rest = &rest[1 + n..];
     }
+    Some((t, rest))
+}
+
+fn iso8601_zone(rest: &[u8]) -> Option<i64> {
     match rest {
-        b"Z" | b"z" => Some(t),
-        _ => Some(t - zone(rest)?),
+        b"Z" | b"z" => Some(0),
+        _ => zone(rest),
     }
+}
+
+/// The UTC offset written in an access log's time field (`[%t]`,
+/// `$time_local`, ISO 8601), in seconds east; `None` for a time that
+/// carries none (epoch seconds, most `strftime` patterns).
+pub fn written_offset(field: &[u8]) -> Option<i64> {
+    let b = match field {
+        [b'[', body @ .., b']'] => body,
+        _ => field,
+    };
+    if parse_clf(b).is_some() {
+        return zone(&b[21..]);
+    }
+    let (_, rest) = iso8601_local(b)?;
+    iso8601_zone(rest)
 }
 
 /// Epoch seconds with an optional fraction (`$msec`, `%{sec}t`).
@@ -274,6 +299,13 @@ pub fn parse_strftime(b: &[u8], pattern: &str) -> Option<i64> {
 }
 
 /// RFC 3339 UTC text for reports.
+/// Seconds east of UTC as `+09:00`.
+pub fn offset_text(offset: i64) -> String {
+    let sign = if offset < 0 { '-' } else { '+' };
+    let m = offset.unsigned_abs() / 60;
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
 pub fn format_utc(ts: i64) -> String {
     match chrono::DateTime::from_timestamp(ts, 0) {
         Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -315,6 +347,22 @@ mod tests {
         );
         assert_eq!(parse_ctime(b"Sun Dec  4 04:47:44 2005"), Some(1133671664));
         assert_eq!(parse_nginx_error(b"2000/10/11 20:55:36"), Some(971297736));
+    }
+
+    #[test]
+    fn offsets_as_written() {
+        assert_eq!(
+            written_offset(b"[10/Oct/2000:13:55:36 -0700]"),
+            Some(-25200)
+        );
+        assert_eq!(written_offset(b"10/Oct/2000:13:55:36 +0930"), Some(34200));
+        assert_eq!(written_offset(b"2000-10-11T13:55:36.5+09:00"), Some(32400));
+        assert_eq!(written_offset(b"2000-10-11T20:55:36Z"), Some(0));
+        assert_eq!(written_offset(b"971297736"), None);
+        assert_eq!(written_offset(b"[10/Oct/2000:13:55:36 +9999]"), None);
+        assert_eq!(offset_text(32400), "+09:00");
+        assert_eq!(offset_text(-34200), "-09:30");
+        assert_eq!(offset_text(0), "+00:00");
     }
 
     #[test]

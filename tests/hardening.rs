@@ -1496,15 +1496,20 @@ fn a_proxy_target_explosion_is_capped() {
             )),
             "{stderr}"
         );
-        // The busy target came first: every thread keeps it.
-        let busy = &rows[0];
-        assert_eq!(busy["target"], "busy.example:443");
-        assert_eq!(busy["clients"], MAX_TARGET_CLIENTS);
-        assert_eq!(busy["clients_capped"], true);
-        assert!(rows[1..].iter().all(|r| r["clients_capped"] == false));
+        // A target counts at most the capped number of clients, and says so.
+        assert!(rows.iter().all(|r| {
+            let n = r["clients"].as_u64().unwrap();
+            n <= MAX_TARGET_CLIENTS as u64
+                && (r["clients_capped"] == true) == (n == MAX_TARGET_CLIENTS as u64)
+        }));
         if threads == "1" {
             // One thread reads in order: the busy target and the first
-            // targets after it fill the cap.
+            // targets after it fill the cap. (On two, which targets a
+            // worker keeps depends on which chunks it took first.)
+            let busy = &rows[0];
+            assert_eq!(busy["target"], "busy.example:443");
+            assert_eq!(busy["clients"], MAX_TARGET_CLIENTS);
+            assert_eq!(busy["clients_capped"], true);
             assert_eq!(others, (extra + 1) as u64);
         }
     }

@@ -232,7 +232,7 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
         }
     }
     run.seconds = start.elapsed().as_secs_f64();
-    pool.install(|| run.total.classes.group());
+    pool.install(|| run.total.classes.group(cfg.scan.max_clients));
     let warnings = client_warnings(cfg, &run.total);
     run.warnings.extend(warnings);
     Ok(run)
@@ -360,6 +360,21 @@ fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
             "more than {} distinct offending clients: the later ones' {hits} class \
              hit(s) are listed by network among the offenders",
             cfg.scan.max_clients
+        ));
+    }
+    let c = &t.classes;
+    if c.not_found.untested > 0 {
+        warnings.push(format!(
+            "more than {} distinct clients answered 404: {} 404 line(s) of the later ones \
+             were counted but not tested for a 404 sweep",
+            cfg.scan.max_clients, c.not_found.untested
+        ));
+    }
+    if c.not_found.clients.values().any(|n| n.floor) {
+        warnings.push(format!(
+            "more than {} distinct 404 targets: a sweeping client holds no more, so \
+             its distinct paths are a floor (≥)",
+            crate::aggregate::not_found::MAX_PATHS
         ));
     }
     let other = &t.classes.other_targets;

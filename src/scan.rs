@@ -245,8 +245,11 @@ impl Agg {
             self.classes.line(rec, &marks.line, self.max_clients);
         }
         if rec.status == Some(404) {
-            self.classes
-                .not_found(rec, marks.line.has(classify::ClassId::Scanner));
+            self.classes.not_found.add(
+                rec,
+                marks.line.has(classify::ClassId::Scanner),
+                self.max_clients,
+            );
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Everything here is computed from tallies the scan keeps exactly (client
 //! totals, per-minute class counts, per-minute class counts per client, 404
-//! targets per client), so each verdict can be checked by hand with awk. The
+//! targets per client, within the bounds of [`super::not_found`]), so each
+//! verdict can be checked by hand with awk. The
 //! methods are the ones the class definitions give (`alf explain ID`):
 //!
 //! - *bruteforce*: a client with at least [`BRUTE_MIN`] candidate lines (login
@@ -23,7 +24,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::classes::{NotFound, Seen};
+use super::classes::Seen;
 use super::timeline::{baseline, network, weighted_baseline, Minute};
 use super::Agg;
 use crate::attribute::SelfAddrs;
@@ -87,6 +88,9 @@ pub struct Burst {
 pub struct Sweep {
     pub lines: u64,
     pub distinct: u64,
+    /// `distinct` is a floor: more targets than were held (see
+    /// [`super::not_found::MAX_PATHS`]).
+    pub floor: bool,
     /// Its 404 lines that no scanner signature marked.
     pub unmarked: Seen,
 }
@@ -138,42 +142,34 @@ pub fn decide(a: &Agg, own: &SelfAddrs) -> Behaviour {
 
 /// The clients whose 404s sweep many distinct targets.
 fn sweeps(a: &Agg) -> FxHashMap<u128, Sweep> {
-    // Grouped in place at the end of the scan (`ClassAgg::group`); sorted
-    // here only when a caller did not.
-    let hits: std::borrow::Cow<[NotFound]> = if a.classes.is_grouped() {
-        (&a.classes.not_found[..]).into()
+    // Folded at the end of the scan (`ClassAgg::group`); a caller that did
+    // not fold gets a folded copy.
+    let mut copy;
+    let table = if a.classes.not_found.is_folded() {
+        &a.classes.not_found
     } else {
-        let mut v = a.classes.not_found.clone();
-        v.sort_unstable_by_key(NotFound::group_key);
-        v.into()
+        copy = a.classes.not_found.clone();
+        copy.fold_all(a.max_clients);
+        &copy
     };
-    let mut out = FxHashMap::default();
-    for group in hits.chunk_by(|x, y| x.client == y.client) {
-        let key = group[0].client;
-        let distinct = 1 + group
-            .windows(2)
-            .filter(|w| w[0].path() != w[1].path())
-            .count();
-        let lines = group.len() as u64;
+    table
+        .clients
+        .iter()
         // A client past `--max-clients` has no requests of its own (they are
         // its network's): the test then rests on the distinct paths alone.
-        if distinct < SWEEP_PATHS || lines * 2 <= access_requests(a, key) {
-            continue;
-        }
-        let mut unmarked = Seen::default();
-        for h in group.iter().filter(|h| h.unmarked()) {
-            unmarked.hit(h.ts(), false);
-        }
-        out.insert(
-            key,
-            Sweep {
-                lines,
-                distinct: distinct as u64,
-                unmarked,
-            },
-        );
-    }
-    out
+        .filter(|(&key, nf)| {
+            nf.paths.len() >= SWEEP_PATHS && nf.lines * 2 > access_requests(a, key)
+        })
+        .map(|(&key, nf)| {
+            let sweep = Sweep {
+                lines: nf.lines,
+                distinct: nf.paths.len() as u64,
+                floor: nf.floor,
+                unmarked: nf.unmarked,
+            };
+            (key, sweep)
+        })
+        .collect()
 }
 
 /// The most lines in any `window` consecutive minutes (`minutes` sorted).
@@ -416,33 +412,38 @@ mod tests {
     }
 
     #[test]
-    fn sweeps_read_the_same_grouped_or_not() {
+    fn a_sweep_needs_distinct_targets_and_most_of_its_requests() {
         use crate::record::{Client, Record};
         let mut a = Agg::new(None);
         let paths: Vec<String> = (0..30).map(|i| format!("/probe/{i}")).collect();
-        // Two clients' 404s interleaved: one sweeps 30 paths, the other
-        // repeats one path 30 times.
+        // Three clients' 404s interleaved: one sweeps 30 paths, one repeats a
+        // path 30 times, one sweeps 30 paths among 31 answered 200.
         for (i, p) in paths.iter().enumerate() {
-            for (ip, target) in [([198, 18, 0, 1], p.as_str()), ([198, 18, 0, 2], "/x")] {
+            for (ip, target, status) in [
+                ([198, 18, 0, 1], p.as_str(), 404),
+                ([198, 18, 0, 2], "/x", 404),
+                ([198, 18, 0, 3], p.as_str(), 404),
+                ([198, 18, 0, 3], "/", 200),
+            ] {
                 let rec = Record {
                     client: Client::Ip(std::net::IpAddr::from(ip)),
                     ts: Some(1_600_000_000 + i as i64),
                     target: target.as_bytes(),
-                    status: Some(404),
+                    status: Some(status),
                     ..Record::default()
                 };
                 a.add(&rec, false);
-                a.classes.not_found(&rec, false);
+                if status == 404 {
+                    a.classes.not_found.add(&rec, false, 100);
+                }
             }
         }
         a.flush();
-        assert!(!a.classes.is_grouped());
-        let before = sweeps(&a);
-        a.classes.group();
-        assert!(a.classes.is_grouped());
-        assert_eq!(sweeps(&a), before);
-        assert_eq!(before.len(), 1);
-        assert_eq!(before.values().next().map(|s| s.distinct), Some(30));
+        let found = sweeps(&a);
+        assert_eq!(found.len(), 1);
+        let s = &found[&crate::record::ip_key([198, 18, 0, 1].into())];
+        assert_eq!((s.lines, s.distinct, s.floor), (30, 30, false));
+        assert_eq!(s.unmarked.count, 30);
     }
 
     #[test]

@@ -5,9 +5,6 @@
 //! Clients are keyed by canonical address only: a non-address client field
 //! cannot be blocked, and text elsewhere in a line never names a client.
 
-use std::hash::{BuildHasher, RandomState};
-use std::sync::OnceLock;
-
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{folded, merge_map};
@@ -176,60 +173,7 @@ pub struct ClassAgg {
     /// (no clients kept).
     pub other_targets: ProxyTarget,
     pub timeline: super::timeline::Timeline,
-    /// Every 404 answer, for the scanner sweep: kept as a list (one append
-    /// per line) and grouped by client once, after the scan.
-    pub not_found: Vec<NotFound>,
-}
-
-/// One 404 answer, in 32 bytes: there is one per 404 line, and the list is
-/// sorted after the scan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NotFound {
-    pub client: u128,
-    /// A keyed digest of the target in the high 63 bits; the low bit set
-    /// when no scanner signature marked the line.
-    tagged: u64,
-    /// Epoch seconds, or [`NO_TIME`].
-    ts: i64,
-}
-
-/// Marks a 404 line without a time.
-const NO_TIME: i64 = i64::MIN;
-
-impl NotFound {
-    pub fn new(client: u128, path: u64, ts: Option<i64>, unmarked: bool) -> NotFound {
-        NotFound {
-            client,
-            tagged: path & !1 | u64::from(unmarked),
-            ts: ts.unwrap_or(NO_TIME),
-        }
-    }
-
-    /// The target's digest (63 bits).
-    pub fn path(&self) -> u64 {
-        self.tagged & !1
-    }
-
-    /// No scanner signature marked the line.
-    pub fn unmarked(&self) -> bool {
-        self.tagged & 1 == 1
-    }
-
-    pub fn ts(&self) -> Option<i64> {
-        (self.ts != NO_TIME).then_some(self.ts)
-    }
-
-    /// What the 404s are grouped by: client, then target.
-    pub fn group_key(&self) -> (u128, u64) {
-        (self.client, self.path())
-    }
-}
-
-/// A keyed digest of a target: chosen per process, so nobody can write two
-/// paths that collide on purpose to hide a sweep.
-fn path_digest(t: &[u8]) -> u64 {
-    static KEYS: OnceLock<RandomState> = OnceLock::new();
-    KEYS.get_or_init(RandomState::new).hash_one(t)
+    pub not_found: super::not_found::NotFoundTable,
 }
 
 /// Where an offending client is counted.
@@ -343,19 +287,6 @@ impl ClassAgg {
         }
     }
 
-    /// Adds an access-log line answered 404; `scanner` says whether a
-    /// scanner signature marked it.
-    pub fn not_found(&mut self, rec: &Record, scanner: bool) {
-        if let Client::Ip(ip) = rec.client {
-            self.not_found.push(NotFound::new(
-                ip_key(ip),
-                path_digest(rec.target),
-                rec.ts,
-                !scanner,
-            ));
-        }
-    }
-
     /// Adds a request that bypassed the trusted proxies (`direct-origin`).
     pub fn direct_origin(&mut self, rec: &Record, cap: usize) {
         self.classes[ClassId::DirectOrigin as usize]
@@ -387,16 +318,10 @@ impl ClassAgg {
         }
     }
 
-    /// Sorts the 404 list by client and target, on every core, once the
-    /// scan is done: the sweep test reads it in place.
-    pub fn group(&mut self) {
-        use rayon::slice::ParallelSliceMut;
-        self.not_found.par_sort_unstable_by_key(NotFound::group_key);
-    }
-
-    /// Whether the 404 list is sorted as [`ClassAgg::group`] sorts it.
-    pub fn is_grouped(&self) -> bool {
-        self.not_found.is_sorted_by_key(NotFound::group_key)
+    /// Folds the 404 list into its table, on every core, once the scan is
+    /// done: the sweep test reads the table.
+    pub fn group(&mut self, cap: usize) {
+        self.not_found.fold_all(cap);
     }
 
     /// Adds `o`'s tallies. Every table merges its smaller side into its
@@ -404,10 +329,7 @@ impl ClassAgg {
     /// tables instead of copying them entry by entry.
     pub fn merge(&mut self, mut o: ClassAgg, cap: usize) {
         self.timeline.merge(o.timeline);
-        if self.not_found.len() < o.not_found.len() {
-            std::mem::swap(&mut self.not_found, &mut o.not_found);
-        }
-        self.not_found.extend(o.not_found);
+        self.not_found.merge(o.not_found, cap);
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             a.merge(b);
         }
@@ -438,29 +360,5 @@ impl ClassAgg {
             }
         }
         self.other_targets.add_counts(&o.other_targets);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_404_keeps_what_it_was_given_in_32_bytes() {
-        assert_eq!(std::mem::size_of::<NotFound>(), 32);
-        for (ts, unmarked) in [
-            (Some(1_608_768_000), true),
-            (None, false),
-            (Some(-5), false),
-        ] {
-            let path = path_digest(b"/.env");
-            let n = NotFound::new(7, path, ts, unmarked);
-            assert_eq!((n.client, n.ts(), n.unmarked()), (7, ts, unmarked));
-            assert_eq!(n.path(), path & !1);
-            assert_eq!(
-                n.group_key(),
-                NotFound::new(7, path, None, !unmarked).group_key()
-            );
-        }
     }
 }

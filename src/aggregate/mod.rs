@@ -10,6 +10,7 @@ pub mod behaviour;
 pub mod classes;
 pub mod clients;
 pub mod folded;
+pub mod not_found;
 pub mod timeline;
 pub mod top;
 

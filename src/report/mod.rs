@@ -788,7 +788,11 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
                 ));
             }
             if let Some(s) = b.sweeps.get(&key).filter(|_| !net) {
-                notes.push(format!("404 sweep {} distinct paths", s.distinct));
+                notes.push(format!(
+                    "404 sweep {}{} distinct paths",
+                    if s.floor { "≥" } else { "" },
+                    s.distinct
+                ));
             }
             if let Some(f) = floods.get(&key).filter(|_| !net) {
                 notes.push(format!("flood {:.0}/min", f.per_minute));

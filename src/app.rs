@@ -239,7 +239,8 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
 }
 
 /// Without `--error-tz`, when error logs are read with access logs: the
-/// offset their times are read at, and a note that says where it came from.
+/// offset their times are read at, and a note that says where it came from
+/// (none for UTC, which is what they are read as otherwise).
 /// Error logs carry no zone, but a server writes both logs in its own, and
 /// the access logs write it: when every access log sampled (at the windows
 /// its format is detected from) writes one and the same offset, that one.
@@ -283,6 +284,8 @@ fn error_zone(cfg: &Config) -> Option<(i64, String)> {
     }
     let show = |o: &i64| format::time::offset_text(*o);
     match (error_logs, offsets.len()) {
+        // UTC, as without the sample: nothing to say.
+        (true, 1) if offsets.first() == Some(&0) => None,
         (true, 1) => {
             let o = *offsets.first()?;
             Some((

@@ -303,6 +303,16 @@ fn error_log_times_take_the_access_logs_zone_by_default() {
     let v = json_of(&[], &access);
     assert!(!v["warnings"].to_string().contains("error-log times"));
 
+    // Access logs at UTC: nothing shifts, and nothing is said.
+    let utc = dir.path().join("utc_log");
+    std::fs::write(
+        &utc,
+        "136.175.9.209 - - [24/Dec/2020:09:58:40 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\"\n",
+    )
+    .unwrap();
+    let (first, warnings) = first_error(&[utc.clone().into_os_string(), error.clone()]);
+    assert_eq!(first, "2020-12-24T18:58:42Z");
+    assert!(!warnings.iter().any(|w| w.contains("error-log times")));
     // Access logs that disagree (here, two servers): UTC, and a warning.
     let other = dir.path().join("other_log");
     std::fs::write(

@@ -417,7 +417,7 @@ mod tests {
         let mut a = Agg::new(None);
         let paths: Vec<String> = (0..30).map(|i| format!("/probe/{i}")).collect();
         // Three clients' 404s interleaved: one sweeps 30 paths, one repeats a
-        // path 30 times, one sweeps 30 paths among 31 answered 200.
+        // path 30 times, one sweeps 30 paths but has as many answered 200.
         for (i, p) in paths.iter().enumerate() {
             for (ip, target, status) in [
                 ([198, 18, 0, 1], p.as_str(), 404),

@@ -389,11 +389,15 @@ fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
             other.requests()
         ));
     }
+    // Clients of the access and the error logs, each once.
     let doc = t
         .clients
         .iter()
-        .filter(|(k, _)| crate::attribute::is_documentation(crate::record::ip_from_key(*k)))
-        .count();
+        .chain(t.error_clients.iter())
+        .map(|(k, _)| k)
+        .filter(|k| crate::attribute::is_documentation(crate::record::ip_from_key(*k)))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     if doc > 0 {
         warnings.push(format!(
             "{doc} client(s) in documentation ranges (192.0.2.0/24, 198.51.100.0/24, \

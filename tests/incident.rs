@@ -498,3 +498,42 @@ fn a_clean_log_says_no_class_was_found() {
     assert!(table(&[]).contains("anomaly classes: none found"));
     assert!(!table(&["--no-classify"]).contains("anomaly classes"));
 }
+
+/// Hardening case 15 for error logs: a documentation-range client of an
+/// error log is flagged too, and one in both logs is counted once.
+#[test]
+fn documentation_range_clients_of_error_logs_are_flagged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = dir.path().join("error_log");
+    std::fs::write(
+        &error,
+        "[Thu Dec 24 18:58:40.123456 2020] [proxy_fcgi:error] [pid 1:tid 2] (70007)The timeout \
+         specified has expired: [client 192.0.2.7:41736] AH01075: Error dispatching request to : \
+         (polling)\n",
+    )
+    .unwrap();
+    let access = dir.path().join("access_log");
+    std::fs::write(
+        &access,
+        "192.0.2.7 - - [24/Dec/2020:18:58:33 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\"\n",
+    )
+    .unwrap();
+    let doc = |v: &Value| {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|w| w.as_str())
+            .find(|w| w.contains("documentation ranges"))
+            .map(|w| w.split(' ').next().unwrap().to_string())
+    };
+    assert_eq!(doc(&json_of(&[], &error)).as_deref(), Some("1"));
+    let both = common::alf_json(&[
+        "triage".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        access.as_os_str(),
+        error.as_os_str(),
+    ]);
+    assert_eq!(doc(&both).as_deref(), Some("1"));
+}

@@ -380,6 +380,16 @@ fn client_warnings(cfg: &Config, t: &Agg) -> Vec<String> {
             crate::aggregate::not_found::MAX_PATHS
         ));
     }
+    if c.timeline.drivers_dropped > 0 {
+        warnings.push(format!(
+            "more than {} (minute, class, client) tallies: {} classified line(s) past them \
+             were counted but not traced to their client by minute, so the clients named \
+             for the onset and for bursts, bruteforce windows and per-minute error peaks \
+             may miss some",
+            crate::aggregate::timeline::MAX_DRIVERS,
+            c.timeline.drivers_dropped
+        ));
+    }
     let other = &t.classes.other_targets;
     if other.requests() > 0 {
         warnings.push(format!(

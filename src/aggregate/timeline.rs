@@ -38,8 +38,11 @@ impl Minute {
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
     pub minutes: FxHashMap<i64, Minute>,
-    /// (minute, class, client key) → lines, for classified lines only.
+    /// (minute, class, client key) → lines, for classified lines only; at
+    /// most [`MAX_DRIVERS`].
     pub drivers: FxHashMap<(i64, u8, u128), u64>,
+    /// Classified lines whose (minute, class, client) was past the bound.
+    pub drivers_dropped: u64,
     /// The minute being counted, kept out of the map: lines come in time order.
     cur: Option<(i64, Minute)>,
 }
@@ -57,12 +60,20 @@ impl Timeline {
 
     /// Counts a line of class `c` from `client` (an address key, if any).
     pub fn class(&mut self, ts: i64, c: ClassId, client: Option<u128>) {
+        self.class_within(ts, c, client, MAX_DRIVERS);
+    }
+
+    fn class_within(&mut self, ts: i64, c: ClassId, client: Option<u128>, bound: usize) {
         self.minute(ts).classes[c as usize] += 1;
         if let Some(k) = client {
-            *self
-                .drivers
-                .entry((ts.div_euclid(60), c as u8, k))
-                .or_default() += 1;
+            let key = (ts.div_euclid(60), c as u8, k);
+            if self.drivers.len() < bound {
+                *self.drivers.entry(key).or_default() += 1;
+            } else if let Some(n) = self.drivers.get_mut(&key) {
+                *n += 1;
+            } else {
+                self.drivers_dropped += 1;
+            }
         }
     }
 
@@ -97,8 +108,15 @@ impl Timeline {
         o.flush();
         super::merge_map(&mut self.minutes, o.minutes, |a, b| a.add(&b));
         super::merge_map(&mut self.drivers, o.drivers, |a, b| *a += b);
+        self.drivers_dropped += o.drivers_dropped;
     }
 }
+
+/// (minute, class, client) tallies kept by one run of lines, at most (about
+/// 100 MB): a log where millions of clients show classes over many minutes
+/// would otherwise grow them with its classified lines. Past it a new one is
+/// not kept, and the lines are counted in `drivers_dropped`.
+pub const MAX_DRIVERS: usize = 2 << 20;
 
 /// Bucket widths tried, smallest first, in seconds.
 const WIDTHS: [i64; 8] = [60, 300, 900, 1800, 3600, 6 * 3600, 12 * 3600, 86400];
@@ -297,6 +315,32 @@ pub fn network(key: u128) -> (u128, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_the_bound_a_new_driver_is_counted_not_kept() {
+        let mut t = Timeline::default();
+        let e = ClassId::Exploit;
+        for k in 0..5u128 {
+            t.class_within(600, e, Some(k), 3);
+        }
+        // Held ones still count; the minute counts every line.
+        t.class_within(610, e, Some(1), 3);
+        t.class_within(610, e, None, 3);
+        assert_eq!(t.drivers.len(), 3);
+        assert_eq!(t.drivers[&(10, e as u8, 1)], 2);
+        assert_eq!(t.drivers_dropped, 2);
+        assert_eq!(
+            t.all_minutes()
+                .map(|(_, m)| m.classes[e as usize])
+                .sum::<u64>(),
+            7
+        );
+        let mut u = Timeline::default();
+        u.class_within(600, e, Some(9), 3);
+        u.class_within(600, e, Some(8), 0);
+        t.merge(u);
+        assert_eq!((t.drivers.len(), t.drivers_dropped), (4, 3));
+    }
 
     #[test]
     fn selected_median_equals_the_sorted_one() {

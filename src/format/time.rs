@@ -68,6 +68,19 @@ fn epoch(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
     Some(days_from_civil(y, mo, d) * 86400 + (h * 3600 + mi * 60 + s) as i64)
 }
 
+/// `yyyy?mm?dd?hh:mm:ss` at the start of `b` (separators checked by the
+/// caller, at least 19 bytes) as if at UTC.
+fn ymd_hms(b: &[u8]) -> Option<i64> {
+    epoch(
+        num(&b[0..4])? as i64,
+        num(&b[5..7])?,
+        num(&b[8..10])?,
+        num(&b[11..13])?,
+        num(&b[14..16])?,
+        num(&b[17..19])?,
+    )
+}
+
 /// `+hhmm` / `-hhmm` (also `+hh:mm`) to seconds east of UTC.
 fn zone(b: &[u8]) -> Option<i64> {
     let (sign, rest) = match b.first()? {
@@ -162,14 +175,7 @@ fn iso8601_local(b: &[u8]) -> Option<(i64, &[u8])> {
     {
         return None;
     }
-    let t = epoch(
-        num(&b[0..4])? as i64,
-        num(&b[5..7])?,
-        num(&b[8..10])?,
-        num(&b[11..13])?,
-        num(&b[14..16])?,
-        num(&b[17..19])?,
-    )?;
+    let t = ymd_hms(b)?;
     let mut rest = &b[19..];
     if rest.first() == Some(&b'.') {
         let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
@@ -277,14 +283,7 @@ pub fn parse_nginx_error(b: &[u8]) -> Option<i64> {
     ) {
         return None;
     }
-    epoch(
-        num(&b[0..4])? as i64,
-        num(&b[5..7])?,
-        num(&b[8..10])?,
-        num(&b[11..13])?,
-        num(&b[14..16])?,
-        num(&b[17..19])?,
-    )
+    ymd_hms(b)
 }
 
 /// Any strftime pattern from `%{...}t`, through chrono. Slow path.

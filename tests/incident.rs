@@ -537,3 +537,43 @@ fn documentation_range_clients_of_error_logs_are_flagged_once() {
     ]);
     assert_eq!(doc(&both).as_deref(), Some("1"));
 }
+
+/// Offenders tied on score and requests (a botnet, one probe each) are
+/// ranked by address text, whether all are shown or a few.
+#[test]
+fn tied_offenders_rank_by_address_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("bots.log");
+    let lines: String = (0..60u32)
+        .map(|i| {
+            format!(
+                "10.0.{}.{} - - [24/Dec/2020:18:58:33 +0000] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"x\"\n",
+                i % 3,
+                i * 7 % 256
+            )
+        })
+        .collect();
+    std::fs::write(&log, lines).unwrap();
+    let clients = |n: &str| -> Vec<String> {
+        let v = common::alf_json(&[
+            "triage".as_ref(),
+            "-o".as_ref(),
+            "json".as_ref(),
+            "-n".as_ref(),
+            n.as_ref(),
+            log.as_os_str(),
+        ]);
+        v["offenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["client"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = clients("0");
+    assert_eq!(all.len(), 60);
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all, sorted, "ties in address text order");
+    assert_eq!(clients("4"), all[..4]);
+}

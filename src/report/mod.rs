@@ -742,11 +742,26 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     let by_numbers = |x: &(f64, u64, u128, bool), y: &(f64, u64, u128, bool)| {
         y.0.total_cmp(&x.0).then(y.1.cmp(&x.1))
     };
+    let text = |key: u128, net: bool| {
+        if net {
+            crate::aggregate::folded::text(key)
+        } else {
+            crate::record::ip_from_key(key).to_string()
+        }
+    };
     if n > 0 && ranked.len() > n {
-        // Keep the n-th and everything not below it, ties included: the
-        // address text breaks ties, below.
+        // Keep the n-th and everything not below it, ties included.
         let (_, &mut nth, _) = ranked.select_nth_unstable_by(n - 1, by_numbers);
         ranked.retain(|x| by_numbers(x, &nth).is_le());
+        if ranked.len() > n {
+            // Ties at the n-th (many bots with one probe each): the address
+            // text breaks them, as in the sort below, so only the texts are
+            // made for all of them, and whole rows for the n kept.
+            let mut named: Vec<_> = ranked.into_iter().map(|x| (text(x.2, x.3), x)).collect();
+            named.select_nth_unstable_by(n - 1, |a, b| by_numbers(&a.1, &b.1).then(a.0.cmp(&b.0)));
+            named.truncate(n);
+            ranked = named.into_iter().map(|(_, x)| x).collect();
+        }
     }
     let mut v: Vec<OffenderRow> = ranked
         .iter()
@@ -799,11 +814,7 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             }
             let known = stats.first <= stats.last;
             OffenderRow {
-                client: if net {
-                    crate::aggregate::folded::text(key)
-                } else {
-                    crate::record::ip_from_key(key).to_string()
-                },
+                client: text(key, net),
                 score,
                 requests,
                 classes: ClassId::ALL

@@ -10,10 +10,12 @@ use crate::aggregate::{Agg, Example, KeyField};
 use crate::cli::{By, Cli, Command, Output};
 use crate::config::{Config, FormatChoice};
 use crate::error::InputError;
+use crate::format::time::LocalZone;
 use crate::format::{self, Format};
 use crate::input::{self, Compression, InputSpec, Source};
 use crate::report::{self, escape::escape, InputReport};
 use crate::scan::{scan_slice_then, scan_stream, ScanOpts};
+use crate::zone;
 
 /// Exit codes (documented in `alf --help` and the README).
 pub mod exit {
@@ -199,7 +201,7 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
             run.warnings.push(note);
             learnt = Config {
                 scan: ScanOpts {
-                    error_offset: offset,
+                    error_zone: offset,
                     ..cfg.scan.clone()
                 },
                 ..cfg.clone()
@@ -239,17 +241,15 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
 }
 
 /// Without `--error-tz`, when error logs are read with access logs: the
-/// offset their times are read at, and a note that says where it came from
-/// (none for UTC, which is what they are read as otherwise).
-/// Error logs carry no zone, but a server writes both logs in its own, and
-/// the access logs write it: when every access log sampled (at the windows
-/// its format is detected from) writes one and the same offset, that one.
-/// Standard input and pipes are not sampled, as they cannot be read twice.
-fn error_zone(cfg: &Config) -> Option<(i64, String)> {
+/// zone their times are read in, learnt from the access logs (see
+/// [`crate::zone`]), and a note that says so (none for UTC, which is what
+/// they are read as otherwise). Standard input and pipes are not sampled,
+/// as they cannot be read twice.
+fn error_zone(cfg: &Config) -> Option<(LocalZone, String)> {
     if cfg.error_tz.is_some() || cfg.inputs.len() < 2 {
         return None;
     }
-    let mut offsets = std::collections::BTreeSet::new();
+    let mut samples = Vec::new();
     let mut error_logs = false;
     // Only regular files can be read twice: a pipe (`<(zcat log.gz)`) would
     // lose what was sampled.
@@ -259,69 +259,67 @@ fn error_zone(cfg: &Config) -> Option<(i64, String)> {
         let Ok(opened) = input::open(spec, cfg.mmap) else {
             continue;
         };
-        let mut sample = |windows: &mut dyn Iterator<Item = &[u8]>| {
-            let windows: Vec<&[u8]> = windows.collect();
-            let Ok((_, f)) = choose(cfg, windows.iter().copied(), &opened.name) else {
-                return;
-            };
-            if f.is_error_log() {
-                error_logs = true;
-                return;
-            }
-            offsets.extend(windows.iter().filter_map(|w| written_offset(&f, w)));
+        let format_of = |windows: &[&[u8]]| {
+            let (_, f) = choose(cfg, windows.iter().copied(), &opened.name).ok()?;
+            Some(f)
         };
-        match opened.source {
+        let f = match opened.source {
             Source::Mapped(ref m) => {
-                m.scan_guarded(|data| sample(&mut windows(data)));
+                m.scan_guarded(|data| {
+                    let w: Vec<&[u8]> = windows(data).collect();
+                    let f = format_of(&w)?;
+                    if !f.is_error_log() {
+                        samples.extend(zone::sample_mapped(&f, data, w.into_iter()));
+                    }
+                    Some(f)
+                })
+                .0
             }
             Source::Stream(r) => {
                 let mut head = Vec::new();
-                if r.take(SAMPLE_BYTES as u64).read_to_end(&mut head).is_ok() {
-                    sample(&mut std::iter::once(&head[..]));
+                let _ = r.take(SAMPLE_BYTES as u64).read_to_end(&mut head);
+                let f = format_of(&[&head[..]]);
+                if let Some(f) = f.as_ref().filter(|f| !f.is_error_log()) {
+                    samples.extend(zone::sample_head(f, &head));
                 }
+                f
             }
-        }
+        };
+        error_logs |= f.is_some_and(|f| f.is_error_log());
     }
     let show = |o: &i64| format::time::offset_text(*o);
-    match (error_logs, offsets.len()) {
+    match zone::learn(samples) {
+        _ if !error_logs => None,
+        zone::Learnt::Nothing => None,
         // UTC, as without the sample: nothing to say.
-        (true, 1) if offsets.first() == Some(&0) => None,
-        (true, 1) => {
-            let o = *offsets.first()?;
-            Some((
-                o,
-                format!(
-                    "error-log times carry no zone: read at {}, the offset the access logs \
-                     write (--error-tz sets another)",
-                    show(&o)
-                ),
-            ))
-        }
-        (true, 2..) => Some((
-            0,
+        zone::Learnt::Zone(z) if z.is_utc() => None,
+        zone::Learnt::Zone(z) if z.before == z.after => Some((
+            z,
+            format!(
+                "error-log times carry no zone: read at {}, the offset the access logs \
+                 write (--error-tz sets another)",
+                show(&z.before)
+            ),
+        )),
+        zone::Learnt::Zone(z) => Some((
+            z,
+            format!(
+                "error-log times carry no zone: read at {} before {} and at {} from then, \
+                 as the access logs write (--error-tz sets one offset)",
+                show(&z.before),
+                format::time::format_utc(z.change),
+                show(&z.after)
+            ),
+        )),
+        zone::Learnt::Mixed(offsets) => Some((
+            LocalZone::default(),
             format!(
                 "the access logs write several UTC offsets ({}): error-log times, which carry \
                  no zone, are read as UTC; --error-tz sets their offset",
                 offsets.iter().map(show).collect::<Vec<_>>().join(", ")
             ),
         )),
-        _ => None,
     }
-}
-
-/// The offset written in the time of the first line of `window` that `f`
-/// parses.
-fn written_offset(f: &Format, window: &[u8]) -> Option<i64> {
-    window.split(|&b| b == b'\n').find_map(|l| {
-        let l = l.strip_suffix(b"\r").unwrap_or(l);
-        let mut rec = crate::record::Record::default();
-        match f.parse(l, &mut rec) {
-            Ok(format::Parsed::Ok) if rec.ts.is_some() => {
-                Some(format::time::written_offset(rec.time))
-            }
-            _ => None,
-        }
-    })?
 }
 
 /// Warnings about the clients counted: this machine's own, the caps on

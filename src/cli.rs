@@ -192,8 +192,9 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = 0, value_name = "BYTES")]
     pub max_decompressed_bytes: u64,
     /// The UTC offset of error-log times, which carry no zone: `+0900`,
-    /// `-07:00`, `UTC`. By default, the offset that the access logs read with
-    /// them write, when they all write one and the same; else UTC.
+    /// `-07:00`, `UTC`. By default, the zone that the access logs read with
+    /// them write: one offset, or two across a change to or from summer
+    /// time; else UTC.
     #[arg(long = "error-tz", value_name = "OFFSET", value_parser = parse_offset, allow_hyphen_values = true)]
     pub error_tz: Option<i64>,
     /// This server's own address or range (repeatable). Its lines, and those of

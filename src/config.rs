@@ -82,7 +82,7 @@ impl Config {
                 key: None,
                 classify: false,
                 filter: filter(a)?,
-                error_offset: a.error_tz.unwrap_or(0),
+                error_zone: crate::format::time::LocalZone::fixed(a.error_tz.unwrap_or(0)),
                 self_addrs: crate::attribute::SelfAddrs::parse(&a.self_addrs, !a.no_local_self)
                     .map_err(|e| FormatError::BadOption(format!("--self: {e}")))?,
                 trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)

@@ -14,3 +14,4 @@ pub mod input;
 pub mod record;
 pub mod report;
 pub mod scan;
+pub mod zone;

@@ -48,8 +48,8 @@ pub struct ScanOpts {
     pub trusted: TrustedProxies,
     /// Which records the report covers.
     pub filter: Filter,
-    /// Seconds east of UTC of error-log times (`--error-tz`).
-    pub error_offset: i64,
+    /// The zone of error-log times (`--error-tz`, or learnt).
+    pub error_zone: crate::format::time::LocalZone,
     /// This server's own addresses: never an offender.
     pub self_addrs: SelfAddrs,
     /// With an auto-detected format, the other presets: a malformed line
@@ -67,7 +67,7 @@ impl Default for ScanOpts {
             max_clients: crate::aggregate::MAX_CLIENTS,
             trusted: TrustedProxies::default(),
             filter: Filter::default(),
-            error_offset: 0,
+            error_zone: Default::default(),
             self_addrs: SelfAddrs::default(),
             others: None,
         }
@@ -154,9 +154,9 @@ impl Agg {
         *rec = Record::default();
         match fmt.parse(l, rec) {
             Ok(Parsed::Ok) => {
-                if opts.error_offset != 0 && fmt.is_error_log() {
+                if !opts.error_zone.is_utc() && fmt.is_error_log() {
                     // Error-log times are local: make them UTC.
-                    rec.ts = rec.ts.map(|t| t - opts.error_offset);
+                    rec.ts = rec.ts.map(|t| opts.error_zone.utc(t));
                 }
                 out.line = l;
                 out.direct = false;

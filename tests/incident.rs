@@ -577,3 +577,69 @@ fn tied_offenders_rank_by_address_text() {
     assert_eq!(all, sorted, "ties in address text order");
     assert_eq!(clients("4"), all[..4]);
 }
+
+/// An access log that changes to winter time (03:00 +0200 becomes 02:00
+/// +0100 at 01:00 UTC on 26 Oct 2025): the error log's times are read at
+/// the offset in force, the change found to the line.
+#[test]
+fn error_log_times_follow_a_change_to_winter_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let access = dir.path().join("access_log");
+    let mut lines = String::new();
+    // Every 2 s from 25 Oct 22:00Z to 26 Oct 04:00Z: 1 MB, several windows.
+    for i in 0..10_800i64 {
+        let utc = i * 2; // seconds after 22:00Z
+        let (zone, local) = if utc < 3 * 3600 {
+            ("+0200", utc)
+        } else {
+            ("+0100", utc - 3600)
+        };
+        let (h, m, s) = (local / 3600, local / 60 % 60, local % 60);
+        lines += &format!(
+            "10.0.0.1 - - [26/Oct/2025:{h:02}:{m:02}:{s:02} {zone}] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"\n"
+        );
+    }
+    std::fs::write(&access, lines).unwrap();
+    let error = dir.path().join("error_log");
+    let event = |local: &str, client: &str| {
+        format!(
+            "[Sun Oct 26 {local}.000000 2025] [proxy_fcgi:error] [pid 1:tid 2] (70007)The timeout \
+             specified has expired: [client {client}:4000] AH01075: Error dispatching request to : \
+             (polling)\n"
+        )
+    };
+    std::fs::write(
+        &error,
+        [
+            event("01:30:00", "10.0.0.11"),
+            event("04:00:00", "10.0.0.12"),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let v = common::alf_json(&[
+        "triage".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        access.as_os_str(),
+        error.as_os_str(),
+    ]);
+    let first = |ip: &str| {
+        v["error_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["client"] == ip)
+            .unwrap()["first_seen"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(first("10.0.0.11"), "2025-10-25T23:30:00Z");
+    assert_eq!(first("10.0.0.12"), "2025-10-26T03:00:00Z");
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("read at +02:00 before 2025-10-26T01:00:00Z and at +01:00 from then"),
+        "{warnings}"
+    );
+}

@@ -298,6 +298,48 @@ pub fn parse_strftime(b: &[u8], pattern: &str) -> Option<i64> {
 }
 
 /// RFC 3339 UTC text for reports.
+/// How the local times of a log that writes no zone map to UTC: one offset,
+/// or two and the moment (UTC) the second took over, as at a change to or
+/// from summer time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalZone {
+    /// Seconds east of UTC before `change`, and from it on.
+    pub before: i64,
+    pub after: i64,
+    pub change: i64,
+}
+
+impl Default for LocalZone {
+    fn default() -> Self {
+        LocalZone::fixed(0)
+    }
+}
+
+impl LocalZone {
+    pub fn fixed(offset: i64) -> LocalZone {
+        LocalZone {
+            before: offset,
+            after: offset,
+            change: i64::MIN,
+        }
+    }
+
+    pub fn is_utc(&self) -> bool {
+        self.before == 0 && self.after == 0
+    }
+
+    /// The UTC time of a local time. In the hour that a change back to
+    /// winter time repeats, the first reading is taken.
+    pub fn utc(&self, local: i64) -> i64 {
+        let t = local - self.before;
+        if t < self.change {
+            t
+        } else {
+            local - self.after
+        }
+    }
+}
+
 /// Seconds east of UTC as `+09:00`.
 pub fn offset_text(offset: i64) -> String {
     let sign = if offset < 0 { '-' } else { '+' };
@@ -346,6 +388,22 @@ mod tests {
         );
         assert_eq!(parse_ctime(b"Sun Dec  4 04:47:44 2005"), Some(1133671664));
         assert_eq!(parse_nginx_error(b"2000/10/11 20:55:36"), Some(971297736));
+    }
+
+    #[test]
+    fn local_times_across_a_change() {
+        // Winter time from 2025-10-26T01:00:00Z (03:00 +0200 = 02:00 +0100).
+        let z = LocalZone {
+            before: 7200,
+            after: 3600,
+            change: 1_761_440_400,
+        };
+        let local = |h: i64, m: i64| 1_761_436_800 + h * 3600 + m * 60; // 26 Oct, as if UTC
+        assert_eq!(z.utc(local(1, 30)), 1_761_436_800 - 1800); // 25 Oct 23:30Z
+        assert_eq!(z.utc(local(2, 30)), 1_761_438_600); // the first 02:30, at +0200
+        assert_eq!(z.utc(local(3, 30)), 1_761_445_800); // 02:30Z, at +0100
+        assert_eq!(LocalZone::fixed(-3600).utc(0), 3600);
+        assert!(LocalZone::default().is_utc() && !z.is_utc());
     }
 
     #[test]

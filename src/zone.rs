@@ -5,10 +5,11 @@
 //! record of the windows its format is detected from (spread over the file),
 //! and where two samples of a mapped file disagree, the file is bisected to
 //! the first record of the new offset: a change to or from summer time is
-//! then placed to the line. In time order the samples must show one offset,
-//! or one change of at most an hour from one offset to another; anything
-//! else (servers in different zones) is reported, and the error-log times
-//! are left at UTC.
+//! then placed to the line (the head of a stream, held in memory, is
+//! bisected alike). In time order the samples must show one offset, or one
+//! change of at most an hour found inside one file; anything else (servers
+//! in different zones, or whose logs follow each other) is reported, and the
+//! error-log times are left at UTC.
 
 use crate::format::time::{written_offset, LocalZone};
 use crate::format::{Format, Parsed};
@@ -19,6 +20,8 @@ use crate::record::Record;
 pub struct Sample {
     pub ts: i64,
     pub offset: i64,
+    /// The first record of a new offset in its file, found by bisection.
+    pub change: bool,
 }
 
 /// What the samples say.
@@ -67,37 +70,44 @@ pub fn sample_mapped<'a>(
                 None => lim = mid,
             }
         }
-        more.push((hi, b));
+        more.push((hi, Sample { change: true, ..b }));
     }
-    found.extend(more);
+    // A change found at a sampled record marks that sample.
+    let mut new = Vec::new();
+    for (p, s) in more {
+        match found.binary_search_by_key(&p, |(q, _)| *q) {
+            Ok(i) => found[i].1.change = true,
+            Err(_) => new.push((p, s)),
+        }
+    }
+    found.extend(new);
     found.into_iter().map(|(_, s)| s).collect()
 }
 
-/// Samples of the head of a stream (`bytes`, read as `f`): its first and
-/// last record.
+/// Samples of the head of a stream (`bytes`, read as `f`), held in memory:
+/// as for a map of it, in one window.
 pub fn sample_head(f: &Format, bytes: &[u8]) -> Vec<Sample> {
-    first_record(f, bytes, 0, bytes.len())
-        .into_iter()
-        .chain(last_record(f, bytes, 0, bytes.len()))
-        .map(|(_, s)| s)
-        .collect()
+    sample_mapped(f, bytes, std::iter::once(bytes))
 }
 
 /// What the samples of every access log say, together.
 pub fn learn(mut samples: Vec<Sample>) -> Learnt {
     samples.sort_by_key(|s| s.ts);
-    let mut runs: Vec<(i64, i64)> = Vec::new(); // (offset, first ts)
+    // Each run of one offset: the offset, and its first sample.
+    let mut runs: Vec<(i64, Sample)> = Vec::new();
     for s in &samples {
         if runs.last().is_none_or(|r| r.0 != s.offset) {
-            runs.push((s.offset, s.ts));
+            runs.push((s.offset, *s));
         }
     }
     match runs[..] {
         [] => Learnt::Nothing,
         [(o, _)] => Learnt::Zone(LocalZone::fixed(o)),
-        // Summer time moves clocks by an hour (half an hour in a few
-        // places); logs of two servers further apart are no change.
-        [(before, _), (after, change)] if (before - after).abs() <= 3600 => {
+        // A change seen inside one file, by at most an hour (summer time;
+        // half an hour in a few places). Logs of two servers that follow
+        // each other, or further apart, are no change.
+        [(before, _), (after, first)] if first.change && (before - after).abs() <= 3600 => {
+            let change = first.ts;
             Learnt::Zone(LocalZone {
                 before,
                 after,
@@ -155,6 +165,7 @@ fn sample(f: &Format, line: &[u8]) -> Option<Sample> {
         Ok(Parsed::Ok) => Some(Sample {
             ts: rec.ts?,
             offset: written_offset(rec.time)?,
+            change: false,
         }),
         _ => None,
     }
@@ -222,7 +233,16 @@ mod tests {
 
     #[test]
     fn one_offset_or_several() {
-        let s = |ts, offset| Sample { ts, offset };
+        let s = |ts, offset| Sample {
+            ts,
+            offset,
+            change: false,
+        };
+        let found = |ts, offset| Sample {
+            ts,
+            offset,
+            change: true,
+        };
         assert_eq!(learn(vec![]), Learnt::Nothing);
         assert_eq!(
             learn(vec![s(5, 3600), s(1, 3600)]),
@@ -235,11 +255,16 @@ mod tests {
         );
         // One after the other, but further apart than summer time moves.
         assert_eq!(
-            learn(vec![s(1, 32400), s(2, 3600)]),
+            learn(vec![s(1, 32400), found(2, 3600)]),
             Learnt::Mixed(vec![3600, 32400])
         );
+        // An hour apart, but not inside one file: two servers, perhaps.
         assert_eq!(
             learn(vec![s(1, -14400), s(2, -18000)]),
+            Learnt::Mixed(vec![-18000, -14400])
+        );
+        assert_eq!(
+            learn(vec![s(1, -14400), found(2, -18000), s(3, -18000)]),
             Learnt::Zone(LocalZone {
                 before: -14400,
                 after: -18000,
@@ -249,11 +274,13 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_head_gives_its_first_and_last_records() {
+    fn a_stream_head_is_bisected_too() {
         let f = preset("combined").unwrap();
         let data = log();
-        let got = sample_head(&f, &data);
-        assert_eq!(got.len(), 2);
-        assert_eq!((got[0].offset, got[1].offset), (7200, 3600));
+        let got = learn(sample_head(&f, &data));
+        let Learnt::Zone(z) = got else {
+            panic!("{got:?}")
+        };
+        assert_eq!(z.change, 1_761_440_430);
     }
 }

@@ -195,17 +195,12 @@ pub fn read_all(cfg: &Config, pool: &rayon::ThreadPool) -> Result<Run> {
         seconds: 0.0,
         bytes_read: 0,
     };
-    let learnt;
+    let mut learnt;
     let cfg = match error_zone(cfg) {
-        Some((offset, note)) => {
+        Some((zone, note)) => {
             run.warnings.push(note);
-            learnt = Config {
-                scan: ScanOpts {
-                    error_zone: offset,
-                    ..cfg.scan.clone()
-                },
-                ..cfg.clone()
-            };
+            learnt = cfg.clone();
+            learnt.scan.error_zone = zone;
             &learnt
         }
         None => cfg,

@@ -72,15 +72,10 @@ pub fn sample_mapped<'a>(
         }
         more.push((hi, Sample { change: true, ..b }));
     }
-    // A change found at a sampled record marks that sample.
-    let mut new = Vec::new();
-    for (p, s) in more {
-        match found.binary_search_by_key(&p, |(q, _)| *q) {
-            Ok(i) => found[i].1.change = true,
-            Err(_) => new.push((p, s)),
-        }
-    }
-    found.extend(new);
+    // A change found at a sampled record replaces that sample.
+    found.extend(more);
+    found.sort_by_key(|(pos, s)| (*pos, !s.change));
+    found.dedup_by_key(|(pos, _)| *pos);
     found.into_iter().map(|(_, s)| s).collect()
 }
 

@@ -1529,6 +1529,60 @@ fn a_proxy_target_explosion_is_capped() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("proxy targets"));
 }
 
+/// An offender held by address whose client came after the client table
+/// filled: its requests were counted by network, so its row says they are
+/// unknown and names the network, instead of showing 0.
+#[test]
+fn an_offender_past_the_client_cap_has_unknown_requests_not_zero() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line = |ip: &str, path: &str, status: u16| {
+        format!("{ip} - - [24/Dec/2020:18:58:33 +0900] \"GET {path} HTTP/1.1\" {status} 5 \"-\" \"ua\"\n")
+    };
+    let mut data: String = (0..50)
+        .map(|i| line(&format!("10.0.{i}.1"), "/", 200))
+        .collect();
+    data.push_str(&line("203.0.113.9", "/.env", 404).repeat(5));
+    let log = write(dir.path(), "late.log", data.as_bytes());
+    for threads in ["1", "2"] {
+        let run = |extra: &[&str]| {
+            let mut a = every_row(threads, extra);
+            a.push(s(&log));
+            run_alf(&a, None).json("alf")
+        };
+        let v = run(&["--max-clients", "10"]);
+        let row = v["offenders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["client"] == "203.0.113.9")
+            .unwrap_or_else(|| panic!("the prober has its row: {}", v["offenders"]));
+        assert_eq!(row["classes"]["exploit"], 5, "{threads} threads");
+        assert_eq!(row["requests"], Value::Null, "{threads} threads: {row}");
+        assert_eq!(row["first_seen"], Value::Null);
+        let note = row["notes"][0].as_str().unwrap_or("");
+        let net = note
+            .strip_prefix("requests counted with ")
+            .and_then(|n| n.split(' ').next())
+            .unwrap_or_else(|| panic!("{threads} threads: {row}"));
+        // That network's row holds the prober's 5 requests.
+        let held = v["top_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["client"] == net)
+            .and_then(|r| r["requests"].as_u64());
+        assert!(held.is_some_and(|n| n >= 5), "{net}: {held:?}");
+        // Under the cap the row has its own count.
+        let v = run(&[]);
+        let row = &v["offenders"][0];
+        assert_eq!(
+            (&row["client"], &row["requests"]),
+            (&"203.0.113.9".into(), &5.into())
+        );
+        assert_eq!(row["notes"], serde_json::json!([]));
+    }
+}
+
 /// Distinct offending clients past `--max-clients` are listed by network,
 /// as clients are: the offender table stays within the cap, and every class
 /// hit is still counted once.

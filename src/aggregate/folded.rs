@@ -85,6 +85,14 @@ impl Folded {
         self.table.get(key)
     }
 
+    /// The finest network held that address key `key` falls in: where its
+    /// requests went, if it was past the cap.
+    pub fn holder(&self, key: u128) -> Option<u128> {
+        (0..PREFIX.len())
+            .map(|l| fold(key, l))
+            .find(|&k| self.get(k).is_some())
+    }
+
     /// Adds `o`'s networks.
     pub fn merge(&mut self, o: Folded) {
         self.level = self.level.max(o.level);

@@ -221,8 +221,10 @@ pub struct SignatureRow {
 pub struct OffenderRow {
     pub client: String,
     pub score: f64,
-    /// Access-log requests: error-log lines are not requests.
-    pub requests: u64,
+    /// Access-log requests: error-log lines are not requests. `None` when
+    /// the client's requests were counted by network (past `--max-clients`):
+    /// a note names the network.
+    pub requests: Option<u64>,
     /// Class id → lines of that class.
     pub classes: std::collections::BTreeMap<&'static str, u64>,
     pub notes: Vec<String>,
@@ -773,6 +775,18 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
                 stats.merge(e);
             }
             let mut notes = Vec::new();
+            // Held by address among the offenders but not among the clients:
+            // its requests, if any, went to a network past the cap, so they
+            // are unknown here, not zero.
+            let folded_into = (!net && a.clients.get(key).is_none())
+                .then(|| a.folded.holder(key))
+                .flatten();
+            if let Some(n) = folded_into {
+                notes.push(format!(
+                    "requests counted with {} (past --max-clients)",
+                    crate::aggregate::folded::text(n)
+                ));
+            }
             for (i, label) in [
                 "CONNECT/proxy tunnelled",
                 "CONNECT/proxy attempted",
@@ -812,11 +826,11 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             if let Some(f) = floods.get(&key).filter(|_| !net) {
                 notes.push(format!("flood {:.0}/min", f.per_minute));
             }
-            let known = stats.first <= stats.last;
+            let known = stats.first <= stats.last && folded_into.is_none();
             OffenderRow {
                 client: text(key, net),
                 score,
-                requests,
+                requests: folded_into.is_none().then_some(requests),
                 classes: ClassId::ALL
                     .iter()
                     .zip(&o.classes)
@@ -832,7 +846,7 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
     v.sort_by(|x, y| {
         y.score
             .total_cmp(&x.score)
-            .then(y.requests.cmp(&x.requests))
+            .then(y.requests.unwrap_or(0).cmp(&x.requests.unwrap_or(0)))
             .then(x.client.cmp(&y.client))
     });
     if n > 0 {

@@ -245,7 +245,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             t.add_row(vec![
                 cut(&o.client, 45),
                 format!("{:.1}", o.score),
-                o.requests.to_string(),
+                o.requests.map_or("?".into(), |n| n.to_string()),
                 classes.join(", "),
                 o.notes.join("; "),
             ]);

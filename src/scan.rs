@@ -17,7 +17,7 @@ use crate::classify::{
 };
 use crate::filter::Filter;
 use crate::format::{Format, Parsed};
-use crate::input::chunk::{split_lines, Block, Blocks};
+use crate::input::chunk::{split_pieces, Block, Blocks, Piece};
 use crate::record::Record;
 
 /// The classifier, compiled once per process.
@@ -253,7 +253,7 @@ impl Agg {
         }
     }
 
-    /// An overlong line that a stream skipped without buffering it.
+    /// An overlong line that was skipped without reading it all.
     fn overlong_head(&mut self, head: &[u8], nul: u64) {
         self.lines += 1;
         self.nul_bytes += nul;
@@ -324,15 +324,16 @@ pub fn scan_slice(data: &[u8], fmt: &Format, opts: &ScanOpts) -> Agg {
     scan_slice_then(data, fmt, opts, |_| {})
 }
 
-/// As [`scan_slice`], calling `done` on each chunk once it is scanned and
-/// nothing refers to it any more.
+/// As [`scan_slice`], calling `done` on each part of `data` that will not be
+/// read again: a chunk once it is scanned and nothing refers to it any more,
+/// a window of an overlong line once it is searched.
 pub fn scan_slice_then(
     data: &[u8],
     fmt: &Format,
     opts: &ScanOpts,
     done: impl Fn(&[u8]) + Sync,
 ) -> Agg {
-    let chunks = split_lines(data, opts.chunk_size);
+    let chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
     // One accumulator per thread, not per chunk: merging client tables is
     // the costly part. A chunk goes to whichever thread is free, so that a
     // core slowed by other work, or a run of costly lines, does not leave
@@ -344,8 +345,10 @@ pub fn scan_slice_then(
         let t = rayon::current_thread_index().unwrap_or(0) % threads;
         let mut w = workers[t].lock().unwrap_or_else(|e| e.into_inner());
         w.get_or_insert_with(|| Worker::new(opts.key))
-            .scan(i, c, fmt, opts);
-        done(c);
+            .scan(i, *c, fmt, opts);
+        if let Piece::Lines(c) = c {
+            done(c);
+        }
     });
     let workers: Vec<Worker> = workers
         .into_iter()
@@ -392,9 +395,13 @@ impl Worker {
         }
     }
 
-    fn scan(&mut self, i: usize, chunk: &[u8], fmt: &Format, opts: &ScanOpts) {
+    fn scan(&mut self, i: usize, piece: Piece, fmt: &Format, opts: &ScanOpts) {
         let before = self.agg.lines;
-        self.agg.scan(chunk, fmt, opts);
+        match piece {
+            Piece::Lines(chunk) => self.agg.scan(chunk, fmt, opts),
+            Piece::Overlong { head, nul } => self.agg.overlong_head(head, nul),
+            Piece::Nul(n) => self.agg.nul_bytes += n,
+        }
         self.lines.push((i, self.agg.lines - before));
         for e in self.agg.examples.drain(..) {
             let line = e.line - before;

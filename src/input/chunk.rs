@@ -7,9 +7,33 @@
 
 use std::io::{self, Read};
 
-/// Splits `data` into chunks of about `size` bytes, each ending after a newline
-/// (the last one may end without). Chunks cover `data` exactly.
-pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
+/// A part of an input held in memory (a map), for the scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Whole lines; the last may lack its newline.
+    Lines(&'a [u8]),
+    /// A line over the cap, of which the scan reads only the head: its first
+    /// bytes after the NUL bytes that led it, and how many those were.
+    Overlong { head: &'a [u8], nul: u64 },
+    /// NUL bytes that led a line, dropped (the line follows in the next piece).
+    Nul(u64),
+}
+
+/// Bytes searched between two calls to `release` in a long line.
+const WINDOW: usize = 4 << 20;
+
+/// Splits `data` into pieces of whole lines of about `size` bytes (they cover
+/// `data` exactly). A line that runs more than `size` bytes past a cut is read
+/// window by window, each window handed to `release` once read, and is given
+/// to the scan as [`Piece::Overlong`] when its length after any leading NUL
+/// bytes passes `max_line`, or as [`Piece::Nul`] and its rest: so a gigabyte
+/// line in a map is never resident all at once, nor read twice.
+pub fn split_pieces<'a>(
+    data: &'a [u8],
+    size: usize,
+    max_line: usize,
+    release: impl Fn(&[u8]),
+) -> Vec<Piece<'a>> {
     let size = size.max(1);
     let mut out = Vec::with_capacity(data.len() / size + 1);
     let mut start = 0;
@@ -18,15 +42,71 @@ pub fn split_lines(data: &[u8], size: usize) -> Vec<&[u8]> {
         let end = if want >= data.len() {
             data.len()
         } else {
-            match memchr::memchr(b'\n', &data[want - 1..]) {
-                Some(p) => want + p,
-                None => data.len(),
-            }
+            line_end(data, want - 1, &release)
         };
-        out.push(&data[start..end]);
+        if end - want > size {
+            // The line across the cut is long: the scan need not read it.
+            let from =
+                memchr::memrchr(b'\n', &data[start..want - 1]).map_or(start, |p| start + p + 1);
+            let to = end - usize::from(data[end - 1] == b'\n');
+            let nul = leading_nul(&data[from..to], &release);
+            let rest = from + nul;
+            if from > start {
+                out.push(Piece::Lines(&data[start..from]));
+            }
+            if to - rest > max_line {
+                let head = &data[rest..(rest + EXAMPLE_BYTES + 1).min(to)];
+                out.push(Piece::Overlong {
+                    head,
+                    nul: nul as u64,
+                });
+                start = end;
+                continue;
+            }
+            if nul > 1 {
+                // One NUL byte stays, so that a line of NULs alone still
+                // counts as a line.
+                out.push(Piece::Nul(nul as u64 - 1));
+                start = rest - 1;
+                continue;
+            }
+            start = from;
+        }
+        out.push(Piece::Lines(&data[start..end]));
         start = end;
     }
     out
+}
+
+/// Where the line holding `data[at]` ends: after its newline, or at the end.
+fn line_end(data: &[u8], at: usize, release: &impl Fn(&[u8])) -> usize {
+    let mut at = at;
+    loop {
+        let to = at.saturating_add(WINDOW).min(data.len());
+        if let Some(p) = memchr::memchr(b'\n', &data[at..to]) {
+            return at + p + 1;
+        }
+        if to == data.len() {
+            return to;
+        }
+        // No line ends here: all of it is one line's, read once.
+        release(&data[at..to]);
+        at = to;
+    }
+}
+
+/// How many NUL bytes `line` starts with.
+fn leading_nul(line: &[u8], release: &impl Fn(&[u8])) -> usize {
+    let mut n = 0;
+    for w in line.chunks(WINDOW) {
+        let k = w.iter().take_while(|&&b| b == 0).count();
+        n += k;
+        if k < w.len() {
+            break;
+        }
+        release(w);
+    }
+    n
 }
 
 /// What a stream yields, in order.
@@ -173,17 +253,68 @@ impl<R: Read> Iterator for Blocks<R> {
 mod tests {
     use super::*;
 
+    fn lines(p: &[Piece]) -> Vec<u8> {
+        p.iter()
+            .flat_map(|p| match p {
+                Piece::Lines(l) => l.to_vec(),
+                _ => panic!("{p:?}"),
+            })
+            .collect()
+    }
+
     #[test]
     fn split_covers_everything_on_line_ends() {
         let data = b"aaa\nbb\n\nccccccc\nd";
         for size in 1..20 {
-            let parts = split_lines(data, size);
-            assert_eq!(parts.concat(), data.to_vec());
+            let parts = split_pieces(data, size, 100, |_| {});
+            assert_eq!(lines(&parts), data.to_vec());
             for p in &parts[..parts.len() - 1] {
-                assert_eq!(p.last(), Some(&b'\n'), "size {size}");
+                assert!(
+                    matches!(p, Piece::Lines(l) if l.ends_with(b"\n")),
+                    "size {size}"
+                );
             }
         }
-        assert!(split_lines(b"", 4).is_empty());
+        assert!(split_pieces(b"", 4, 100, |_| {}).is_empty());
+    }
+
+    #[test]
+    fn a_long_line_is_set_apart_and_released() {
+        let long = WINDOW * 3;
+        let mut data = b"a\nbb\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', long));
+        data.extend(b"\nc\n");
+        let released = std::cell::Cell::new(0);
+        let parts = split_pieces(&data, 8, 1000, |w| released.set(released.get() + w.len()));
+        let head = &data[5..5 + EXAMPLE_BYTES + 1];
+        assert_eq!(
+            parts,
+            [
+                Piece::Lines(b"a\nbb\n"),
+                Piece::Overlong { head, nul: 0 },
+                Piece::Lines(b"c\n")
+            ]
+        );
+        assert!(released.get() >= long - WINDOW, "{}", released.get());
+        // Under a raised cap it is an ordinary line.
+        let parts = split_pieces(&data, 8, long, |_| {});
+        assert_eq!(lines(&parts), data);
+
+        // A long run of NULs before a short line, and NULs alone at the end.
+        let mut data = vec![0; long];
+        data.extend(b"tail\n");
+        data.extend(vec![0; long]);
+        let parts = split_pieces(&data, 8, 1000, |_| {});
+        let n = long as u64 - 1;
+        assert_eq!(
+            parts,
+            [
+                Piece::Nul(n),
+                Piece::Lines(b"\0tail\n"),
+                Piece::Nul(n),
+                Piece::Lines(b"\0")
+            ]
+        );
     }
 
     #[test]

@@ -183,8 +183,10 @@ pub struct CommonArgs {
     /// Distinct clients each thread counts one by one; later ones are
     /// counted by network (/24, /64 or wider) and per-client counts become
     /// approximate; offending clients are capped alike. Bounds the memory
-    /// clients take: about 200 bytes a client a thread (0.8 GB for the
-    /// default on two threads), and as much again for offenders.
+    /// clients take: about 200 bytes a client a thread with `--no-classify`
+    /// (0.9 GB for the default on two threads), about 1 KB with the classes
+    /// on, which keep offender, 404 and per-minute tables too (3.4 GB for
+    /// the default on two threads, with millions of offending clients).
     #[arg(long, default_value_t = crate::aggregate::MAX_CLIENTS, value_name = "N")]
     pub max_clients: usize,
     /// Stop reading a compressed input after this many decompressed bytes

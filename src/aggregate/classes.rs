@@ -55,21 +55,25 @@ impl Seen {
     }
 }
 
-/// One client's class counts and the outcomes worth a note.
+/// One client's class counts. Kept small: a hostile log makes millions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Offender {
     pub classes: [u64; N],
+}
+
+/// The outcomes worth a note, for the few offenders that have any: held
+/// apart from [`Offender`] so that the many without cost nothing for them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    /// Proxy requests by outcome: tunnelled, attempted, refused.
     pub proxy: [u64; 3],
     pub exploit_successes: u64,
     /// Error-log gateway failures by kind: timeout, refused, other.
     pub upstream: [u64; 3],
 }
 
-impl Offender {
-    fn merge(&mut self, o: &Offender) {
-        for (a, b) in self.classes.iter_mut().zip(&o.classes) {
-            *a += b;
-        }
+impl Outcomes {
+    fn merge(&mut self, o: &Outcomes) {
         for (a, b) in self.proxy.iter_mut().zip(&o.proxy) {
             *a += b;
         }
@@ -77,6 +81,14 @@ impl Offender {
             *a += b;
         }
         self.exploit_successes += o.exploit_successes;
+    }
+}
+
+impl Offender {
+    fn merge(&mut self, o: &Offender) {
+        for (a, b) in self.classes.iter_mut().zip(&o.classes) {
+            *a += b;
+        }
     }
 
     /// `weight × (1 + log2 n)` summed over the classes shown (see `ClassInfo`).
@@ -168,6 +180,8 @@ pub struct ClassAgg {
     pub offender_networks: FxHashMap<u128, Offender>,
     /// The coarsest network level in `offender_networks`.
     offender_level: usize,
+    /// The outcomes of the offenders (by address or network) that have any.
+    outcomes: FxHashMap<Who, Outcomes>,
     pub proxy_targets: FxHashMap<Box<[u8]>, ProxyTarget>,
     /// The requests for targets past [`MAX_PROXY_TARGETS`], together
     /// (no clients kept).
@@ -177,7 +191,7 @@ pub struct ClassAgg {
 }
 
 /// Where an offending client is counted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Who {
     /// By its address key.
     Address(u128),
@@ -219,6 +233,21 @@ impl ClassAgg {
             Who::Address(k) => self.offenders.entry(k).or_default(),
             Who::Network(k) => self.offender_networks.entry(k).or_default(),
         }
+    }
+
+    fn outcome(&mut self, who: Who) -> &mut Outcomes {
+        self.outcomes.entry(who).or_default()
+    }
+
+    /// The outcomes of the offender with address key `key`, or of the
+    /// network with that key when `net`.
+    pub fn outcomes_of(&self, key: u128, net: bool) -> Outcomes {
+        let who = if net {
+            Who::Network(key)
+        } else {
+            Who::Address(key)
+        };
+        self.outcomes.get(&who).copied().unwrap_or_default()
     }
 
     /// Adds an access-log line that shows at least one class; `cap` is the
@@ -280,10 +309,10 @@ impl ClassAgg {
             off.classes[c as usize] += 1;
         }
         if let Some(o) = lc.proxy() {
-            off.proxy[outcome_index(o)] += 1;
+            self.outcome(who).proxy[outcome_index(o)] += 1;
         }
         if lc.exploit_succeeded() {
-            off.exploit_successes += 1;
+            self.outcome(who).exploit_successes += 1;
         }
     }
 
@@ -312,9 +341,8 @@ impl ClassAgg {
             self.timeline.class(t, ClassId::UpstreamTimeout, driver);
         }
         if let Some(who) = who {
-            let off = self.offender(who);
-            off.classes[ClassId::UpstreamTimeout as usize] += 1;
-            off.upstream[event_index(ev.kind)] += 1;
+            self.offender(who).classes[ClassId::UpstreamTimeout as usize] += 1;
+            self.outcome(who).upstream[event_index(ev.kind)] += 1;
         }
     }
 
@@ -342,9 +370,16 @@ impl ClassAgg {
         merge_map(&mut self.offender_networks, o.offender_networks, |a, b| {
             a.merge(&b)
         });
+        merge_map(&mut self.outcomes, o.outcomes, |a, b| a.merge(&b));
         for (k, v) in o.offenders {
             let who = self.who(k, cap);
             self.offender(who).merge(&v);
+            // Folded: its outcomes join its network's.
+            if who != Who::Address(k) {
+                if let Some(out) = self.outcomes.remove(&Who::Address(k)) {
+                    self.outcome(who).merge(&out);
+                }
+            }
         }
         // Targets past the cap join the others, as they would have in one scan.
         if self.proxy_targets.len() < o.proxy_targets.len() {

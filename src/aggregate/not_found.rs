@@ -49,9 +49,79 @@ pub struct NotFound {
     /// The lines no scanner signature marked.
     pub unmarked: Seen,
     /// Keyed digests of the distinct targets.
-    pub paths: FxHashSet<u64>,
+    pub paths: Digests,
     /// More distinct targets were answered 404 than `paths` holds.
     pub floor: bool,
+}
+
+/// A set of target digests. Most clients answered 404 ask for one or two
+/// targets, and a scattered scan brings millions of such clients: up to
+/// two digests are held in place, and only a longer set is allocated.
+#[derive(Clone, Debug)]
+pub enum Digests {
+    Few(u8, [u64; 2]),
+    Many(Box<FxHashSet<u64>>),
+}
+
+impl Default for Digests {
+    fn default() -> Self {
+        Digests::Few(0, [0; 2])
+    }
+}
+
+impl PartialEq for Digests {
+    fn eq(&self, o: &Digests) -> bool {
+        self.len() == o.len() && self.iter().all(|d| o.contains(&d))
+    }
+}
+
+impl Eq for Digests {}
+
+impl Digests {
+    pub fn len(&self) -> usize {
+        match self {
+            Digests::Few(n, _) => *n as usize,
+            Digests::Many(set) => set.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, d: &u64) -> bool {
+        match self {
+            Digests::Few(n, few) => few[..*n as usize].contains(d),
+            Digests::Many(set) => set.contains(d),
+        }
+    }
+
+    /// Adds `d`; true when it was not held.
+    pub fn insert(&mut self, d: u64) -> bool {
+        match self {
+            Digests::Many(set) => set.insert(d),
+            _ if self.contains(&d) => false,
+            Digests::Few(n, few) if (*n as usize) < few.len() => {
+                few[*n as usize] = d;
+                *n += 1;
+                true
+            }
+            Digests::Few(_, few) => {
+                let mut set: FxHashSet<u64> = few.iter().copied().collect();
+                set.insert(d);
+                *self = Digests::Many(Box::new(set));
+                true
+            }
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let (few, many) = match self {
+            Digests::Few(n, few) => (&few[..*n as usize], None),
+            Digests::Many(set) => (&[][..], Some(set.iter())),
+        };
+        few.iter().chain(many.into_iter().flatten()).copied()
+    }
 }
 
 /// One 404 line waiting to be folded, in 32 bytes.
@@ -172,9 +242,9 @@ impl NotFoundTable {
                     a.lines += b.lines;
                     a.unmarked.merge(&b.unmarked);
                     a.floor |= b.floor;
-                    let before = a.paths.len();
-                    a.paths.extend(b.paths);
-                    self.paths += a.paths.len() - before;
+                    for d in b.paths.iter() {
+                        self.paths += usize::from(a.paths.insert(d));
+                    }
                 }
                 Entry::Vacant(e) if held < cap => {
                     self.paths += b.paths.len();
@@ -207,6 +277,30 @@ mod tests {
     #[test]
     fn a_listed_404_takes_32_bytes() {
         assert_eq!(std::mem::size_of::<Listed>(), 32);
+        assert_eq!(std::mem::size_of::<Digests>(), 24);
+    }
+
+    #[test]
+    fn digests_hold_a_set_in_place_then_aside() {
+        let mut d = Digests::default();
+        let mut e = Digests::default();
+        for (i, x) in [7, 3, 7, 9, 3, 11].into_iter().enumerate() {
+            let fresh = !d.contains(&x);
+            assert_eq!(d.insert(x), fresh, "{i}");
+        }
+        assert_eq!(d.len(), 4);
+        assert!(matches!(d, Digests::Many(_)));
+        for x in [11, 9, 3] {
+            e.insert(x);
+        }
+        assert_ne!(d, e);
+        e.insert(7);
+        assert_eq!(d, e, "equal as sets, whatever the order");
+        let mut two = Digests::default();
+        two.insert(5);
+        two.insert(1);
+        assert!(matches!(two, Digests::Few(2, _)));
+        assert_eq!(two.iter().collect::<Vec<_>>(), [5, 1]);
     }
 
     #[test]

@@ -775,6 +775,7 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
                 stats.merge(e);
             }
             let mut notes = Vec::new();
+            let out = a.classes.outcomes_of(key, net);
             // Held by address among the offenders but not among the clients:
             // its requests, if any, went to a network past the cap, so they
             // are unknown here, not zero.
@@ -795,20 +796,20 @@ fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
             .iter()
             .enumerate()
             {
-                if o.proxy[i] > 0 {
-                    notes.push(format!("{label} {}", o.proxy[i]));
+                if out.proxy[i] > 0 {
+                    notes.push(format!("{label} {}", out.proxy[i]));
                 }
             }
             for (i, label) in ["upstream timeouts", "upstream refused", "upstream failures"]
                 .iter()
                 .enumerate()
             {
-                if o.upstream[i] > 0 {
-                    notes.push(format!("{label} {}", o.upstream[i]));
+                if out.upstream[i] > 0 {
+                    notes.push(format!("{label} {}", out.upstream[i]));
                 }
             }
-            if o.exploit_successes > 0 {
-                notes.push(format!("exploit answered 2xx {}", o.exploit_successes));
+            if out.exploit_successes > 0 {
+                notes.push(format!("exploit answered 2xx {}", out.exploit_successes));
             }
             if let Some((total, peak)) = b.bruteforce.get(&key).filter(|_| !net) {
                 notes.push(format!(
@@ -948,6 +949,7 @@ fn correlation_rows(a: &Agg, n: usize) -> Vec<CorrelationRow> {
         .filter_map(|(k, e)| {
             let access_requests = a.clients.get(k)?.requests;
             let off = c.offenders.get(&k);
+            let upstream = c.outcomes_of(k, false).upstream;
             let known = e.first <= e.last;
             Some(CorrelationRow {
                 client: crate::record::ip_from_key(k).to_string(),
@@ -963,9 +965,9 @@ fn correlation_rows(a: &Agg, n: usize) -> Vec<CorrelationRow> {
                     })
                     .unwrap_or_default(),
                 error_lines: e.requests,
-                upstream_timeouts: off.map_or(0, |o| o.upstream[0]),
-                upstream_refused: off.map_or(0, |o| o.upstream[1]),
-                upstream_other: off.map_or(0, |o| o.upstream[2]),
+                upstream_timeouts: upstream[0],
+                upstream_refused: upstream[1],
+                upstream_other: upstream[2],
                 peak_failures_per_minute: peak.get(&k).copied().unwrap_or(0),
                 first_error: ts(e.first, known),
                 last_error: ts(e.last, known),

@@ -1,14 +1,15 @@
-//! Hardening case 33 in memory: a line far over the cap, or a long run of
-//! NUL bytes, in a mapped file is never resident all at once. Its own test
-//! binary, so that the peak the kernel reports for this process's children
-//! is that of the runs below alone.
+//! Peak memory, as the kernel reports it for this process's children: a
+//! line far over the cap, or a long run of NUL bytes, in a mapped file is
+//! never resident all at once (hardening case 33); distinct clients past
+//! `--max-clients` do not grow the tables (case 48). Its own test binary,
+//! with one test, so that the peak is that of the runs below alone, in order.
 
 #[path = "common/paths.rs"]
 mod paths;
 
 use std::io::{Seek, SeekFrom, Write};
 
-use paths::{summary, triage};
+use paths::{run_alf, summary, triage};
 
 /// The line and the NUL run: far more than the peak allowed.
 const LONG: u64 = 256 << 20;
@@ -25,6 +26,11 @@ fn children_peak_kib() -> i64 {
 }
 
 #[test]
+fn memory_is_bounded() {
+    a_long_line_or_nul_run_in_a_map_stays_out_of_memory();
+    distinct_clients_past_the_cap_keep_to_it();
+}
+
 fn a_long_line_or_nul_run_in_a_map_stays_out_of_memory() {
     let dir = tempfile::tempdir().expect("temp dir");
     let line =
@@ -74,4 +80,47 @@ fn a_long_line_or_nul_run_in_a_map_stays_out_of_memory() {
         "peak {peak} KiB with a {LONG}-byte line or NUL run (allowed {PEAK_KIB} KiB)"
     );
     eprintln!("peak resident: {peak} KiB");
+}
+
+/// 400,000 distinct clients, each with one probe answered 404 (so each is an
+/// offender, a 404 client and a driver of its minute), under a cap of 20,000.
+fn distinct_clients_past_the_cap_keep_to_it() {
+    const CAP: i64 = 20_000;
+    // The documented bound: about 1 KB a client a thread with the classes
+    // on; twice that, for two threads, above the process itself.
+    const BASE_KIB: i64 = 32 << 10;
+    let allowed = BASE_KIB + 2 * CAP * 2;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut data = Vec::new();
+    for i in 0..400_000u32 {
+        let ip = std::net::Ipv4Addr::from(i.wrapping_mul(2_654_435_761) | 1 << 24);
+        writeln!(
+            data,
+            "{ip} - - [24/Dec/2020:18:{:02}:33 +0900] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"ua\"",
+            i % 60
+        )
+        .unwrap();
+    }
+    let log = dir.path().join("scattered.log");
+    std::fs::write(&log, &data).unwrap();
+    let cap = CAP.to_string();
+    // The default report (the ten first rows of each table): a report of
+    // every row takes memory by the row, which is what was asked for.
+    let args = ["triage", "-o", "json", "-j", "2", "--max-clients", &cap];
+    let out = run_alf(&[&args[..], &[log.to_str().unwrap()]].concat(), None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    let v = out.json("alf");
+    assert_eq!(summary(&v, "parsed"), 400_000);
+    assert_eq!(v["classes"][0]["id"], "exploit");
+    assert_eq!(
+        v["classes"][0]["count"], 400_000,
+        "every probe counted once"
+    );
+    assert!(out.stderr_text().contains("distinct offending clients"));
+    let peak = children_peak_kib();
+    assert!(
+        peak < allowed,
+        "peak {peak} KiB for 400,000 clients under a cap of {CAP} (allowed {allowed} KiB)"
+    );
+    eprintln!("peak resident with 400,000 clients capped at {CAP}: {peak} KiB");
 }

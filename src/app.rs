@@ -520,8 +520,12 @@ fn read_one(spec: &InputSpec, cfg: &Config) -> Result<Scanned, InputError> {
         Source::Mapped(m) => {
             let (res, shrank) = m.scan_guarded(|data| {
                 // A leading NUL hole (copytruncate) tells nothing about the format.
-                let from = data.iter().position(|&b| b != 0).unwrap_or(data.len());
-                choose(cfg, windows(&data[from..]), &name).map(|(fname, f)| {
+                let from = input::chunk::leading_nul(data, &|w: &[u8]| m.release(w));
+                let chosen = choose(cfg, windows(&data[from..]), &name);
+                // The samples are spread over the file: drop them now, not
+                // when the scan reaches them.
+                windows(&data[from..]).for_each(|w| m.release(w));
+                chosen.map(|(fname, f)| {
                     let opts = scan_opts(cfg, &fname);
                     let agg = scan_slice_then(data, &f, &opts, |c| m.release(c));
                     (fname, agg)

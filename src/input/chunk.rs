@@ -42,7 +42,11 @@ pub fn split_pieces<'a>(
         let end = if want >= data.len() {
             data.len()
         } else {
-            line_end(data, want - 1, &release)
+            let end = line_end(data, want - 1, &release);
+            // Mapped in now, read only when the scan gets here: a map in
+            // huge pages would hold a whole one per cut until then.
+            release(&data[want - 1..end]);
+            end
         };
         if end - want > size {
             // The line across the cut is long: the scan need not read it.
@@ -95,8 +99,9 @@ fn line_end(data: &[u8], at: usize, release: &impl Fn(&[u8])) -> usize {
     }
 }
 
-/// How many NUL bytes `line` starts with.
-fn leading_nul(line: &[u8], release: &impl Fn(&[u8])) -> usize {
+/// How many NUL bytes `line` starts with; each window of them read is
+/// handed to `release`.
+pub fn leading_nul(line: &[u8], release: &impl Fn(&[u8])) -> usize {
     let mut n = 0;
     for w in line.chunks(WINDOW) {
         let k = w.iter().take_while(|&&b| b == 0).count();

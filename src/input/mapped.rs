@@ -49,6 +49,7 @@ extern "C" fn on_sigbus(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut
     }
 }
 
+#[cfg(test)]
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -68,6 +69,10 @@ fn install() {
         }
     });
 }
+
+/// Released parts of a map are widened to multiples of this (see
+/// [`MappedFile::release`]): the largest page-cache folio on x86-64.
+const RELEASE_ALIGN: usize = 2 << 20;
 
 /// A read-only map of a whole regular file.
 pub struct MappedFile {
@@ -107,30 +112,33 @@ impl MappedFile {
     /// that scanned them, and the map's resident size stays small. The pages
     /// stay in the page cache; a read after all would fault them back in,
     /// unchanged.
+    ///
+    /// The range is widened to whole [`RELEASE_ALIGN`] blocks of the file: a
+    /// file written in large writes sits in the page cache in large folios
+    /// (up to 2 MiB), and one that is unmapped only in part stays resident
+    /// in full, so releasing by the page kept half of such a file resident.
+    /// A neighbouring chunk that still reads part of a widened block only
+    /// faults it in again.
     pub fn release(&self, part: &[u8]) {
         let base = self.map.as_ptr() as usize;
         let Some(start) = (part.as_ptr() as usize).checked_sub(base) else {
             return;
         };
         let end = start + part.len();
-        if end > self.map.len() {
+        if end > self.map.len() || part.is_empty() {
             return;
         }
-        // Whole pages only, so that no page a neighbouring chunk is still
-        // being read from goes (were it to, it would only be read in again).
-        let page = page_size();
-        let from = (base + start).next_multiple_of(page) - base;
-        let to = (base + end) / page * page - base;
-        if to > from {
-            // SAFETY: the range lies within this read-only shared file map.
-            // Dropping its pages changes no byte a reader sees: the next read
-            // maps the same page-cache page again. The caller reads no more
-            // of `part` anyway.
-            let _ = unsafe {
-                self.map
-                    .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
-            };
-        }
+        // Offsets from the map's start are file offsets, which is what
+        // folios are aligned to.
+        let from = start / RELEASE_ALIGN * RELEASE_ALIGN;
+        let to = end.next_multiple_of(RELEASE_ALIGN).min(self.map.len());
+        // SAFETY: the range lies within this read-only shared file map.
+        // Dropping its pages changes no byte a reader sees: the next read
+        // maps the same page-cache page again.
+        let _ = unsafe {
+            self.map
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+        };
     }
 
     /// Runs `f` over the mapped bytes with the SIGBUS guard armed. Returns `f`'s
@@ -174,8 +182,8 @@ mod tests {
         f.write_all(&data).unwrap();
         let m = MappedFile::map(&f, data.len() as u64).unwrap();
         assert_eq!(&m.map[..], &data[..]);
-        // A part that starts and ends inside pages: only the whole pages
-        // between go; all of it reads the same afterwards.
+        // A part that starts and ends inside pages: all of it reads the
+        // same afterwards.
         let part = &m.map[page / 2..page * 10 + 3];
         m.release(part);
         m.release(&data[..page]); // not in the map: nothing happens
@@ -183,17 +191,19 @@ mod tests {
     }
 
     #[test]
-    fn release_drops_whole_pages_only() {
+    fn release_drops_whole_blocks() {
         let page = page_size();
+        let blocks = 3;
+        let len = RELEASE_ALIGN * blocks;
         let mut f = tempfile::tempfile().unwrap();
-        f.write_all(&vec![b'x'; page * 8]).unwrap();
-        let m = MappedFile::map(&f, (page * 8) as u64).unwrap();
+        f.write_all(&vec![b'x'; len]).unwrap();
+        let m = MappedFile::map(&f, len as u64).unwrap();
         let touched: u64 = m.map.iter().step_by(page).map(|&b| b as u64).sum();
-        assert_eq!(touched, 8 * b'x' as u64);
-        assert_eq!(resident_kb(&m), (8 * page / 1024) as u64);
-        // Pages 1 and 4 are only partly inside: 2 and 3 go.
-        m.release(&m.map[page + 1..page * 4 + 1]);
-        assert_eq!(resident_kb(&m), (6 * page / 1024) as u64);
+        assert_eq!(touched, (len / page) as u64 * b'x' as u64);
+        assert_eq!(resident_kb(&m), (len / 1024) as u64);
+        // A few bytes inside the middle block: that block goes, whole.
+        m.release(&m.map[RELEASE_ALIGN + 5..RELEASE_ALIGN + 9]);
+        assert_eq!(resident_kb(&m), (2 * RELEASE_ALIGN / 1024) as u64);
         assert!(m.map.iter().all(|&b| b == b'x'));
     }
 }

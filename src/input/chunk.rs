@@ -322,6 +322,74 @@ mod tests {
         );
     }
 
+    /// What the scan makes of one line: its leading NUL bytes, and the
+    /// rest, or the head of an overlong line (as `read` keeps it).
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Line(u64, Vec<u8>),
+        Overlong(u64, Vec<u8>),
+    }
+
+    fn see(line: &[u8], nul_before: u64, max_line: usize) -> Seen {
+        let nul = line.iter().take_while(|&&b| b == 0).count();
+        let rest = &line[nul..];
+        let nul = nul_before + nul as u64;
+        if rest.len() > max_line {
+            Seen::Overlong(nul, rest[..rest.len().min(EXAMPLE_BYTES)].to_vec())
+        } else {
+            Seen::Line(nul, rest.to_vec())
+        }
+    }
+
+    fn each_line(data: &[u8]) -> Vec<&[u8]> {
+        let mut v: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+        if v.last().is_some_and(|l| l.is_empty()) {
+            v.pop();
+        }
+        v
+    }
+
+    proptest::proptest! {
+        /// Whatever the cut size and the cap, the pieces give the scan the
+        /// lines it would have read from the whole input.
+        #[test]
+        fn pieces_read_as_the_whole(
+            lines in proptest::collection::vec(
+                (0usize..3, 0usize..40, 0usize..120, proptest::bool::ANY), 0..40),
+            size in 1usize..48,
+            max_line in 1usize..80,
+            last_newline in proptest::bool::ANY,
+        ) {
+            let mut data = Vec::new();
+            for (i, &(nul, text, long, nl)) in lines.iter().enumerate() {
+                data.extend(std::iter::repeat_n(0u8, [0, 1, nul * 7][nul.min(2)]));
+                data.extend((0..text + if nl { long } else { 0 }).map(|j| b'a' + (j % 26) as u8));
+                if i + 1 < lines.len() || last_newline {
+                    data.push(b'\n');
+                }
+            }
+            let whole: Vec<Seen> = each_line(&data).iter().map(|l| see(l, 0, max_line)).collect();
+            let mut got = Vec::new();
+            let mut pending = 0;
+            for p in split_pieces(&data, size, max_line, |_| {}) {
+                match p {
+                    Piece::Lines(c) => {
+                        for l in each_line(c) {
+                            got.push(see(l, std::mem::take(&mut pending), max_line));
+                        }
+                    }
+                    Piece::Overlong { head, nul } => {
+                        let head = head[..head.len().min(EXAMPLE_BYTES)].to_vec();
+                        got.push(Seen::Overlong(std::mem::take(&mut pending) + nul, head));
+                    }
+                    Piece::Nul(n) => pending += n,
+                }
+            }
+            proptest::prop_assert_eq!(pending, 0);
+            proptest::prop_assert_eq!(got, whole);
+        }
+    }
+
     #[test]
     fn stream_blocks_and_overlong() {
         let mut data = b"a\nb\n".to_vec();

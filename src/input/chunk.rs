@@ -4,6 +4,8 @@
 //! block by block; the partial last line is carried into the next block, a line
 //! longer than the cap is skipped (and reported) instead of buffered, and long
 //! runs of NUL bytes (the hole `copytruncate` leaves) are dropped as they arrive.
+//! A map treats a line that runs far past a cut the same way ([`Piece`]), so
+//! that neither path holds or rereads a gigabyte line.
 
 use std::io::{self, Read};
 

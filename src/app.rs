@@ -521,10 +521,11 @@ fn read_one(spec: &InputSpec, cfg: &Config) -> Result<Scanned, InputError> {
             let (res, shrank) = m.scan_guarded(|data| {
                 // A leading NUL hole (copytruncate) tells nothing about the format.
                 let from = input::chunk::leading_nul(data, &|w: &[u8]| m.release(w));
-                let chosen = choose(cfg, windows(&data[from..]), &name);
+                let samples: Vec<&[u8]> = windows(&data[from..]).collect();
+                let chosen = choose(cfg, samples.iter().copied(), &name);
                 // The samples are spread over the file: drop them now, not
                 // when the scan reaches them.
-                windows(&data[from..]).for_each(|w| m.release(w));
+                samples.iter().for_each(|w| m.release(w));
                 chosen.map(|(fname, f)| {
                     let opts = scan_opts(cfg, &fname);
                     let agg = scan_slice_then(data, &f, &opts, |c| m.release(c));

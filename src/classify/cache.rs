@@ -25,7 +25,7 @@
 //! and without the cache; a test checks it on every fixture line, on a first
 //! sight and on a second.
 
-use super::line::{FieldHits, Which};
+use super::matcher::{FieldHits, Which};
 
 /// Slots per field, target, User-Agent, Referer (powers of two, at most
 /// 2^16, two to a set): paths are many, User-Agents few, and a small table
@@ -36,7 +36,7 @@ pub const MAX_KEY: usize = 512;
 /// Bytes of a value kept in its slot; the rest, if any, aside.
 const INLINE: usize = 38;
 
-/// One per worker thread, passed to [`super::Classifier::classify_cached`].
+/// One per worker thread, passed to `Classifier::classify_cached`.
 pub struct FieldCache {
     scratch: Vec<u8>,
     /// One table per field, indexed by `Which`.

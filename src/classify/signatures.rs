@@ -33,6 +33,8 @@
 //! one pattern per spelling, and a `${...}` that is not a JNDI lookup
 //! (Confluence's OGNL, a template left unrendered) does not match.
 
+use super::registry::ClassId;
+
 /// Which part of a record a signature is looked for in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
@@ -512,15 +514,15 @@ pub const MALFORMED: &[Signature] = &[
 ];
 
 /// Every table with the class it belongs to.
-pub const TABLES: &[(super::ClassId, &[Signature])] = &[
-    (super::ClassId::Exploit, EXPLOIT),
-    (super::ClassId::Scanner, SCANNER),
-    (super::ClassId::Bruteforce, BRUTEFORCE),
-    (super::ClassId::MalformedRequest, MALFORMED),
+pub const TABLES: &[(ClassId, &[Signature])] = &[
+    (ClassId::Exploit, EXPLOIT),
+    (ClassId::Scanner, SCANNER),
+    (ClassId::Bruteforce, BRUTEFORCE),
+    (ClassId::MalformedRequest, MALFORMED),
 ];
 
 /// A signature by its id, with its class (for `alf explain ID`).
-pub fn by_id(id: &str) -> Option<(super::ClassId, &'static Signature)> {
+pub fn by_id(id: &str) -> Option<(ClassId, &'static Signature)> {
     TABLES
         .iter()
         .flat_map(|(c, t)| t.iter().map(move |s| (*c, s)))

@@ -5,8 +5,7 @@
 //! unrecognised input, CRLF, and a property test of the scan core's
 //! chunk/thread invariance.
 
-#[path = "common/paths.rs"]
-mod paths;
+mod common;
 
 use std::fs;
 use std::io::Write;
@@ -22,7 +21,9 @@ use alf::format::{self, Format};
 use alf::input::{self, InputSpec, MmapPolicy, Source};
 use alf::scan::{scan_slice, scan_stream, ScanOpts};
 
-use paths::{assert_identity, combined_lines, normalize, physical_lines, run_alf, summary, triage};
+use common::{
+    assert_identity, combined_lines, normalize, physical_lines, run_alf, summary, triage,
+};
 
 /// A way of reading: its label, the arguments, and what goes on stdin.
 type Way<'a> = (&'a str, Vec<String>, Option<&'a [u8]>);
@@ -86,7 +87,7 @@ fn truncation_while_mapped_never_kills_alf() {
     let mut shrank_runs = 0;
     for (run, (&cut, &frac)) in cuts.iter().zip(&fractions).enumerate() {
         let p = write(dir.path(), &format!("run{run}.log"), &data);
-        let child = Command::new(paths::alf_bin())
+        let child = Command::new(common::alf_bin())
             .args(["triage", "--output", "json", "-n", "3", "--mmap", "auto"])
             .arg(&p)
             .stdin(Stdio::null())
@@ -251,7 +252,7 @@ fn truncated_gzip_counts_the_prefix_and_fails() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = combined_lines(30_000, 41);
     let n = physical_lines(&data);
-    let gz = paths::gzip(&data);
+    let gz = common::gzip(&data);
     // Cut inside the deflate data, and inside the 8-byte trailer.
     for (what, cut) in [
         ("deflate data", gz.len() / 2),
@@ -297,8 +298,8 @@ fn truncated_zstd_keeps_what_came_before() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = combined_lines(30_000, 43);
     let n = physical_lines(&data);
-    let Some(z) = paths::zstd(&data) else {
-        paths::skip("zstd not installed");
+    let Some(z) = common::zstd(&data) else {
+        common::skip("zstd not installed");
         return;
     };
     for (what, cut) in [("block data", z.len() / 2), ("checksum", z.len() - 2)] {
@@ -334,7 +335,7 @@ fn corrupt_gzip_trailer_is_flagged_data_kept() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = combined_lines(5_000, 42);
     let n = physical_lines(&data);
-    let gz = paths::gzip(&data);
+    let gz = common::gzip(&data);
     for (what, at) in [("CRC", gz.len() - 8), ("ISIZE", gz.len() - 1)] {
         let mut bad = gz.clone();
         bad[at] ^= 0x5a;
@@ -354,16 +355,16 @@ fn multi_member_gzip_counts_every_member() {
     let dir = tempfile::tempdir().expect("temp dir");
     let a = combined_lines(1_234, 1);
     let b = combined_lines(4_321, 2);
-    let mut cat = paths::gzip(&a);
-    cat.extend(paths::gzip(&b));
+    let mut cat = common::gzip(&a);
+    cat.extend(common::gzip(&b));
     let p = write(dir.path(), "ab.log.gz", &cat);
     let (out, v) = triage(&[s(&p)], None);
     assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
     assert_eq!(summary(&v, "lines"), 1_234 + 4_321);
     assert_eq!(summary(&v, "parsed"), 1_234 + 4_321);
     // The real gzip binary's members too, when it is there.
-    if !paths::have_tool("gzip") {
-        paths::skip("gzip not installed");
+    if !common::have_tool("gzip") {
+        common::skip("gzip not installed");
         return;
     }
     let pa = write(dir.path(), "a.log", &a);
@@ -394,7 +395,7 @@ fn decompression_cap_stops_a_bomb() {
     while big.len() + line.len() <= 64 << 20 {
         big.extend_from_slice(line);
     }
-    let gz = paths::gzip(&big);
+    let gz = common::gzip(&big);
     assert!(gz.len() < 1 << 20, "the test input should be a small file");
     let p = write(dir.path(), "bomb.log.gz", &gz);
     let cap = 1_000_000u64;
@@ -431,7 +432,7 @@ fn decompression_cap_stops_a_bomb() {
 fn compression_is_told_by_content_not_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = combined_lines(2_000, 44);
-    let gz_as_log = write(dir.path(), "looks-plain.log", &paths::gzip(&data));
+    let gz_as_log = write(dir.path(), "looks-plain.log", &common::gzip(&data));
     let plain_as_gz = write(dir.path(), "looks-gzipped.log.gz", &data);
     for (p, comp) in [(&gz_as_log, "gzip"), (&plain_as_gz, "none")] {
         let (out, v) = triage(&[s(p)], None);
@@ -439,13 +440,13 @@ fn compression_is_told_by_content_not_name() {
         assert_eq!(summary(&v, "parsed"), 2_000, "{}", p.display());
         assert_eq!(input0(&v, "compression"), comp, "{}", p.display());
     }
-    if let Some(z) = paths::zstd(&data) {
+    if let Some(z) = common::zstd(&data) {
         let p = write(dir.path(), "zstd-named.gz", &z);
         let (_, v) = triage(&[s(&p)], None);
         assert_eq!(summary(&v, "parsed"), 2_000);
         assert_eq!(input0(&v, "compression"), "zstd");
     } else {
-        paths::skip("zstd not installed");
+        common::skip("zstd not installed");
     }
 
     // bzip2 (real data when the tool is there, else its magic) and xz: refused
@@ -475,7 +476,7 @@ fn compression_is_told_by_content_not_name() {
 }
 
 fn bzip2(data: &[u8]) -> Vec<u8> {
-    if paths::have_tool("bzip2") {
+    if common::have_tool("bzip2") {
         let mut child = Command::new("bzip2")
             .arg("-c")
             .stdin(Stdio::piped())
@@ -518,7 +519,7 @@ fn empty_and_newline_only_inputs_succeed() {
         ] {
             let gz;
             let stdin = if how == "gzip stdin" {
-                gz = paths::gzip(data);
+                gz = common::gzip(data);
                 Some(gz.as_slice())
             } else {
                 stdin
@@ -542,8 +543,8 @@ fn empty_and_newline_only_inputs_succeed() {
 
 #[test]
 fn fifo_reads_like_the_regular_file() {
-    if !paths::have_tool("mkfifo") {
-        paths::skip("mkfifo not installed");
+    if !common::have_tool("mkfifo") {
+        common::skip("mkfifo not installed");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -580,7 +581,7 @@ fn fifo_reads_like_the_regular_file() {
     assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
     assert_eq!(input0(&got, "read"), "stream");
     let (_, want) = triage(&[s(&file)], None);
-    paths::assert_same(
+    common::assert_same(
         &normalize(want, &[&s(&file)]),
         &normalize(got, &[&s(&fifo)]),
         "FIFO vs regular file",
@@ -645,7 +646,7 @@ fn nul_hole_then_valid_lines() {
     let mut data = vec![0u8; 1 << 20];
     data.extend(combined_lines(10_000, 29));
     let p = write(dir.path(), "hole.log", &data);
-    let gz = write(dir.path(), "hole.log.gz", &paths::gzip(&data));
+    let gz = write(dir.path(), "hole.log.gz", &common::gzip(&data));
     let cases: Vec<Way> = vec![
         ("mmap", vec!["--mmap".into(), "auto".into(), s(&p)], None),
         ("read", vec!["--mmap".into(), "never".into(), s(&p)], None),
@@ -690,7 +691,7 @@ fn nul_hole_longer_than_the_sample_still_detects_the_format() {
         .expect("write");
     }
     let p = write(dir.path(), "hole-error.log", &data);
-    let gz = write(dir.path(), "hole-error.log.gz", &paths::gzip(&data));
+    let gz = write(dir.path(), "hole-error.log.gz", &common::gzip(&data));
     let cases: Vec<Way> = vec![
         ("mmap", vec!["--mmap".into(), "auto".into(), s(&p)], None),
         ("read", vec!["--mmap".into(), "never".into(), s(&p)], None),
@@ -760,7 +761,7 @@ fn twenty_megabyte_line_is_overlong_rest_parsed() {
             );
             reports.push(normalize(v, &[&s(p)]));
         }
-        paths::assert_same(&reports[0], &reports[1], "overlong: mmap vs read");
+        common::assert_same(&reports[0], &reports[1], "overlong: mmap vs read");
     }
 }
 
@@ -786,7 +787,7 @@ fn assert_clean(out: &[u8], ctx: &str) {
 
 #[test]
 fn control_bytes_and_invalid_utf8_never_reach_the_output() {
-    let dir = paths::root().join("testdata/fixtures");
+    let dir = common::root().join("testdata/fixtures");
     let ua = dir.join("invalid-utf8-ua.log");
     let garbage = dir.join("binary-garbage.log");
     let hex = dir.join("nginx-hex-escapes.log");
@@ -1044,7 +1045,7 @@ fn crlf_and_mixed_endings_count_like_lf() {
         }
     }
     for (what, r) in &reports[1..] {
-        paths::assert_same(&reports[0].1, r, what);
+        common::assert_same(&reports[0].1, r, what);
     }
 }
 

@@ -4,12 +4,11 @@
 //! `--max-clients` do not grow the tables (case 48). Its own test binary,
 //! with one test, so that the peak is that of the runs below alone, in order.
 
-#[path = "common/paths.rs"]
-mod paths;
+mod common;
 
 use std::io::{Seek, SeekFrom, Write};
 
-use paths::{run_alf, summary, triage};
+use common::{run_alf, summary, triage};
 
 /// The line and the NUL run: far more than the peak allowed.
 const LONG: u64 = 256 << 20;

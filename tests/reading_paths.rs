@@ -6,8 +6,7 @@
 //! (timing, how the input was read, its name). Each report must also satisfy
 //! `lines == parsed + malformed + overlong + empty + ambiguous`.
 
-#[path = "common/paths.rs"]
-mod paths;
+mod common;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -16,7 +15,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use paths::{assert_identity, normalize, summary, triage};
+use common::{assert_identity, normalize, summary, triage};
 
 /// Files up to this size get every chunk size on every path; larger ones skip
 /// the 1-byte chunks and run tiny chunks on the mmap path only, to keep the
@@ -85,10 +84,10 @@ fn cases(src: &Path, tmp: &Path, id: usize, zstd_ok: bool) -> Vec<Case> {
     let plain = tmp.join(format!("{id}.log"));
     std::fs::write(&plain, &data).expect("write plain copy");
     let gz = tmp.join(format!("{id}.log.gz"));
-    let gz_bytes = paths::gzip(&data);
+    let gz_bytes = common::gzip(&data);
     std::fs::write(&gz, &gz_bytes).expect("write gzip copy");
     let gz2 = tmp.join(format!("{id}-two-members.log.gz"));
-    std::fs::write(&gz2, paths::gzip_two_members(&data)).expect("write gzip members");
+    std::fs::write(&gz2, common::gzip_two_members(&data)).expect("write gzip members");
 
     let mut v = vec![
         case("mmap", &[&"--mmap", &"auto", &plain], None),
@@ -99,14 +98,14 @@ fn cases(src: &Path, tmp: &Path, id: usize, zstd_ok: bool) -> Vec<Case> {
         case("stdin, gzip", &[&"-"], Some(gz_bytes)),
     ];
     if zstd_ok {
-        if let Some(z) = paths::zstd(&data) {
+        if let Some(z) = common::zstd(&data) {
             let zst = tmp.join(format!("{id}.log.zst"));
             std::fs::write(&zst, z).expect("write zstd copy");
             v.push(case("zstd", &[&zst], None));
         }
         // Two frames back to back, cut inside a line: the line spans them.
         let mid = data.len() / 2;
-        if let (Some(mut a), Some(b)) = (paths::zstd(&data[..mid]), paths::zstd(&data[mid..])) {
+        if let (Some(mut a), Some(b)) = (common::zstd(&data[..mid]), common::zstd(&data[mid..])) {
             a.extend(b);
             let zst2 = tmp.join(format!("{id}-two-frames.log.zst"));
             std::fs::write(&zst2, a).expect("write zstd frames");
@@ -199,7 +198,8 @@ fn check_file(src: &Path, tmp: &Path, id: usize, zstd_ok: bool) -> Vec<String> {
                         out.stderr_text()
                     ));
                 }
-                if let Err(e) = std::panic::catch_unwind(|| paths::assert_same(want, &norm, &ctx)) {
+                if let Err(e) = std::panic::catch_unwind(|| common::assert_same(want, &norm, &ctx))
+                {
                     failures.push(
                         e.downcast_ref::<String>()
                             .cloned()
@@ -214,9 +214,9 @@ fn check_file(src: &Path, tmp: &Path, id: usize, zstd_ok: bool) -> Vec<String> {
 
 /// Checks `files` on a few worker threads and fails with every difference found.
 fn check_all(files: &[PathBuf]) {
-    let zstd_ok = paths::have_tool("zstd");
+    let zstd_ok = common::have_tool("zstd");
     if !zstd_ok {
-        paths::skip("zstd not installed: the zstd reading path is not checked");
+        common::skip("zstd not installed: the zstd reading path is not checked");
     }
     let tmp = tempfile::tempdir().expect("temp dir");
     let next = AtomicUsize::new(0);
@@ -249,7 +249,7 @@ fn check_all(files: &[PathBuf]) {
 
 #[test]
 fn every_fixture_reads_the_same_every_way() {
-    let files = paths::fixtures();
+    let files = common::fixtures();
     assert!(
         files.len() >= 15,
         "fixtures missing under testdata/fixtures"
@@ -259,9 +259,9 @@ fn every_fixture_reads_the_same_every_way() {
 
 #[test]
 fn every_real_log_reads_the_same_every_way() {
-    let files = paths::real_logs();
+    let files = common::real_logs();
     if files.is_empty() {
-        paths::skip("no real logs under testdata/access or testdata/error");
+        common::skip("no real logs under testdata/access or testdata/error");
         return;
     }
     eprintln!("checking {} real logs", files.len());
@@ -293,7 +293,7 @@ fn fixture_counts_are_pinned() {
         ("no-final-newline.log", "combined", [2, 2, 0, 0, 0, 0, 0, 2]),
         ("nul-hole.log", "combined", [30, 30, 0, 0, 0, 0, 66536, 4]),
     ];
-    let dir = paths::root().join("testdata/fixtures");
+    let dir = common::root().join("testdata/fixtures");
     let mut bad = Vec::new();
     for (name, format, counts) in want {
         let (out, v) = triage(&[dir.join(name)], None);
@@ -323,7 +323,7 @@ fn fixture_counts_are_pinned() {
 /// The clients each fixture names, canonical: spellings of one address merge.
 #[test]
 fn fixture_clients_are_canonical() {
-    let dir = paths::root().join("testdata/fixtures");
+    let dir = common::root().join("testdata/fixtures");
     // The (name, count) rows of the JSON list `list`.
     let rows = |v: &Value, list: &str, name: &str, count: &str| -> Vec<(String, u64)> {
         v[list]
@@ -359,7 +359,7 @@ fn fixture_clients_are_canonical() {
         let args = ["top", "--by", "ip", "-n", "0", "-o", "json"];
         let mut all: Vec<OsString> = args.iter().map(OsString::from).collect();
         all.push(dir.join(name).into());
-        let v = paths::run_alf(&all, None).json("alf top");
+        let v = common::run_alf(&all, None).json("alf top");
         rows(&v, "top", "key", "count")
     };
     let got = clients("apache24-error.log");

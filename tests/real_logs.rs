@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use common::{
-    alf_json, num, parse_uniq_c, physical_lines, rank, require_tools, sh, sh_count, testdata,
-    top_rows,
+    alf_json, num, parse_uniq_c, physical_lines_from_wc, rank, require_tools, sh, sh_count,
+    testdata, top_rows,
 };
 
 const TOOLS: &[&str] = &["grep", "sed", "awk", "sort", "uniq", "wc", "cat"];
@@ -428,7 +428,7 @@ fn assert_rows(ctx: &str, got: &[(String, u64)], want: &[(String, u64)]) {
 fn line_counts(file: &Path) -> (u64, u64) {
     let wc = sh_count(r#"wc -l < "$1""#, &[file]);
     let empty = sh_count(r#"grep -ac '^$' "$1"; test $? -le 1"#, &[file]);
-    (physical_lines(file, wc), empty)
+    (physical_lines_from_wc(file, wc), empty)
 }
 
 /// `grep -c` of a regex; 0 when nothing matches.

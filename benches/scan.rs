@@ -4,9 +4,9 @@
 
 use std::hint::black_box;
 
-use alf::aggregate::Agg;
+use alf::aggregate::{Agg, MAX_CLIENTS};
 use alf::format::preset;
-use alf::scan::{scan_slice, ScanOpts};
+use alf::scan::{scan_slice, Reading, ScanOpts};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 mod common;
@@ -52,13 +52,13 @@ fn scan(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.bench_function("combined_one_thread", |b| {
         b.iter(|| {
-            let mut a = Agg::new(None);
-            a.scan(black_box(&data), &fmt, &opts);
+            let mut a = Agg::new(None, MAX_CLIENTS);
+            a.scan(black_box(&data), &Reading::of(&fmt), &opts);
             black_box(a.parsed)
         })
     });
     g.bench_function("combined_pool", |b| {
-        b.iter(|| black_box(scan_slice(black_box(&data), &fmt, &opts).parsed))
+        b.iter(|| black_box(scan_slice(black_box(&data), &Reading::of(&fmt), &opts).parsed))
     });
     g.finish();
 }

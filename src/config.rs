@@ -1,107 +1,160 @@
-//! Settings resolved once from the command line: the compiled format, the
-//! thread count, the reading policy. Everything the run needs, validated.
+//! Settings resolved once per command from what the user typed ([`crate::cli`]):
+//! the compiled format, the inputs, the thread count, the filters, the address
+//! ranges, the output style. Built whole, validated, and never patched
+//! afterwards; each limit has one source.
 
-use crate::cli::{CommonArgs, MmapMode};
-use crate::error::FormatError;
+use anyhow::Result;
+
+use crate::aggregate::KeyField;
+use crate::attribute::{SelfAddrs, TrustedProxies};
+use crate::classify::{by_id, ClassId, ClassSet};
+use crate::cli::{By as ByArg, CommonArgs, MmapMode, Output, TopArgs, TriageArgs};
+use crate::error::OptionError;
+use crate::escape::escape;
+use crate::filter::{parse_time, Filter};
+use crate::findings::top::By;
+use crate::findings::Settings;
+use crate::format::detect::Choice;
 use crate::format::{self, AccessFormat, Dialect, Format};
 use crate::input::{InputSpec, MmapPolicy};
+use crate::net::parse_net;
+use crate::read::ReadOpts;
+use crate::report::Style;
 use crate::scan::ScanOpts;
 
-/// How each input's format is chosen.
-#[derive(Clone)]
-pub enum FormatChoice {
-    /// Detect per input from its first lines.
-    Auto,
-    /// One format for every input, with the name shown in reports.
-    Fixed(String, Format),
+/// `alf triage`.
+#[derive(Clone, Debug)]
+pub struct Triage {
+    pub read: ReadOpts,
+    pub findings: Settings,
+    pub style: Style,
 }
 
-#[derive(Clone)]
-pub struct Config {
-    pub inputs: Vec<InputSpec>,
-    pub format: FormatChoice,
-    pub threads: usize,
-    pub mmap: MmapPolicy,
-    pub scan: ScanOpts,
-    /// Decompressed bytes read at most from one compressed input (0: no limit).
-    pub max_decompressed: u64,
-    /// `--error-tz`; `None`: learnt from the access logs (see `app::read_all`).
-    pub error_tz: Option<i64>,
+/// `alf top`.
+#[derive(Clone, Debug)]
+pub struct Top {
+    pub read: ReadOpts,
+    pub by: By,
+    /// Rows to show (0: all).
+    pub top: usize,
+    pub style: Style,
 }
 
-impl Config {
-    pub fn from_args(a: &CommonArgs) -> Result<Config, FormatError> {
-        let format = if let Some(s) = &a.log_format {
-            FormatChoice::Fixed(
-                "custom (LogFormat)".into(),
-                Format::Access(AccessFormat::compile(s, Dialect::Apache)?),
-            )
-        } else if let Some(s) = &a.nginx_format {
-            FormatChoice::Fixed(
-                "custom (log_format)".into(),
-                Format::Access(AccessFormat::compile(s, Dialect::Nginx)?),
-            )
-        } else if a.format == "auto" {
-            FormatChoice::Auto
-        } else {
-            FormatChoice::Fixed(a.format.clone(), format::preset(&a.format)?)
-        };
-        let inputs = if a.files.is_empty() {
-            vec![InputSpec::Stdin]
-        } else {
-            a.files
-                .iter()
-                .map(|p| {
-                    if p.as_os_str() == "-" {
-                        InputSpec::Stdin
-                    } else {
-                        InputSpec::Path(p.clone())
-                    }
-                })
-                .collect()
-        };
-        let threads = a.threads.filter(|&t| t > 0).unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        });
-        Ok(Config {
-            inputs,
-            format,
-            threads,
-            mmap: match a.mmap {
-                MmapMode::Auto => MmapPolicy::Auto,
-                MmapMode::Never => MmapPolicy::Never,
+impl Triage {
+    pub fn new(a: &TriageArgs) -> Result<Triage> {
+        let classify = !a.no_classify;
+        let read = read_opts(&a.common, None, classify)?;
+        Ok(Triage {
+            findings: Settings {
+                top: a.top,
+                bucket: a.bucket,
+                classify,
+                self_addrs: read.scan.self_addrs.clone(),
             },
-            max_decompressed: a.max_decompressed_bytes,
-            error_tz: a.error_tz,
-            scan: ScanOpts {
-                chunk_size: a.chunk_size.max(1),
-                max_line: a.max_line.max(1),
-                max_clients: a.max_clients.max(1),
-                key: None,
-                classify: false,
-                filter: filter(a)?,
-                error_zone: crate::format::time::LocalZone::fixed(a.error_tz.unwrap_or(0)),
-                self_addrs: crate::attribute::SelfAddrs::parse(&a.self_addrs, !a.no_local_self)
-                    .map_err(|e| FormatError::BadOption(format!("--self: {e}")))?,
-                trusted: crate::attribute::TrustedProxies::parse(&a.trusted_proxy)
-                    .map_err(|e| FormatError::BadOption(format!("--trusted-proxy: {e}")))?,
-                others: None,
-            },
+            read,
+            style: style(a.common.output),
         })
     }
 }
 
-fn filter(a: &CommonArgs) -> Result<crate::filter::Filter, FormatError> {
-    use crate::filter::{parse_time, Filter};
-    let bad = |o: &str, e: String| FormatError::BadOption(format!("{o}: {e}"));
+impl Top {
+    pub fn new(a: &TopArgs) -> Result<Top> {
+        let by = match a.by {
+            ByArg::Ip => By::Ip,
+            ByArg::Status => By::Status,
+            ByArg::Path => By::Field(KeyField::Path),
+            ByArg::Ua => By::Field(KeyField::UserAgent),
+            ByArg::Method => By::Field(KeyField::Method),
+            ByArg::Vhost => By::Field(KeyField::Vhost),
+            ByArg::Referer => By::Field(KeyField::Referer),
+        };
+        Ok(Top {
+            read: read_opts(&a.common, by.key_field(), false)?,
+            by,
+            top: a.top,
+            style: style(a.common.output),
+        })
+    }
+}
+
+fn style(o: Output) -> Style {
+    match o {
+        Output::Table => Style::Table,
+        Output::Json => Style::Json,
+        Output::Plain => Style::Plain,
+    }
+}
+
+/// What to read and how, for a command that counts `key` and classifies
+/// when `classify`.
+fn read_opts(a: &CommonArgs, key: Option<KeyField>, classify: bool) -> Result<ReadOpts> {
+    let format = if let Some(s) = &a.log_format {
+        Choice::Fixed(
+            "custom (LogFormat)".into(),
+            Format::Access(AccessFormat::compile(s, Dialect::Apache)?),
+        )
+    } else if let Some(s) = &a.nginx_format {
+        Choice::Fixed(
+            "custom (log_format)".into(),
+            Format::Access(AccessFormat::compile(s, Dialect::Nginx)?),
+        )
+    } else if a.format == "auto" {
+        Choice::Auto
+    } else {
+        Choice::Fixed(a.format.clone(), format::preset(&a.format)?)
+    };
+    let inputs = if a.files.is_empty() {
+        vec![InputSpec::Stdin]
+    } else {
+        a.files
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    InputSpec::Stdin
+                } else {
+                    InputSpec::Path(p.clone())
+                }
+            })
+            .collect()
+    };
+    let threads = a.threads.filter(|&t| t > 0).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let filter = filter(a)?;
+    let bad = |option: &'static str| move |message: String| OptionError::Value { option, message };
+    Ok(ReadOpts {
+        inputs,
+        format,
+        threads,
+        mmap: match a.mmap {
+            MmapMode::Auto => MmapPolicy::Auto,
+            MmapMode::Never => MmapPolicy::Never,
+        },
+        max_decompressed: a.max_decompressed_bytes,
+        error_tz: a.error_tz,
+        scan: ScanOpts {
+            chunk_size: a.chunk_size.max(1),
+            max_line: a.max_line.max(1),
+            max_clients: a.max_clients.max(1),
+            key,
+            classify,
+            filter,
+            self_addrs: SelfAddrs::parse(&a.self_addrs, !a.no_local_self).map_err(bad("--self"))?,
+            trusted: TrustedProxies::parse(&a.trusted_proxy).map_err(bad("--trusted-proxy"))?,
+        },
+    })
+}
+
+fn filter(a: &CommonArgs) -> Result<Filter, OptionError> {
+    let bad = |option: &'static str| move |message: String| OptionError::Value { option, message };
     let now = chrono::Utc::now().timestamp();
-    let time = |t: &Option<String>, o: &str| {
+    let time = |t: &Option<String>, option: &'static str| {
         t.as_deref()
             .map(|s| parse_time(s, now))
             .transpose()
-            .map_err(|e| bad(o, e))
+            .map_err(bad(option))
     };
     Ok(Filter {
         since: time(&a.since, "--since")?,
@@ -109,9 +162,9 @@ fn filter(a: &CommonArgs) -> Result<crate::filter::Filter, FormatError> {
         clients: a
             .client
             .iter()
-            .map(|c| crate::attribute::Cidr::parse(c))
+            .map(|c| parse_net(c))
             .collect::<Result<_, _>>()
-            .map_err(|e| bad("--client", e))?,
+            .map_err(bad("--client"))?,
         vhosts: a
             .vhost
             .iter()
@@ -122,26 +175,18 @@ fn filter(a: &CommonArgs) -> Result<crate::filter::Filter, FormatError> {
 }
 
 /// `--class` ids, each a class with a per-line mark.
-fn classes(ids: &[String]) -> Result<crate::classify::ClassSet, FormatError> {
-    use crate::classify::{by_id, ClassId, ClassSet};
+fn classes(ids: &[String]) -> Result<ClassSet, OptionError> {
     let mut set = ClassSet::EMPTY;
     for id in ids.iter().flat_map(|s| s.split(',')) {
         match by_id(id.trim()) {
-            Some(ClassId::Flood) => {
-                return Err(FormatError::BadOption(
-                    "--class flood: a flood is decided over many lines, not per line; \
-                     see the floods table of `alf triage`"
-                        .into(),
-                ))
-            }
+            Some(ClassId::Flood) => return Err(OptionError::PerLineFlood),
             Some(c) => set.insert(c),
             None => {
                 let known: Vec<&str> = ClassId::ALL.iter().map(|c| c.id()).collect();
-                return Err(FormatError::BadOption(format!(
-                    "--class {}: no such class (one of: {})",
-                    crate::report::escape::escape(id.as_bytes()),
-                    known.join(", ")
-                )));
+                return Err(OptionError::UnknownClass {
+                    id: escape(id.as_bytes()),
+                    known: known.join(", "),
+                });
             }
         }
     }

@@ -2,7 +2,8 @@
 //! `--vhost`, `--class`. A record left out is counted as *filtered*, so the
 //! line identity still holds.
 
-use crate::attribute::Cidr;
+use ipnet::IpNet;
+
 use crate::classify::ClassSet;
 use crate::record::{Client, Record};
 
@@ -13,7 +14,7 @@ pub struct Filter {
     pub since: Option<i64>,
     /// Epoch seconds, exclusive.
     pub until: Option<i64>,
-    pub clients: Vec<Cidr>,
+    pub clients: Vec<IpNet>,
     /// Lowercase vhost names.
     pub vhosts: Vec<Vec<u8>>,
     /// Lines showing any of these per-line classes; empty: any line.
@@ -52,7 +53,7 @@ impl Filter {
             let Client::Ip(ip) = rec.client else {
                 return false;
             };
-            if !self.clients.iter().any(|c| c.contains(ip)) {
+            if !self.clients.iter().any(|c| crate::net::contains(c, ip)) {
                 return false;
             }
         }
@@ -69,7 +70,7 @@ impl Filter {
 /// before `now` (`90s`, `30m`, `2h`, `7d`).
 pub fn parse_time(s: &str, now: i64) -> Result<i64, String> {
     let s = s.trim();
-    if let Ok(d) = crate::cli::parse_duration(s) {
+    if let Ok(d) = crate::format::time::parse_duration(s) {
         return Ok(now - d);
     }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
@@ -129,12 +130,12 @@ mod tests {
         }
         .accepts(&r));
         let f = Filter {
-            clients: vec![Cidr::parse("203.0.113.0/24").unwrap()],
+            clients: vec![crate::net::parse_net("203.0.113.0/24").unwrap()],
             ..Filter::default()
         };
         assert!(f.accepts(&r));
         let f = Filter {
-            clients: vec![Cidr::parse("198.51.100.0/24").unwrap()],
+            clients: vec![crate::net::parse_net("198.51.100.0/24").unwrap()],
             ..Filter::default()
         };
         assert!(!f.accepts(&r));

@@ -1,11 +1,11 @@
 //! The `alf` binary: parse arguments, run, map the outcome to an exit code.
 
-use std::io::ErrorKind;
-
 use clap::Parser;
 
-use alf::app::{self, exit};
+use alf::app;
 use alf::cli::Cli;
+use alf::error::{exit_code, Exit};
+use alf::escape::escape;
 
 /// `alf [FILE]...` means `alf triage [FILE]...`.
 fn args() -> Vec<std::ffi::OsString> {
@@ -21,23 +21,18 @@ fn args() -> Vec<std::ffi::OsString> {
 
 fn main() {
     let cli = Cli::parse_from(args());
-    let code = match app::run(cli) {
-        Ok(code) => code,
+    let exit = match app::run(cli) {
+        Ok(exit) => exit,
         Err(e) => {
-            // `alf top | head` closes the pipe early: that is not an error.
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == ErrorKind::BrokenPipe)
-            }) {
-                exit::OK
-            } else {
-                eprintln!(
-                    "alf: {}",
-                    alf::report::escape::escape(format!("{e:#}").as_bytes())
-                );
-                exit::NO_INPUT
+            let exit = exit_code(&e);
+            // A closed pipe (`alf top | head`) ends alf quietly.
+            if exit != Exit::Ok {
+                let text = format!("{e:#}");
+                let lines: Vec<String> = text.lines().map(|l| escape(l.as_bytes())).collect();
+                eprintln!("alf: {}", lines.join("\n"));
             }
+            exit
         }
     };
-    std::process::exit(code);
+    std::process::exit(exit.code());
 }

@@ -16,6 +16,7 @@ use crate::classify::{
     self, ClassId, ClassSet, Classifier, ErrorEvent, FieldCache, LineClass, Probes,
 };
 use crate::filter::Filter;
+use crate::format::time::LocalZone;
 use crate::format::{Format, Parsed};
 use crate::input::chunk::{split_pieces, Block, Blocks, Piece};
 use crate::record::Record;
@@ -48,13 +49,31 @@ pub struct ScanOpts {
     pub trusted: TrustedProxies,
     /// Which records the report covers.
     pub filter: Filter,
-    /// The zone of error-log times (`--error-tz`, or learnt).
-    pub error_zone: crate::format::time::LocalZone,
     /// This server's own addresses: never an offender.
     pub self_addrs: SelfAddrs,
-    /// With an auto-detected format, the other presets: a malformed line
-    /// that one of them parses is counted for it (`Agg::other_formats`).
-    pub others: Option<std::sync::Arc<[(&'static str, Format)]>>,
+}
+
+/// How one input's lines are read: its format, the zone its error-log times
+/// are written in, and, when the format was detected, the other presets a
+/// malformed line is tried with (a file of mixed formats shows up so).
+#[derive(Clone, Copy, Debug)]
+pub struct Reading<'f> {
+    pub format: &'f Format,
+    pub error_zone: LocalZone,
+    /// A malformed line that one of these parses is counted for it
+    /// (`Agg::other_formats`).
+    pub others: Option<&'f [(&'static str, Format)]>,
+}
+
+impl<'f> Reading<'f> {
+    /// `format` alone: times as written, nothing else tried.
+    pub fn of(format: &'f Format) -> Reading<'f> {
+        Reading {
+            format,
+            error_zone: LocalZone::default(),
+            others: None,
+        }
+    }
 }
 
 impl Default for ScanOpts {
@@ -67,9 +86,7 @@ impl Default for ScanOpts {
             max_clients: crate::aggregate::MAX_CLIENTS,
             trusted: TrustedProxies::default(),
             filter: Filter::default(),
-            error_zone: Default::default(),
             self_addrs: SelfAddrs::default(),
-            others: None,
         }
     }
 }
@@ -82,13 +99,12 @@ pub struct StreamEnd {
 
 impl Agg {
     /// Scans one chunk of whole lines (the last may lack its newline).
-    pub fn scan(&mut self, chunk: &[u8], fmt: &Format, opts: &ScanOpts) {
-        self.max_clients = opts.max_clients;
+    pub fn scan(&mut self, chunk: &[u8], fmt: &Reading, opts: &ScanOpts) {
         if !opts.classify && !opts.filter.has_classes() {
             let mut p = Pending::default();
             for_each_line(chunk, |line| {
                 if self.read(line, fmt, opts, &mut p) {
-                    self.add(&p.rec, fmt.is_error_log());
+                    self.add(&p.rec, fmt.format.is_error_log());
                 }
             });
         } else {
@@ -103,7 +119,7 @@ impl Agg {
                 let mut waiting = false;
                 for_each_line(chunk, |line| {
                     if self.read(line, fmt, opts, cur) {
-                        if !fmt.is_error_log() {
+                        if !fmt.format.is_error_log() {
                             cur.probes = classifier().probe(&cur.rec, cache);
                         }
                         if waiting {
@@ -127,7 +143,7 @@ impl Agg {
     fn read<'c>(
         &mut self,
         line: &'c [u8],
-        fmt: &Format,
+        fmt: &Reading,
         opts: &ScanOpts,
         out: &mut Pending<'c>,
     ) -> bool {
@@ -152,11 +168,11 @@ impl Agg {
         }
         let rec = &mut out.rec;
         *rec = Record::default();
-        match fmt.parse(l, rec) {
+        match fmt.format.parse(l, rec) {
             Ok(Parsed::Ok) => {
-                if !opts.error_zone.is_utc() && fmt.is_error_log() {
+                if !fmt.error_zone.is_utc() && fmt.format.is_error_log() {
                     // Error-log times are local: make them UTC.
-                    rec.ts = rec.ts.map(|t| opts.error_zone.utc(t));
+                    rec.ts = rec.ts.map(|t| fmt.error_zone.utc(t));
                 }
                 out.line = l;
                 out.direct = false;
@@ -182,7 +198,7 @@ impl Agg {
             Err(reason) => {
                 self.malformed[reason as usize] += 1;
                 self.example(ExampleKind::Malformed(reason), l);
-                if let Some(others) = &opts.others {
+                if let Some(others) = fmt.others {
                     self.other_format(l, others);
                 }
                 false
@@ -200,13 +216,13 @@ impl Agg {
     }
 
     /// Classifies a parsed line, applies `--class`, and counts it.
-    fn finish(&mut self, p: &Pending, fmt: &Format, opts: &ScanOpts, cache: &mut FieldCache) {
+    fn finish(&mut self, p: &Pending, fmt: &Reading, opts: &ScanOpts, cache: &mut FieldCache) {
         let marks = Marks::of(p, fmt, cache);
         if !opts.filter.accepts_classes(marks.classes) {
             self.filtered += 1;
             return;
         }
-        self.add(&p.rec, fmt.is_error_log());
+        self.add(&p.rec, fmt.format.is_error_log());
         if !opts.classify {
             return;
         }
@@ -219,7 +235,7 @@ impl Agg {
             && matches!(p.rec.client, crate::record::Client::Ip(ip) if opts.self_addrs.contains(ip))
         {
             self.self_traffic += 1;
-            if let (Some(t), false) = (p.rec.ts, fmt.is_error_log()) {
+            if let (Some(t), false) = (p.rec.ts, fmt.format.is_error_log()) {
                 self.classes.timeline.line(t, p.rec.status);
             }
             return;
@@ -228,8 +244,8 @@ impl Agg {
     }
 
     /// Tallies the classes a parsed line shows.
-    fn tally(&mut self, rec: &Record, fmt: &Format, marks: &Marks) {
-        if fmt.is_error_log() {
+    fn tally(&mut self, rec: &Record, fmt: &Reading, marks: &Marks) {
+        if fmt.format.is_error_log() {
             if let Some(ev) = &marks.event {
                 self.classes.error_event(rec, ev, self.max_clients);
             }
@@ -271,8 +287,8 @@ struct Marks {
 }
 
 impl Marks {
-    fn of(p: &Pending, fmt: &Format, cache: &mut FieldCache) -> Marks {
-        if fmt.is_error_log() {
+    fn of(p: &Pending, fmt: &Reading, cache: &mut FieldCache) -> Marks {
+        if fmt.format.is_error_log() {
             let event = classify::error_event_line(p.line, &p.rec);
             let mut classes = ClassSet::EMPTY;
             if event.is_some() {
@@ -320,7 +336,7 @@ fn for_each_line<'c>(chunk: &'c [u8], mut f: impl FnMut(&'c [u8])) {
 }
 
 /// Scans a whole buffer on the current thread pool.
-pub fn scan_slice(data: &[u8], fmt: &Format, opts: &ScanOpts) -> Agg {
+pub fn scan_slice(data: &[u8], fmt: &Reading, opts: &ScanOpts) -> Agg {
     scan_slice_then(data, fmt, opts, |_| {})
 }
 
@@ -329,7 +345,7 @@ pub fn scan_slice(data: &[u8], fmt: &Format, opts: &ScanOpts) -> Agg {
 /// a window of an overlong line once it is searched.
 pub fn scan_slice_then(
     data: &[u8],
-    fmt: &Format,
+    fmt: &Reading,
     opts: &ScanOpts,
     done: impl Fn(&[u8]) + Sync,
 ) -> Agg {
@@ -344,7 +360,7 @@ pub fn scan_slice_then(
     chunks.par_iter().enumerate().for_each(|(i, c)| {
         let t = rayon::current_thread_index().unwrap_or(0) % threads;
         let mut w = workers[t].lock().unwrap_or_else(|e| e.into_inner());
-        w.get_or_insert_with(|| Worker::new(opts.key))
+        w.get_or_insert_with(|| Worker::new(opts))
             .scan(i, *c, fmt, opts);
         if let Piece::Lines(c) = c {
             done(c);
@@ -363,7 +379,7 @@ pub fn scan_slice_then(
         first[i] += first[i - 1];
     }
     let mut examples: Vec<Example> = Vec::new();
-    let mut total = Agg::new(opts.key);
+    let mut total = Agg::new(opts.key, opts.max_clients);
     for w in workers {
         examples.extend(w.examples.into_iter().map(|(i, e)| Example {
             line: e.line + first[i],
@@ -387,15 +403,15 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(key: Option<KeyField>) -> Worker {
+    fn new(opts: &ScanOpts) -> Worker {
         Worker {
-            agg: Agg::new(key),
+            agg: Agg::new(opts.key, opts.max_clients),
             lines: Vec::new(),
             examples: Vec::new(),
         }
     }
 
-    fn scan(&mut self, i: usize, piece: Piece, fmt: &Format, opts: &ScanOpts) {
+    fn scan(&mut self, i: usize, piece: Piece, fmt: &Reading, opts: &ScanOpts) {
         let before = self.agg.lines;
         match piece {
             Piece::Lines(chunk) => self.agg.scan(chunk, fmt, opts),
@@ -418,7 +434,7 @@ impl Worker {
 
 /// Scans a stream. Reading (and decompressing) runs on its own thread, one
 /// block ahead of the pool that scans.
-pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Format, opts: &ScanOpts) -> (Agg, StreamEnd) {
+pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd) {
     let block = opts.chunk_size.clamp(1, 4 << 20);
     let sub = ScanOpts {
         chunk_size: (block / rayon::current_num_threads().max(1)).max(1),
@@ -435,13 +451,13 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Format, opts: &ScanOpts) -> (A
         }
         blocks.bytes
     });
-    let mut agg = Agg::new(opts.key);
+    let mut agg = Agg::new(opts.key, opts.max_clients);
     let mut error = None;
     for b in rx {
         match b {
             Block::Lines(v) => {
                 let part = if v.len() <= sub.chunk_size {
-                    let mut a = Agg::new(opts.key);
+                    let mut a = Agg::new(opts.key, opts.max_clients);
                     a.scan(&v, fmt, &sub);
                     a
                 } else {

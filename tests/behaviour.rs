@@ -232,7 +232,7 @@ fn documentation_range_clients_are_flagged() {
 /// any other.
 #[test]
 fn an_address_of_this_machine_is_self_traffic_and_said_to_be() {
-    let Some(own) = alf::attribute::local_addresses()
+    let Some(own) = alf::net::local_addresses()
         .into_iter()
         .find(|ip| !ip.is_loopback() && ip.is_ipv4())
     else {

@@ -16,10 +16,11 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use alf::aggregate::{top, Agg};
+use alf::aggregate::{Agg, MAX_CLIENTS};
+use alf::findings::rank;
 use alf::format::{self, Format};
 use alf::input::{self, InputSpec, MmapPolicy, Source};
-use alf::scan::{scan_slice, scan_stream, ScanOpts};
+use alf::scan::{scan_slice, scan_stream, Reading, ScanOpts};
 
 use common::{
     assert_identity, combined_lines, normalize, physical_lines, run_alf, summary, triage,
@@ -180,7 +181,8 @@ fn truncated_map_is_flagged_and_reread() {
         };
         assert_eq!(m.len(), data.len());
         // Untouched: not flagged, every line.
-        let (agg, shrank) = pool.install(|| m.scan_guarded(|d| scan_slice(d, &fmt, &opts)));
+        let (agg, shrank) =
+            pool.install(|| m.scan_guarded(|d| scan_slice(d, &Reading::of(&fmt), &opts)));
         assert!(!shrank);
         assert_eq!(agg.lines, physical_lines(&data));
         assert_eq!(agg.parsed, agg.lines);
@@ -190,7 +192,8 @@ fn truncated_map_is_flagged_and_reread() {
             .open(&p)
             .and_then(|f| f.set_len(cut as u64))
             .expect("truncate");
-        let (_, shrank) = pool.install(|| m.scan_guarded(|d| scan_slice(d, &fmt, &opts)));
+        let (_, shrank) =
+            pool.install(|| m.scan_guarded(|d| scan_slice(d, &Reading::of(&fmt), &opts)));
         assert!(shrank, "cut to {cut}: the scan must be flagged");
         drop(m);
 
@@ -198,7 +201,7 @@ fn truncated_map_is_flagged_and_reread() {
         let Source::Stream(r) = again.source else {
             panic!("reopen_stream must stream");
         };
-        let (agg, end) = pool.install(|| scan_stream(r, &fmt, &opts));
+        let (agg, end) = pool.install(|| scan_stream(r, &Reading::of(&fmt), &opts));
         assert!(end.error.is_none());
         assert_eq!(end.bytes, cut as u64);
         let prefix = &data[..cut];
@@ -235,7 +238,7 @@ fn cut_inside_the_last_page_is_flagged() {
         .open(&p)
         .and_then(|f| f.set_len(cut as u64))
         .expect("truncate");
-    let (agg, shrank) = m.scan_guarded(|d| scan_slice(d, &fmt, &ScanOpts::default()));
+    let (agg, shrank) = m.scan_guarded(|d| scan_slice(d, &Reading::of(&fmt), &ScanOpts::default()));
     assert!(
         shrank,
         "cut at {cut} of {}: not flagged; the scan saw {} lines, {} malformed",
@@ -1068,7 +1071,7 @@ struct Counts {
     status: Vec<(usize, u64)>,
     clients: Vec<(String, alf::aggregate::ClientStats)>,
     examples: Vec<(u64, &'static str, Vec<u8>, bool)>,
-    classes: Vec<alf::aggregate::classes::Seen>,
+    classes: Vec<alf::aggregate::Seen>,
     offenders: Vec<(u128, alf::aggregate::classes::Offender)>,
 }
 
@@ -1092,9 +1095,9 @@ fn counts(a: &Agg) -> Counts {
             .filter(|(_, c)| **c > 0)
             .map(|(s, c)| (s, *c))
             .collect(),
-        clients: top::clients(a, 0)
+        clients: rank::clients(a, 0)
             .into_iter()
-            .map(|r| (r.client, r.stats))
+            .map(|r| (r.source.to_string(), r.stats))
             .collect(),
         examples: a
             .examples
@@ -1193,10 +1196,10 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
                 ..ScanOpts::default()
             };
             // The reference: one sequential pass over the whole buffer.
-            let mut want = Agg::new(None);
-            want.scan(&data, fmt, &base);
+            let mut want = Agg::new(None, MAX_CLIENTS);
+            want.scan(&data, &Reading::of(fmt), &base);
             // Through a merge, as every other result goes.
-            let want = counts(&Agg::new(None).merge(want));
+            let want = counts(&Agg::new(None, MAX_CLIENTS).merge(want));
             prop_assert_eq!(want.lines, physical_lines(&data));
             prop_assert_eq!(
                 want.lines,
@@ -1212,7 +1215,7 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
                     ..base.clone()
                 };
                 for (threads, pool) in [(1, &one), (3, &three)] {
-                    let got = pool.install(|| scan_slice(&data, fmt, &opts));
+                    let got = pool.install(|| scan_slice(&data, &Reading::of(fmt), &opts));
                     prop_assert_eq!(
                         &counts(&got),
                         &want,
@@ -1221,7 +1224,11 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
                         threads
                     );
                     let (got, end) = pool.install(|| {
-                        scan_stream(Box::new(std::io::Cursor::new(data.clone())), fmt, &opts)
+                        scan_stream(
+                            Box::new(std::io::Cursor::new(data.clone())),
+                            &Reading::of(fmt),
+                            &opts,
+                        )
                     });
                     prop_assert!(end.error.is_none());
                     prop_assert_eq!(end.bytes, data.len() as u64);

@@ -381,7 +381,7 @@ fn ranked(uniq_c: &[u8]) -> Vec<(String, u64)> {
     rank(
         parse_uniq_c(uniq_c)
             .into_iter()
-            .map(|(k, c)| (alf::report::escape::escape(&k), c))
+            .map(|(k, c)| (alf::escape::escape(&k), c))
             .collect(),
     )
 }

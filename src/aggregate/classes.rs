@@ -7,53 +7,14 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{folded, merge_map};
+use super::folded;
+use super::merge::merge_map;
+use super::seen::Seen;
 
-use crate::classify::{info, ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
+use crate::classify::{ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
 use crate::record::{ip_key, Client, Record};
 
 const N: usize = ClassId::ALL.len();
-
-/// How often something was seen, when first and last, and when first with a 2xx.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Seen {
-    pub count: u64,
-    /// Epoch seconds; `i64::MAX` / `i64::MIN` while unknown.
-    pub first: i64,
-    pub last: i64,
-    pub first_success: i64,
-}
-
-impl Default for Seen {
-    fn default() -> Self {
-        Seen {
-            count: 0,
-            first: i64::MAX,
-            last: i64::MIN,
-            first_success: i64::MAX,
-        }
-    }
-}
-
-impl Seen {
-    pub fn hit(&mut self, ts: Option<i64>, success: bool) {
-        self.count += 1;
-        if let Some(t) = ts {
-            self.first = self.first.min(t);
-            self.last = self.last.max(t);
-            if success {
-                self.first_success = self.first_success.min(t);
-            }
-        }
-    }
-
-    pub fn merge(&mut self, o: &Seen) {
-        self.count += o.count;
-        self.first = self.first.min(o.first);
-        self.last = self.last.max(o.last);
-        self.first_success = self.first_success.min(o.first_success);
-    }
-}
 
 /// One client's class counts. Kept small: a hostile log makes millions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -89,16 +50,6 @@ impl Offender {
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             *a += b;
         }
-    }
-
-    /// `weight × (1 + log2 n)` summed over the classes shown (see `ClassInfo`).
-    pub fn score(&self) -> f64 {
-        ClassId::ALL
-            .iter()
-            .zip(&self.classes)
-            .filter(|(_, n)| **n > 0)
-            .map(|(c, n)| info(*c).weight as f64 * (1.0 + (*n as f64).log2()))
-            .sum()
     }
 }
 

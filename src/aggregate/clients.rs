@@ -7,7 +7,91 @@
 //! `Agg::line`). A general-purpose map needs two accesses (control bytes,
 //! then the entry) and cannot be prefetched by key.
 
-use super::ClientStats;
+use crate::record::Record;
+
+/// Counts for one client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientStats {
+    pub requests: u64,
+    pub s4xx: u64,
+    pub s5xx: u64,
+    pub bytes: u64,
+    /// Epoch seconds; `i64::MAX` / `i64::MIN` until a timestamp is seen.
+    pub first: i64,
+    pub last: i64,
+}
+
+impl Default for ClientStats {
+    fn default() -> Self {
+        ClientStats {
+            requests: 0,
+            s4xx: 0,
+            s5xx: 0,
+            bytes: 0,
+            first: i64::MAX,
+            last: i64::MIN,
+        }
+    }
+}
+
+impl ClientStats {
+    pub const ZERO: ClientStats = ClientStats {
+        requests: 0,
+        s4xx: 0,
+        s5xx: 0,
+        bytes: 0,
+        first: 0,
+        last: 0,
+    };
+
+    #[inline]
+    pub(crate) fn add(&mut self, h: &Hit) {
+        self.requests += 1;
+        match h.status {
+            400..=499 => self.s4xx += 1,
+            500..=599 => self.s5xx += 1,
+            _ => {}
+        }
+        self.bytes += h.bytes;
+        if h.ts != NO_TS {
+            self.first = self.first.min(h.ts);
+            self.last = self.last.max(h.ts);
+        }
+    }
+
+    pub fn merge(&mut self, o: &ClientStats) {
+        self.requests += o.requests;
+        self.s4xx += o.s4xx;
+        self.s5xx += o.s5xx;
+        self.bytes += o.bytes;
+        self.first = self.first.min(o.first);
+        self.last = self.last.max(o.last);
+    }
+}
+
+/// Marks a record without a timestamp in a [`Hit`].
+pub(crate) const NO_TS: i64 = i64::MIN;
+
+/// What a client's counters take from one record, kept small so that the
+/// update can wait one line while its table slot is prefetched.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit {
+    pub(crate) key: u128,
+    pub(crate) status: u16,
+    pub(crate) bytes: u64,
+    pub(crate) ts: i64,
+}
+
+impl Hit {
+    pub(crate) fn of(key: u128, r: &Record) -> Hit {
+        Hit {
+            key,
+            status: r.status.unwrap_or(0),
+            bytes: r.bytes.unwrap_or(0),
+            ts: r.ts.unwrap_or(NO_TS),
+        }
+    }
+}
 
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]

@@ -13,7 +13,9 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::{ClientStats, ClientTable};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+use super::clients::{ClientStats, ClientTable};
 use crate::record::is_v4_key;
 
 /// Prefix lengths by fold level, for IPv4 and IPv6.
@@ -38,14 +40,14 @@ pub fn fold(key: u128, level: usize) -> u128 {
     net | u128::from(len)
 }
 
-/// A folded key as CIDR text.
-pub fn text(k: u128) -> String {
+/// The network a folded key stands for.
+pub fn net(k: u128) -> IpNet {
     let len = k as u8;
     let net = k & !0xff;
     if is_v4_key(net) {
-        format!("{}/{len}", Ipv4Addr::from(net as u32))
+        IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::from(net as u32), len))
     } else {
-        format!("{}/{len}", Ipv6Addr::from(net))
+        IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::from(net), len))
     }
 }
 
@@ -155,7 +157,7 @@ mod tests {
 
     #[test]
     fn networks_by_level() {
-        let f = |s: &str, l| text(fold(key(s), l));
+        let f = |s: &str, l| net(fold(key(s), l)).to_string();
         assert_eq!(f("198.51.100.77", 0), "198.51.100.0/24");
         assert_eq!(f("198.51.100.77", 1), "198.51.0.0/16");
         assert_eq!(f("198.51.100.77", 2), "198.0.0.0/8");
@@ -176,7 +178,10 @@ mod tests {
             f.entry(key(&format!("10.{c}.0.1")), 8).requests += 1;
         }
         // Two /24s, then /16s.
-        let mut rows: Vec<(String, u64)> = f.iter().map(|(k, s)| (text(k), s.requests)).collect();
+        let mut rows: Vec<(String, u64)> = f
+            .iter()
+            .map(|(k, s)| (net(k).to_string(), s.requests))
+            .collect();
         rows.sort();
         assert_eq!(
             rows,
@@ -197,6 +202,6 @@ mod tests {
             f.entry(key(&format!("{}.1.1.1", c + 11)), 8).requests += 1;
         }
         assert_eq!(f.requests(), 56);
-        assert!(f.iter().any(|(k, _)| text(k) == "0.0.0.0/0"));
+        assert!(f.iter().any(|(k, _)| net(k).to_string() == "0.0.0.0/0"));
     }
 }

@@ -1,4 +1,4 @@
-//! The 404 answers of each client, for the scanner sweep (`behaviour`).
+//! The 404 answers of each client, for the scanner sweep the findings test.
 //!
 //! A line answered 404 costs one append to a list of 32-byte entries, as the
 //! scan must stay fast. Memory must not grow with the lines, though: when the
@@ -20,10 +20,13 @@ use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::behaviour::SWEEP_PATHS;
-use super::classes::Seen;
+use super::seen::Seen;
 use crate::record::{ip_key, Client, Record};
 
+/// Distinct 404 targets that make a sweep (with most of the client's
+/// requests answered 404): the findings stage's test, needed here to know
+/// how many targets a client must hold once the table is full.
+pub const SWEEP_PATHS: usize = 20;
 /// Entries listed before they are folded into the table (32 MB).
 pub const BATCH: usize = 1 << 20;
 /// Distinct targets held in one table, at most: past it, memory is bounded

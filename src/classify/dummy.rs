@@ -24,7 +24,7 @@ pub(super) fn is_dummy(rec: &Record) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::classify::line::tests::{combined, run};
+    use crate::classify::line::{combined, run};
     use crate::classify::registry::{ClassId, ClassSet};
 
     #[test]

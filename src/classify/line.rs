@@ -391,9 +391,12 @@ fn searched_fields<'a>(rec: &Record<'a>) -> [(Which, &'a [u8]); 3] {
     ]
 }
 
+/// `run` and `combined` serve the detectors' tests too.
 #[cfg(test)]
-pub(super) mod tests {
-    //! `run` and `combined` serve the detectors' tests too.
+pub(crate) use tests::{combined, run};
+
+#[cfg(test)]
+mod tests {
     use super::*;
     use crate::format::preset;
 

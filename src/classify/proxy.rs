@@ -130,7 +130,7 @@ fn has_prefix_ci(s: &[u8], p: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::line::tests::{combined, run};
+    use crate::classify::line::{combined, run};
     use crate::classify::registry::ClassId;
 
     #[test]

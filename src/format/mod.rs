@@ -4,6 +4,7 @@
 //! user's `--log-format` goes through; error logs have their own parsers.
 
 pub mod compile;
+pub mod detect;
 pub mod error_log;
 pub mod time;
 

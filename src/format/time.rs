@@ -354,6 +354,54 @@ pub fn format_utc(ts: i64) -> String {
     }
 }
 
+/// `+0900`, `-07:00`, `Z`, `UTC` → seconds east of UTC.
+pub fn parse_offset(s: &str) -> Result<i64, String> {
+    let bad = || format!("`{s}` is not a UTC offset like +0900, -07:00 or UTC");
+    if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") {
+        return Ok(0);
+    }
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (hh, mm) = match rest.len() {
+        4 => (&rest[..2], &rest[2..]),
+        5 if rest.as_bytes()[2] == b':' => (&rest[..2], &rest[3..]),
+        _ => return Err(bad()),
+    };
+    let num = |x: &str| {
+        x.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| x.parse::<i64>().ok())
+            .flatten()
+            .ok_or_else(bad)
+    };
+    let (h, m) = (num(hh)?, num(mm)?);
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 3600 + m * 60))
+}
+
+/// `90`, `90s`, `5m`, `2h`, `1d` → seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s, 5m, 1h, 1d"))?;
+    let k = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("`{s}`: unknown unit (use s, m, h or d)")),
+    };
+    n.checked_mul(k)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("`{s}` is not a positive duration"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,5 +478,17 @@ mod tests {
             Some(971297736)
         );
         assert_eq!(format_utc(971297736), "2000-10-11T20:55:36Z");
+    }
+
+    #[test]
+    fn offsets() {
+        let p = parse_offset;
+        assert_eq!(p("+0900"), Ok(32400));
+        assert_eq!(p("-07:00"), Ok(-25200));
+        assert_eq!(p("+05:45"), Ok(20700));
+        assert_eq!(p("UTC"), Ok(0));
+        for bad in ["0900", "+9", "+0:900", "+2500", "+09:60", "+09x00", ""] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
     }
 }

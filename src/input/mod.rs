@@ -5,6 +5,7 @@
 //! stdin, pipes, gzip, zstd, empty files — is streamed through the same scan core.
 
 pub mod chunk;
+pub mod lookahead;
 pub mod mapped;
 
 use std::fs::File;
@@ -12,7 +13,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
-use crate::report::escape::escape;
+use crate::escape::escape;
 
 /// When to memory-map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,27 +1,59 @@
-//! Reports: plain serialisable structs built from the totals, rendered as
-//! tables (`table`) or JSON (`json`). Every string in them that came from a log
-//! is escaped when the struct is built, so no renderer can leak raw bytes.
+//! Reports: what the findings say, rendered. [`Triage`] and [`TopReport`]
+//! are plain serialisable structs built from the findings, written as tables
+//! (`table`) or JSON (`json`); nothing here decides anything. Every string in
+//! them that came from a log is escaped when the struct is built, so no
+//! renderer can leak raw bytes.
 
-pub mod escape;
 pub mod json;
+pub mod reference;
 pub mod table;
 
-use rustc_hash::FxHashMap;
+use std::io::{self, Write};
+
 use serde::Serialize;
 
-use crate::aggregate::behaviour::{self, Behaviour};
-use crate::aggregate::classes::Seen;
-
-use crate::aggregate::{top, Agg};
-use crate::app::Run;
-use crate::cli::By;
-use crate::config::Config;
-use crate::format::time::format_utc;
-use crate::format::Reason;
-use crate::input::Compression;
+use crate::aggregate::Seen;
+use crate::classify::{info, ClassId, EventKind};
+use crate::escape::escape;
+use crate::findings::top::{By, Key, Top};
+use crate::findings::{
+    BadLine, Evidence, Findings, Flood, Offender, ProxyTarget, RankedClient, Warning,
+};
+use crate::format::time::{format_utc, offset_text};
+use crate::read::InputAccount;
 
 /// JSON schema version; bumped on any incompatible change.
 pub const SCHEMA: u32 = 1;
+
+/// How a report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Tables for people.
+    Table,
+    /// Stable JSON (see the README).
+    Json,
+    /// `count key` lines, like `uniq -c` (top only; triage prints its tables).
+    Plain,
+}
+
+/// Writes the triage report.
+pub fn render_triage(w: &mut impl Write, f: &Findings, style: Style) -> io::Result<()> {
+    let r = Triage::build(f);
+    match style {
+        Style::Json => json::write(w, &r),
+        Style::Table | Style::Plain => table::triage(w, &r),
+    }
+}
+
+/// Writes the `alf top` report.
+pub fn render_top(w: &mut impl Write, t: &Top, style: Style) -> io::Result<()> {
+    let r = TopReport::build(t);
+    match style {
+        Style::Json => json::write(w, &r),
+        Style::Table => table::top(w, &r),
+        Style::Plain => table::top_plain(w, &r),
+    }
+}
 
 /// One input's line accounting.
 #[derive(Clone, Debug, Serialize)]
@@ -52,57 +84,6 @@ pub struct InputReport {
 pub struct FormatCount {
     pub format: &'static str,
     pub lines: u64,
-}
-
-impl InputReport {
-    pub fn new(
-        path: &str,
-        format: &str,
-        c: Compression,
-        read: &'static str,
-        a: &Agg,
-        bytes_read: u64,
-    ) -> Self {
-        let mut other_formats: Vec<FormatCount> = a
-            .other_formats
-            .iter()
-            .map(|(f, n)| FormatCount {
-                format: f,
-                lines: *n,
-            })
-            .collect();
-        other_formats.sort_by(|x, y| y.lines.cmp(&x.lines).then(x.format.cmp(y.format)));
-        let mut warnings = Vec::new();
-        if !other_formats.is_empty() {
-            let list: Vec<String> = other_formats
-                .iter()
-                .map(|o| format!("{} {}", o.lines, o.format))
-                .collect();
-            warnings.push(format!(
-                "malformed lines that parse as another format ({}): a file of mixed formats? \
-                 They are not counted; --format NAME reads them",
-                list.join(", ")
-            ));
-        }
-        InputReport {
-            path: path.to_string(),
-            format: format.to_string(),
-            compression: c.label(),
-            read,
-            bytes_read,
-            lines: a.lines,
-            parsed: a.parsed,
-            malformed: a.malformed_total(),
-            overlong: a.overlong,
-            empty: a.empty,
-            ambiguous: a.ambiguous,
-            filtered: a.filtered,
-            nul_bytes_skipped: a.nul_bytes,
-            other_formats,
-            warnings,
-            errors: Vec::new(),
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -360,170 +341,465 @@ pub struct Triage {
     pub timing: Timing,
 }
 
-fn ts(t: i64, valid: bool) -> Option<String> {
-    valid.then(|| format_utc(t))
+fn ts(t: Option<i64>) -> Option<String> {
+    t.map(format_utc)
 }
 
-fn summary(run: &Run) -> Summary {
-    let a = &run.total;
-    let mut formats: Vec<String> = Vec::new();
-    for i in &run.inputs {
-        if !formats.contains(&i.format) {
-            formats.push(i.format.clone());
-        }
+/// Times of a tally, `None` where unknown.
+fn seen_times(s: &Seen) -> (Option<String>, Option<String>, Option<String>) {
+    let known = s.first <= s.last;
+    (
+        ts(known.then_some(s.first)),
+        ts(known.then_some(s.last)),
+        ts((s.first_success != i64::MAX).then_some(s.first_success)),
+    )
+}
+
+/// A warning in words. One about an input names it first.
+pub fn warning_text(w: &Warning) -> String {
+    match w.input() {
+        Some(path) => format!("{path}: {}", input_warning_text(w)),
+        None => input_warning_text(w),
     }
-    Summary {
-        files: run.inputs.len(),
-        formats,
-        lines: a.lines,
-        parsed: a.parsed,
-        requests: a.requests(),
-        error_lines: a.error_lines,
-        malformed: a.malformed_total(),
-        overlong: a.overlong,
-        empty: a.empty,
-        ambiguous: a.ambiguous,
-        filtered: a.filtered,
-        nul_bytes_skipped: a.nul_bytes,
-        first_seen: ts(a.first, a.first <= a.last),
-        last_seen: ts(a.last, a.first <= a.last),
-        folded_requests: a.folded.requests(),
-        distinct_clients: a.clients.len()
-            + a.folded.len()
-            + a.other_clients.len()
-            + a.error_clients
+}
+
+/// A warning in words, without the input it is about.
+fn input_warning_text(w: &Warning) -> String {
+    match w {
+        Warning::ErrorZone(z) if z.before == z.after => format!(
+            "error-log times carry no zone: read at {}, the offset the access logs \
+             write (--error-tz sets another)",
+            offset_text(z.before)
+        ),
+        Warning::ErrorZone(z) => format!(
+            "error-log times carry no zone: read at {} before {} and at {} from then, \
+             as the access logs write (--error-tz sets one offset)",
+            offset_text(z.before),
+            format_utc(z.change),
+            offset_text(z.after)
+        ),
+        Warning::MixedZones(offsets) => format!(
+            "the access logs write several UTC offsets ({}): error-log times, which carry \
+             no zone, are read as UTC; --error-tz sets their offset",
+            offsets
                 .iter()
-                .filter(|(k, _)| a.clients.get(*k).is_none())
-                .count(),
-        non_ip_clients: a.other_clients.values().map(|c| c.requests).sum::<u64>() + a.error_non_ip,
-        no_client: a.no_client,
-        bytes_sent: a.bytes,
-        xff_fallbacks: a.xff_fallbacks,
-        self_traffic: a.self_traffic,
+                .map(|o| offset_text(*o))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Warning::Shrank { .. } => "file shrank during read; read it again to its new end".into(),
+        Warning::OtherFormats { formats, .. } => {
+            let list: Vec<String> = formats.iter().map(|(f, n)| format!("{n} {f}")).collect();
+            format!(
+                "malformed lines that parse as another format ({}): a file of mixed formats? \
+                 They are not counted; --format NAME reads them",
+                list.join(", ")
+            )
+        }
+        Warning::LocalAddress { ip, requests } => format!(
+            "{requests} request(s) from {ip}, an address of this machine, counted as self \
+             traffic (never an offender); if the log comes from another machine, \
+             pass --no-local-self"
+        ),
+        Warning::ClientCap {
+            cap,
+            requests,
+            error_lines,
+        } => format!(
+            "more than {cap} distinct clients: {requests} request(s) and {error_lines} \
+             error-log line(s) of the later ones are counted by network (/24, /64 or \
+             wider), so per-client counts are approximate (--max-clients raises the cap, \
+             at about 200 bytes a client a thread)"
+        ),
+        Warning::OffenderCap { cap, hits } => format!(
+            "more than {cap} distinct offending clients: the later ones' {hits} class \
+             hit(s) are listed by network among the offenders"
+        ),
+        Warning::NotFoundUntested { cap, lines } => format!(
+            "more than {cap} distinct clients answered 404: {lines} 404 line(s) of the \
+             later ones were counted but not tested for a 404 sweep"
+        ),
+        Warning::NotFoundFloor { max_paths } => format!(
+            "more than {max_paths} distinct 404 targets: a sweeping client holds no more, so \
+             its distinct paths are a floor (≥)"
+        ),
+        Warning::DriversDropped { max, lines } => format!(
+            "more than {max} (minute, class, client) tallies: {lines} classified line(s) past \
+             them were counted but not traced to their client by minute, so the clients \
+             named for the onset and for bursts, bruteforce windows and per-minute error \
+             peaks may miss some"
+        ),
+        Warning::ProxyTargetCap { max, requests } => format!(
+            "more than {max} distinct proxy targets: {requests} proxy request(s) for the \
+             later ones are counted together as other targets"
+        ),
+        Warning::Documentation { clients } => format!(
+            "{clients} client(s) in documentation ranges (192.0.2.0/24, 198.51.100.0/24, \
+             203.0.113.0/24, 2001:db8::/32): synthetic or spoofed logs?"
+        ),
     }
 }
 
-fn timing(run: &Run, threads: usize) -> Timing {
+/// A piece of evidence in words.
+pub fn evidence_text(e: &Evidence) -> String {
+    match e {
+        Evidence::CountedWith(net) => format!("requests counted with {net} (past --max-clients)"),
+        Evidence::Proxy { outcome, requests } => {
+            format!("CONNECT/proxy {} {requests}", outcome.label())
+        }
+        Evidence::Upstream { kind, lines } => {
+            let what = match kind {
+                EventKind::Timeout => "upstream timeouts",
+                EventKind::Refused => "upstream refused",
+                EventKind::Other => "upstream failures",
+            };
+            format!("{what} {lines}")
+        }
+        Evidence::ExploitAnswered { requests } => format!("exploit answered 2xx {requests}"),
+        Evidence::Logins {
+            attempts,
+            peak,
+            window_minutes,
+        } => format!("login attempts {attempts}, {peak} within {window_minutes} min"),
+        Evidence::Sweep { distinct, floor } => format!(
+            "404 sweep {}{distinct} distinct paths",
+            if *floor { "≥" } else { "" }
+        ),
+        Evidence::Flood { per_minute } => format!("flood {per_minute:.0}/min"),
+    }
+}
+
+fn input_report(i: &InputAccount, warnings: &[Warning]) -> InputReport {
+    InputReport {
+        path: i.path.clone(),
+        format: i.format.clone(),
+        compression: i.compression.label(),
+        read: i.read.label(),
+        bytes_read: i.bytes_read,
+        lines: i.lines,
+        parsed: i.parsed,
+        malformed: i.malformed,
+        overlong: i.overlong,
+        empty: i.empty,
+        ambiguous: i.ambiguous,
+        filtered: i.filtered,
+        nul_bytes_skipped: i.nul_bytes,
+        other_formats: i
+            .other_formats
+            .iter()
+            .map(|(format, lines)| FormatCount {
+                format,
+                lines: *lines,
+            })
+            .collect(),
+        warnings: warnings
+            .iter()
+            .filter(|w| w.input() == Some(i.path.as_str()))
+            .map(input_warning_text)
+            .collect(),
+        errors: i.cut_short.iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+fn summary(f: &Findings) -> Summary {
+    let s = &f.summary;
+    Summary {
+        files: s.files,
+        formats: s.formats.clone(),
+        lines: s.lines,
+        parsed: s.parsed,
+        requests: s.requests,
+        error_lines: s.error_lines,
+        malformed: s.malformed,
+        overlong: s.overlong,
+        empty: s.empty,
+        ambiguous: s.ambiguous,
+        filtered: s.filtered,
+        nul_bytes_skipped: s.nul_bytes,
+        first_seen: ts(s.first_seen),
+        last_seen: ts(s.last_seen),
+        distinct_clients: s.distinct_clients,
+        folded_requests: s.folded_requests,
+        non_ip_clients: s.non_ip_clients,
+        no_client: s.no_client,
+        bytes_sent: s.bytes_sent,
+        xff_fallbacks: s.xff_fallbacks,
+        self_traffic: s.self_traffic,
+    }
+}
+
+fn timing(f: &Findings) -> Timing {
+    let t = &f.timing;
     Timing {
-        wall_seconds: (run.seconds * 1000.0).round() / 1000.0,
-        bytes_read: run.bytes_read,
-        mb_per_second: if run.seconds > 0.0 {
-            (run.bytes_read as f64 / 1e6 / run.seconds).round()
+        wall_seconds: (t.seconds * 1000.0).round() / 1000.0,
+        bytes_read: t.bytes_read,
+        mb_per_second: if t.seconds > 0.0 {
+            (t.bytes_read as f64 / 1e6 / t.seconds).round()
         } else {
             0.0
         },
-        threads,
+        threads: t.threads,
+    }
+}
+
+fn example(e: &BadLine) -> ExampleLine {
+    let mut text = escape(&e.head);
+    if e.truncated {
+        text.push('…');
+    }
+    ExampleLine {
+        file: e.file.clone(),
+        line: e.line,
+        kind: e.kind.label(),
+        text,
+    }
+}
+
+fn client_row(r: &RankedClient, requests: f64) -> ClientRow {
+    let s = &r.stats;
+    let known = s.first <= s.last;
+    ClientRow {
+        client: r.source.to_string(),
+        requests: s.requests,
+        share: ((s.requests as f64 / requests) * 10000.0).round() / 100.0,
+        s4xx: s.s4xx,
+        s5xx: s.s5xx,
+        bytes: s.bytes,
+        first_seen: ts(known.then_some(s.first)),
+        last_seen: ts(known.then_some(s.last)),
+    }
+}
+
+fn error_client_row(r: &RankedClient) -> ErrorClientRow {
+    let s = &r.stats;
+    let known = s.first <= s.last;
+    ErrorClientRow {
+        client: r.source.to_string(),
+        lines: s.requests,
+        first_seen: ts(known.then_some(s.first)),
+        last_seen: ts(known.then_some(s.last)),
+    }
+}
+
+/// Class id → lines, for the classes with any.
+fn class_map(
+    classes: impl Iterator<Item = (ClassId, u64)>,
+) -> std::collections::BTreeMap<&'static str, u64> {
+    classes
+        .filter(|(_, n)| *n > 0)
+        .map(|(c, n)| (c.id(), n))
+        .collect()
+}
+
+fn offender_row(o: &Offender) -> OffenderRow {
+    OffenderRow {
+        client: o.source.to_string(),
+        score: o.score,
+        requests: o.requests,
+        classes: class_map(o.class_counts()),
+        notes: o.evidence.iter().map(evidence_text).collect(),
+        first_seen: ts(o.first_seen),
+        last_seen: ts(o.last_seen),
+    }
+}
+
+fn flood_row(f: &Flood) -> FloodRow {
+    FloodRow {
+        source: f.source().to_string(),
+        requests: f.requests,
+        clients: f.clients,
+        first_seen: ts(Some(f.first)),
+        last_seen: ts(Some(f.last)),
+        per_minute: (f.per_minute * 10.0).round() / 10.0,
+    }
+}
+
+fn proxy_row(p: &ProxyTarget) -> ProxyTargetRow {
+    ProxyTargetRow {
+        target: escape(&p.target),
+        requests: p.requests(),
+        tunnelled: p.outcomes[0],
+        attempted: p.outcomes[1],
+        refused: p.outcomes[2],
+        bytes: p.bytes,
+        clients: p.clients,
+        clients_capped: p.clients_capped,
     }
 }
 
 impl Triage {
-    pub fn build(run: &Run, cfg: &Config, n: usize, bucket: Option<i64>) -> Triage {
-        let a = &run.total;
-        // Plain counts (`--no-classify`) decide no classes, floods included.
-        let b = if cfg.scan.classify {
-            behaviour::decide(a, &cfg.scan.self_addrs)
-        } else {
-            behaviour::Behaviour::default()
-        };
-        let (timeline, onset) = timeline_rows(a, bucket);
-        let requests = a.requests().max(1) as f64;
-        let mut classes = [0u64; 10];
-        for (s, c) in a.status.iter().enumerate() {
-            classes[s / 100] += c;
+    pub fn build(f: &Findings) -> Triage {
+        let requests = f.summary.requests.max(1) as f64;
+        let mut status_classes = [0u64; 10];
+        for (s, c) in &f.status {
+            status_classes[*s as usize / 100] += c;
         }
+        let (timeline, onset) = match &f.timeline {
+            Some(s) => {
+                let mut series = std::collections::BTreeMap::new();
+                series.insert("all".to_string(), s.all.clone());
+                series.insert("5xx".to_string(), s.s5xx.clone());
+                for (c, v) in &s.classes {
+                    series.insert(c.id().to_string(), v.clone());
+                }
+                let t = TimelineJson {
+                    bucket_seconds: s.width,
+                    start: format_utc(s.start),
+                    series,
+                };
+                (Some(t), f.onset.as_ref().map(onset_json))
+            }
+            None => (None, None),
+        };
         Triage {
             schema: SCHEMA,
-            summary: summary(run),
-            inputs: run.inputs.clone(),
-            malformed_reasons: Reason::ALL
+            summary: summary(f),
+            inputs: f
+                .inputs
                 .iter()
-                .filter(|r| a.malformed[**r as usize] > 0)
-                .map(|r| ReasonCount {
+                .map(|i| input_report(i, &f.warnings))
+                .collect(),
+            malformed_reasons: f
+                .malformed
+                .iter()
+                .map(|(r, n)| ReasonCount {
                     reason: r.id(),
                     description: r.as_str(),
-                    count: a.malformed[*r as usize],
+                    count: *n,
                 })
                 .collect(),
-            examples: run
-                .examples
-                .iter()
-                .map(|(file, e)| {
-                    let mut text = escape::escape(&e.head);
-                    if e.truncated {
-                        text.push('…');
-                    }
-                    ExampleLine {
-                        file: file.clone(),
-                        line: e.line,
-                        kind: e.kind.label(),
-                        text,
-                    }
-                })
-                .collect(),
-            status_classes: classes
+            examples: f.examples.iter().map(example).collect(),
+            status_classes: status_classes
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| **c > 0)
                 .map(|(i, c)| (format!("{i}xx"), *c))
                 .collect(),
-            status: a
+            status: f
                 .status
                 .iter()
-                .enumerate()
-                .filter(|(_, c)| **c > 0)
                 .map(|(s, c)| StatusCount {
-                    status: s as u16,
+                    status: *s,
                     count: *c,
                 })
                 .collect(),
-            top_clients: top::clients(a, n)
-                .into_iter()
-                .map(|r| ClientRow {
-                    share: ((r.stats.requests as f64 / requests) * 10000.0).round() / 100.0,
-                    requests: r.stats.requests,
-                    s4xx: r.stats.s4xx,
-                    s5xx: r.stats.s5xx,
-                    bytes: r.stats.bytes,
-                    first_seen: ts(r.stats.first, r.stats.first <= r.stats.last),
-                    last_seen: ts(r.stats.last, r.stats.first <= r.stats.last),
-                    client: r.client,
-                })
+            top_clients: f
+                .top_clients
+                .iter()
+                .map(|r| client_row(r, requests))
                 .collect(),
-            error_clients: top::error_clients(a, n)
-                .into_iter()
-                .map(|r| {
-                    let known = r.stats.first <= r.stats.last;
-                    ErrorClientRow {
-                        client: r.client,
-                        lines: r.stats.requests,
-                        first_seen: ts(r.stats.first, known),
-                        last_seen: ts(r.stats.last, known),
+            error_clients: f.error_clients.iter().map(error_client_row).collect(),
+            classes: f
+                .classes
+                .iter()
+                .map(|(c, s)| {
+                    let i = info(*c);
+                    let (first_seen, last_seen, first_success) = seen_times(s);
+                    ClassRow {
+                        id: c.id(),
+                        title: i.title,
+                        severity: i.severity.label(),
+                        count: s.count,
+                        first_seen,
+                        last_seen,
+                        first_success,
                     }
                 })
                 .collect(),
-            classes: class_rows(a, &b),
-            signatures: signature_rows(a),
-            offenders: offender_rows(a, &b, n),
-            floods: flood_rows(&b, n),
-            bursts: burst_rows(&b),
-            proxy_targets: proxy_rows(a, n),
-            proxy_targets_other: {
-                let o = &a.classes.other_targets;
-                (o.requests() > 0).then(|| OtherTargets {
-                    requests: o.requests(),
-                    tunnelled: o.outcomes[0],
-                    attempted: o.outcomes[1],
-                    refused: o.outcomes[2],
-                    bytes: o.bytes,
+            signatures: f
+                .signatures
+                .iter()
+                .map(|h| {
+                    let (first_seen, last_seen, first_success) = seen_times(&h.seen);
+                    SignatureRow {
+                        id: h.signature.id,
+                        class: h.class.id(),
+                        name: h.signature.name,
+                        cve: h.signature.cve,
+                        count: h.seen.count,
+                        first_seen,
+                        last_seen,
+                        first_success,
+                    }
                 })
-            },
+                .collect(),
+            offenders: f.offenders.iter().map(offender_row).collect(),
+            floods: f.floods.iter().map(flood_row).collect(),
+            bursts: f
+                .bursts
+                .iter()
+                .map(|x| BurstRow {
+                    class: x.class.id(),
+                    minute: format_utc(x.minute),
+                    count: x.count,
+                    threshold: (x.threshold * 10.0).round() / 10.0,
+                    clients: x
+                        .clients
+                        .iter()
+                        .map(|(ip, n)| ClientCount {
+                            client: ip.to_string(),
+                            lines: *n,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            proxy_targets: f.proxy_targets.iter().map(proxy_row).collect(),
+            proxy_targets_other: f.proxy_other.as_ref().map(|o| OtherTargets {
+                requests: o.requests(),
+                tunnelled: o.outcomes[0],
+                attempted: o.outcomes[1],
+                refused: o.outcomes[2],
+                bytes: o.bytes,
+            }),
             timeline,
             onset,
-            correlation: correlation_rows(a, n),
-            errors: run.errors.clone(),
-            warnings: run.warnings.clone(),
-            timing: timing(run, cfg.threads),
+            correlation: f
+                .correlation
+                .iter()
+                .map(|c| CorrelationRow {
+                    client: c.client.to_string(),
+                    access_requests: c.access_requests,
+                    access_classes: class_map(ClassId::ALL.into_iter().zip(c.access_classes)),
+                    error_lines: c.error_lines,
+                    upstream_timeouts: c.upstream[0],
+                    upstream_refused: c.upstream[1],
+                    upstream_other: c.upstream[2],
+                    peak_failures_per_minute: c.peak_failures_per_minute,
+                    first_error: ts(c.first_error),
+                    last_error: ts(c.last_error),
+                })
+                .collect(),
+            errors: f.errors.clone(),
+            warnings: f.warnings.iter().map(warning_text).collect(),
+            timing: timing(f),
         }
+    }
+}
+
+fn onset_json(o: &crate::findings::Onset) -> OnsetJson {
+    let networks: Vec<NetworkCount> = o
+        .networks
+        .iter()
+        .map(|(n, lines)| NetworkCount {
+            network: n.to_string(),
+            lines: *lines,
+        })
+        .collect();
+    let mut summary = format!("from {}", format_utc(o.at));
+    if let Some(c) = o.class {
+        summary.push_str(&format!(" {}", c.id()));
+        if let Some(n) = networks.first() {
+            summary.push_str(&format!(" from {}", n.network));
+        }
+    }
+    OnsetJson {
+        at: format_utc(o.at),
+        count: o.count,
+        baseline: (o.baseline * 10.0).round() / 10.0,
+        threshold: (o.threshold * 10.0).round() / 10.0,
+        class: o.class.map(|c| c.id()),
+        networks,
+        summary,
     }
 }
 
@@ -535,7 +811,7 @@ pub struct KeyCount {
 
 /// `alf top`.
 #[derive(Debug, Serialize)]
-pub struct Top {
+pub struct TopReport {
     pub schema: u32,
     pub by: &'static str,
     pub lines: u64,
@@ -544,443 +820,30 @@ pub struct Top {
     pub top: Vec<KeyCount>,
 }
 
-impl Top {
-    pub fn build(run: &Run, by: By, n: usize) -> Top {
-        let a = &run.total;
-        let rows: Vec<(String, u64)> = match by {
-            By::Ip => top::lines_by_client(a, n)
-                .into_iter()
-                .map(|r| (r.client, r.stats.requests))
-                .collect(),
-            By::Status => top::statuses(a, n),
-            _ => top::keys(a, n),
-        };
-        Top {
+impl TopReport {
+    pub fn build(t: &Top) -> TopReport {
+        TopReport {
             schema: SCHEMA,
-            by: match by {
+            by: match t.by {
                 By::Ip => "ip",
-                By::Path => "path",
-                By::Ua => "ua",
                 By::Status => "status",
-                By::Method => "method",
-                By::Vhost => "vhost",
-                By::Referer => "referer",
+                By::Field(k) => k.label(),
             },
-            lines: a.lines,
-            parsed: a.parsed,
-            malformed: a.malformed_total(),
-            top: rows
-                .into_iter()
-                .map(|(key, count)| KeyCount { key, count })
-                .collect(),
-        }
-    }
-}
-
-fn seen_times(
-    s: &crate::aggregate::classes::Seen,
-) -> (Option<String>, Option<String>, Option<String>) {
-    let known = s.first <= s.last;
-    (
-        ts(s.first, known),
-        ts(s.last, known),
-        ts(s.first_success, s.first_success != i64::MAX),
-    )
-}
-
-fn class_rows(a: &Agg, b: &Behaviour) -> Vec<ClassRow> {
-    use crate::classify::{info, ClassId};
-    let mut seen = a.classes.classes;
-    // Sweeps add their 404 lines no signature marked; floods their requests.
-    for sw in b.sweeps.values() {
-        seen[ClassId::Scanner as usize].merge(&sw.unmarked);
-    }
-    for f in b.floods.iter().filter(|f| f.is_client()) {
-        seen[ClassId::Flood as usize].merge(&Seen {
-            count: f.requests,
-            first: f.first,
-            last: f.last,
-            first_success: i64::MAX,
-        });
-    }
-    ClassId::ALL
-        .iter()
-        .zip(&seen)
-        .filter(|(_, s)| s.count > 0)
-        .map(|(c, s)| {
-            let i = info(*c);
-            let (first_seen, last_seen, first_success) = seen_times(s);
-            ClassRow {
-                id: c.id(),
-                title: i.title,
-                severity: i.severity.label(),
-                count: s.count,
-                first_seen,
-                last_seen,
-                first_success,
-            }
-        })
-        .collect()
-}
-
-fn flood_rows(b: &Behaviour, n: usize) -> Vec<FloodRow> {
-    b.floods
-        .iter()
-        .take(if n == 0 { usize::MAX } else { n })
-        .map(|f| FloodRow {
-            source: f.source(),
-            requests: f.requests,
-            clients: f.clients,
-            first_seen: ts(f.first, true),
-            last_seen: ts(f.last, true),
-            per_minute: (f.per_minute * 10.0).round() / 10.0,
-        })
-        .collect()
-}
-
-fn burst_rows(b: &Behaviour) -> Vec<BurstRow> {
-    b.bursts
-        .iter()
-        .map(|x| BurstRow {
-            class: x.class.id(),
-            minute: format_utc(x.minute),
-            count: x.count,
-            threshold: (x.threshold * 10.0).round() / 10.0,
-            clients: x
-                .clients
+            lines: t.lines,
+            parsed: t.parsed,
+            malformed: t.malformed,
+            top: t
+                .rows
                 .iter()
-                .map(|(k, n)| ClientCount {
-                    client: crate::record::ip_from_key(*k).to_string(),
-                    lines: *n,
+                .map(|(k, count)| KeyCount {
+                    key: match k {
+                        Key::Client(s) => s.to_string(),
+                        Key::Status(s) => s.to_string(),
+                        Key::Text(b) => escape(b),
+                    },
+                    count: *count,
                 })
                 .collect(),
-        })
-        .collect()
-}
-
-fn signature_rows(a: &Agg) -> Vec<SignatureRow> {
-    let mut v: Vec<SignatureRow> = a
-        .classes
-        .signatures
-        .iter()
-        .filter_map(|(id, (class, s))| {
-            let (_, sig) = crate::classify::signatures::by_id(id)?;
-            let (first_seen, last_seen, first_success) = seen_times(s);
-            Some(SignatureRow {
-                id: sig.id,
-                class: class.id(),
-                name: sig.name,
-                cve: sig.cve,
-                count: s.count,
-                first_seen,
-                last_seen,
-                first_success,
-            })
-        })
-        .collect();
-    v.sort_by(|x, y| y.count.cmp(&x.count).then(x.id.cmp(y.id)));
-    v
-}
-
-fn offender_rows(a: &Agg, b: &Behaviour, n: usize) -> Vec<OffenderRow> {
-    use crate::classify::ClassId;
-    let offenders = &a.classes.offenders;
-    let floods: FxHashMap<u128, &behaviour::Flood> = b
-        .floods
-        .iter()
-        .filter(|f| f.is_client())
-        .map(|f| (f.key, f))
-        .collect();
-    // The per-line marks, corrected by the behavioural verdicts: a login
-    // candidate counts only from a confirmed guesser; sweeps and floods add
-    // clients no single line marked.
-    // A network of clients past the cap (`net`) is taken as marked: no
-    // behavioural verdict names a network.
-    let adjusted = |k: u128, net: bool| {
-        if net {
-            let mut o = a.classes.offender_networks[&k];
-            o.classes[ClassId::Bruteforce as usize] = 0;
-            return o;
-        }
-        let mut o = offenders.get(&k).copied().unwrap_or_default();
-        if !b.bruteforce.contains_key(&k) {
-            o.classes[ClassId::Bruteforce as usize] = 0;
-        }
-        if let Some(sw) = b.sweeps.get(&k) {
-            o.classes[ClassId::Scanner as usize] += sw.unmarked.count;
-        }
-        if let Some(f) = floods.get(&k) {
-            o.classes[ClassId::Flood as usize] = f.requests;
-        }
-        o
-    };
-    let keys = offenders
-        .keys()
-        .chain(b.sweeps.keys().filter(|k| !offenders.contains_key(*k)))
-        .chain(
-            floods
-                .keys()
-                .filter(|k| !offenders.contains_key(*k) && !b.sweeps.contains_key(*k)),
-        )
-        .map(|&k| (k, false))
-        .chain(a.classes.offender_networks.keys().map(|&k| (k, true)));
-    // A network's requests are those counted for it past the cap.
-    let stats_of = |k: u128, net: bool| {
-        let (own, errors) = if net {
-            (a.folded.get(k), a.error_folded.get(k))
-        } else {
-            (a.clients.get(k), a.error_clients.get(k))
-        };
-        (own.copied().unwrap_or_default(), errors)
-    };
-    // Ranked on the numbers first, so that only the rows shown are built:
-    // a busy log has a hundred thousand clients with a 5xx or two.
-    let mut ranked: Vec<(f64, u64, u128, bool)> = keys
-        .filter_map(|(k, net)| {
-            let score = (adjusted(k, net).score() * 10.0).round() / 10.0;
-            (score > 0.0).then(|| (score, stats_of(k, net).0.requests, k, net))
-        })
-        .collect();
-    let by_numbers = |x: &(f64, u64, u128, bool), y: &(f64, u64, u128, bool)| {
-        y.0.total_cmp(&x.0).then(y.1.cmp(&x.1))
-    };
-    let text = |key: u128, net: bool| {
-        if net {
-            crate::aggregate::folded::text(key)
-        } else {
-            crate::record::ip_from_key(key).to_string()
-        }
-    };
-    if n > 0 && ranked.len() > n {
-        // Keep the n-th and everything not below it, ties included.
-        let (_, &mut nth, _) = ranked.select_nth_unstable_by(n - 1, by_numbers);
-        ranked.retain(|x| by_numbers(x, &nth).is_le());
-        if ranked.len() > n {
-            // Ties at the n-th (many bots with one probe each): the address
-            // text breaks them, as in the sort below, so only the texts are
-            // made for all of them, and whole rows for the n kept.
-            let mut named: Vec<_> = ranked.into_iter().map(|x| (text(x.2, x.3), x)).collect();
-            named.select_nth_unstable_by(n - 1, |a, b| by_numbers(&a.1, &b.1).then(a.0.cmp(&b.0)));
-            named.truncate(n);
-            ranked = named.into_iter().map(|(_, x)| x).collect();
         }
     }
-    let mut v: Vec<OffenderRow> = ranked
-        .iter()
-        .map(|&(score, requests, key, net)| {
-            let o = adjusted(key, net);
-            // Seen in either log: an upstream failure is the client's too.
-            let (mut stats, errors) = stats_of(key, net);
-            if let Some(e) = errors {
-                stats.merge(e);
-            }
-            let mut notes = Vec::new();
-            let out = a.classes.outcomes_of(key, net);
-            // Held by address among the offenders but not among the clients:
-            // its requests, if any, went to a network past the cap, so they
-            // are unknown here, not zero.
-            let folded_into = (!net && a.clients.get(key).is_none())
-                .then(|| a.folded.holder(key))
-                .flatten();
-            if let Some(n) = folded_into {
-                notes.push(format!(
-                    "requests counted with {} (past --max-clients)",
-                    crate::aggregate::folded::text(n)
-                ));
-            }
-            for (i, label) in [
-                "CONNECT/proxy tunnelled",
-                "CONNECT/proxy attempted",
-                "CONNECT/proxy refused",
-            ]
-            .iter()
-            .enumerate()
-            {
-                if out.proxy[i] > 0 {
-                    notes.push(format!("{label} {}", out.proxy[i]));
-                }
-            }
-            for (i, label) in ["upstream timeouts", "upstream refused", "upstream failures"]
-                .iter()
-                .enumerate()
-            {
-                if out.upstream[i] > 0 {
-                    notes.push(format!("{label} {}", out.upstream[i]));
-                }
-            }
-            if out.exploit_successes > 0 {
-                notes.push(format!("exploit answered 2xx {}", out.exploit_successes));
-            }
-            if let Some((total, peak)) = b.bruteforce.get(&key).filter(|_| !net) {
-                notes.push(format!(
-                    "login attempts {total}, {peak} within {} min",
-                    behaviour::BRUTE_WINDOW
-                ));
-            }
-            if let Some(s) = b.sweeps.get(&key).filter(|_| !net) {
-                notes.push(format!(
-                    "404 sweep {}{} distinct paths",
-                    if s.floor { "≥" } else { "" },
-                    s.distinct
-                ));
-            }
-            if let Some(f) = floods.get(&key).filter(|_| !net) {
-                notes.push(format!("flood {:.0}/min", f.per_minute));
-            }
-            let known = stats.first <= stats.last && folded_into.is_none();
-            OffenderRow {
-                client: text(key, net),
-                score,
-                requests: folded_into.is_none().then_some(requests),
-                classes: ClassId::ALL
-                    .iter()
-                    .zip(&o.classes)
-                    .filter(|(_, c)| **c > 0)
-                    .map(|(c, n)| (c.id(), *n))
-                    .collect(),
-                notes,
-                first_seen: ts(stats.first, known),
-                last_seen: ts(stats.last, known),
-            }
-        })
-        .collect();
-    v.sort_by(|x, y| {
-        y.score
-            .total_cmp(&x.score)
-            .then(y.requests.unwrap_or(0).cmp(&x.requests.unwrap_or(0)))
-            .then(x.client.cmp(&y.client))
-    });
-    if n > 0 {
-        v.truncate(n);
-    }
-    v
-}
-
-fn proxy_rows(a: &Agg, n: usize) -> Vec<ProxyTargetRow> {
-    let mut v: Vec<ProxyTargetRow> = a
-        .classes
-        .proxy_targets
-        .iter()
-        .map(|(t, p)| ProxyTargetRow {
-            target: escape::escape(t),
-            requests: p.requests(),
-            tunnelled: p.outcomes[0],
-            attempted: p.outcomes[1],
-            refused: p.outcomes[2],
-            bytes: p.bytes,
-            clients: p.clients.len(),
-            clients_capped: p.clients_capped,
-        })
-        .collect();
-    v.sort_by(|x, y| y.requests.cmp(&x.requests).then(x.target.cmp(&y.target)));
-    if n > 0 {
-        v.truncate(n);
-    }
-    v
-}
-
-fn network_text(key: u128, prefix: u8) -> String {
-    match crate::record::ip_from_key(key) {
-        std::net::IpAddr::V4(v4) => format!("{v4}/{prefix}"),
-        std::net::IpAddr::V6(v6) => format!("{v6}/{prefix}"),
-    }
-}
-
-fn timeline_rows(a: &Agg, bucket: Option<i64>) -> (Option<TimelineJson>, Option<OnsetJson>) {
-    use crate::aggregate::timeline;
-    let Some(s) = timeline::series(&a.classes.timeline, bucket) else {
-        return (None, None);
-    };
-    let mut series = std::collections::BTreeMap::new();
-    series.insert("all".to_string(), s.all.clone());
-    series.insert("5xx".to_string(), s.s5xx.clone());
-    for (c, v) in &s.classes {
-        series.insert(c.id().to_string(), v.clone());
-    }
-    let onset = timeline::onset(&a.classes.timeline, &s).map(|o| {
-        let networks: Vec<NetworkCount> = o
-            .networks
-            .iter()
-            .map(|(k, p, n)| NetworkCount {
-                network: network_text(*k, *p),
-                lines: *n,
-            })
-            .collect();
-        let mut summary = format!("from {}", format_utc(o.at));
-        if let Some(c) = o.class {
-            summary.push_str(&format!(" {}", c.id()));
-            if let Some(n) = networks.first() {
-                summary.push_str(&format!(" from {}", n.network));
-            }
-        }
-        OnsetJson {
-            at: format_utc(o.at),
-            count: o.count,
-            baseline: (o.baseline * 10.0).round() / 10.0,
-            threshold: (o.threshold * 10.0).round() / 10.0,
-            class: o.class.map(|c| c.id()),
-            networks,
-            summary,
-        }
-    });
-    (
-        Some(TimelineJson {
-            bucket_seconds: s.width,
-            start: format_utc(s.start),
-            series,
-        }),
-        onset,
-    )
-}
-
-fn correlation_rows(a: &Agg, n: usize) -> Vec<CorrelationRow> {
-    use crate::classify::ClassId;
-    let c = &a.classes;
-    let mut peak: rustc_hash::FxHashMap<u128, u64> = rustc_hash::FxHashMap::default();
-    for (&(_, class, key), &lines) in &c.timeline.drivers {
-        if class == ClassId::UpstreamTimeout as u8 {
-            let p = peak.entry(key).or_default();
-            *p = (*p).max(lines);
-        }
-    }
-    let mut v: Vec<CorrelationRow> = a
-        .error_clients
-        .iter()
-        .filter_map(|(k, e)| {
-            let access_requests = a.clients.get(k)?.requests;
-            let off = c.offenders.get(&k);
-            let upstream = c.outcomes_of(k, false).upstream;
-            let known = e.first <= e.last;
-            Some(CorrelationRow {
-                client: crate::record::ip_from_key(k).to_string(),
-                access_requests,
-                access_classes: off
-                    .map(|o| {
-                        ClassId::ALL
-                            .iter()
-                            .zip(&o.classes)
-                            .filter(|(cl, n)| **n > 0 && **cl != ClassId::UpstreamTimeout)
-                            .map(|(cl, n)| (cl.id(), *n))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                error_lines: e.requests,
-                upstream_timeouts: upstream[0],
-                upstream_refused: upstream[1],
-                upstream_other: upstream[2],
-                peak_failures_per_minute: peak.get(&k).copied().unwrap_or(0),
-                first_error: ts(e.first, known),
-                last_error: ts(e.last, known),
-            })
-        })
-        .collect();
-    v.sort_by(|x, y| {
-        y.error_lines
-            .cmp(&x.error_lines)
-            .then(x.client.cmp(&y.client))
-    });
-    if n > 0 {
-        v.truncate(n);
-    }
-    v
 }

@@ -5,11 +5,11 @@ use std::io::{self, Write};
 
 use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 
-use super::{escape::escape_width, Top, Triage};
+use super::{TopReport, Triage};
 use crate::aggregate::classes::MAX_PROXY_TARGETS;
-use crate::format::PRESETS;
+use crate::escape::escape_width;
 
-fn table(header: &[&str]) -> Table {
+pub(super) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
@@ -30,6 +30,25 @@ fn cut(s: &str, w: usize) -> String {
 }
 
 pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    summary(w, r)?;
+    inputs(w, r)?;
+    status(w, r)?;
+    clients(w, r)?;
+    error_clients(w, r)?;
+    classes(w, r)?;
+    signatures(w, r)?;
+    timeline(w, r)?;
+    offenders(w, r)?;
+    floods(w, r)?;
+    bursts(w, r)?;
+    correlation(w, r)?;
+    proxy_targets(w, r)?;
+    bad_lines(w, r)?;
+    Ok(())
+}
+
+/// The summary: line accounting, span, clients, timing.
+fn summary(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     let s = &r.summary;
     let mut t = table(&["summary", ""]);
     let span = match (&s.first_seen, &s.last_seen) {
@@ -88,7 +107,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         ]);
     }
     writeln!(w, "{t}")?;
+    Ok(())
+}
 
+/// Each input's accounting, when there are several.
+fn inputs(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if r.inputs.len() > 1 {
         let mut t = table(&["input", "format", "read", "lines", "parsed", "malformed"]);
         for i in &r.inputs {
@@ -104,7 +127,12 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[3, 4, 5]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// Requests by status class.
+fn status(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    let s = &r.summary;
     if !r.status_classes.is_empty() {
         let mut t = table(&["status", "requests", "share"]);
         let requests = s.requests.max(1) as f64;
@@ -118,7 +146,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[1, 2]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The top clients of the access logs.
+fn clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.top_clients.is_empty() {
         let mut t = table(&[
             "client",
@@ -145,7 +177,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[1, 2, 3, 4, 5]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The top clients of the error logs.
+fn error_clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.error_clients.is_empty() {
         let mut t = table(&["error-log client", "lines", "first seen", "last seen"]);
         for c in &r.error_clients {
@@ -159,7 +195,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[1]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The anomaly classes found (or that none were).
+fn classes(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if r.classes.is_empty() && r.timeline.is_some() {
         // Classified, and nothing found: say so, rather than print nothing.
         writeln!(
@@ -189,7 +229,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[2]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The signatures hit.
+fn signatures(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.signatures.is_empty() {
         let mut t = table(&["signature", "class", "lines", "first seen", "first 2xx"]);
         for g in &r.signatures {
@@ -208,7 +252,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[2]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The timeline as sparklines, and the onset.
+fn timeline(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if let Some(tl) = &r.timeline {
         let n = tl.series.get("all").map_or(0, Vec::len);
         writeln!(
@@ -237,7 +285,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             None => writeln!(w, "onset: none (no bucket rises above the baseline)\n")?,
         }
     }
+    Ok(())
+}
 
+/// The offenders, with their evidence.
+fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.offenders.is_empty() {
         let mut t = table(&["offender", "score", "requests", "classes", "notes"]);
         for o in &r.offenders {
@@ -253,7 +305,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[1, 2]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The flood sources.
+fn floods(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.floods.is_empty() {
         let mut t = table(&[
             "flood source",
@@ -276,7 +332,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[1, 2, 3]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The burst minutes (the first 20).
+fn bursts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.bursts.is_empty() {
         let mut t = table(&["burst minute", "class", "lines", "threshold", "top clients"]);
         for b in r.bursts.iter().take(20) {
@@ -303,7 +363,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             )?;
         }
     }
+    Ok(())
+}
 
+/// The clients seen in both logs.
+fn correlation(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.correlation.is_empty() {
         let mut t = table(&[
             "client in both logs",
@@ -334,7 +398,11 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[1, 3, 5]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The proxy targets.
+fn proxy_targets(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.proxy_targets.is_empty() {
         let mut t = table(&[
             "proxy target",
@@ -370,7 +438,12 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         right(&mut t, &[1, 2, 3, 4, 5, 6]);
         writeln!(w, "{t}")?;
     }
+    Ok(())
+}
 
+/// The bad lines by reason, and examples.
+fn bad_lines(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    let s = &r.summary;
     if !r.malformed_reasons.is_empty() || !r.examples.is_empty() {
         let mut t = table(&["bad lines", "count"]);
         for m in &r.malformed_reasons {
@@ -407,7 +480,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     Ok(())
 }
 
-pub fn top(w: &mut impl Write, r: &Top) -> io::Result<()> {
+pub fn top(w: &mut impl Write, r: &TopReport) -> io::Result<()> {
     let mut t = table(&["count", r.by]);
     for k in &r.top {
         t.add_row(vec![k.count.to_string(), cut(&k.key, 120)]);
@@ -417,72 +490,11 @@ pub fn top(w: &mut impl Write, r: &Top) -> io::Result<()> {
 }
 
 /// `uniq -c` style: the count right-aligned in 7 columns, a space, the key.
-pub fn top_plain(w: &mut impl Write, r: &Top) -> io::Result<()> {
+pub fn top_plain(w: &mut impl Write, r: &TopReport) -> io::Result<()> {
     for k in &r.top {
         writeln!(w, "{:>7} {}", k.count, k.key)?;
     }
     Ok(())
-}
-
-pub fn formats(w: &mut impl Write) -> io::Result<()> {
-    let mut t = table(&["name", "kind", "format"]);
-    for p in PRESETS {
-        t.add_row(vec![p.name, p.kind.label(), p.definition]);
-    }
-    writeln!(w, "{t}")
-}
-
-/// `alf explain ID`: a class, or a signature, in words.
-pub fn explain(w: &mut impl Write, id: &str) -> io::Result<bool> {
-    use crate::classify::{by_id, info, signatures};
-    if let Some(c) = by_id(id) {
-        let i = info(c);
-        writeln!(
-            w,
-            "{} — {}\nseverity: {}   score weight: {}\n",
-            c.id(),
-            i.title,
-            i.severity.label(),
-            i.weight
-        )?;
-        writeln!(w, "{}", i.definition)?;
-        let sigs: Vec<_> = signatures::TABLES
-            .iter()
-            .filter(|(k, _)| *k == c)
-            .flat_map(|(_, t)| t.iter())
-            .collect();
-        if !sigs.is_empty() {
-            writeln!(w, "\nsignatures:")?;
-            for s in sigs {
-                writeln!(
-                    w,
-                    "  {:<28} {}{}",
-                    s.id,
-                    s.name,
-                    s.cve.map(|c| format!(" ({c})")).unwrap_or_default()
-                )?;
-            }
-        }
-        return Ok(true);
-    }
-    if let Some((c, s)) = signatures::by_id(id) {
-        writeln!(
-            w,
-            "{} — {}{}\nclass: {}",
-            s.id,
-            s.name,
-            s.cve.map(|c| format!(" ({c})")).unwrap_or_default(),
-            c.id()
-        )?;
-        let pats: Vec<String> = s
-            .patterns
-            .iter()
-            .map(|p| crate::report::escape::escape(p))
-            .collect();
-        writeln!(w, "matches (case-insensitive): {}", pats.join("  "))?;
-        return Ok(true);
-    }
-    Ok(false)
 }
 
 /// One character per bucket, eight levels scaled to the series' maximum; a

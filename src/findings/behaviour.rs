@@ -2,7 +2,7 @@
 //!
 //! Everything here is computed from tallies the scan keeps exactly (client
 //! totals, per-minute class counts, per-minute class counts per client, 404
-//! targets per client, within the bounds of [`super::not_found`]), so each
+//! targets per client, within the bounds of [`crate::aggregate::not_found`]), so each
 //! verdict can be checked by hand with awk. The
 //! methods are the ones the class definitions give (`alf explain ID`):
 //!
@@ -22,18 +22,24 @@
 //!   MAD of that class's per-minute counts over the whole span (empty minutes
 //!   count as zero).
 
+use std::net::IpAddr;
+
 use rustc_hash::FxHashMap;
 
-use super::classes::Seen;
-use super::timeline::{baseline, network, weighted_baseline, Minute};
-use super::Agg;
+use super::source::Source;
+use super::stats::{baseline, weighted_baseline};
+use super::timeline::network;
+use crate::aggregate::timeline::Minute;
+use crate::aggregate::{Agg, Seen};
 use crate::attribute::SelfAddrs;
 use crate::classify::ClassId;
+use crate::net::net_of;
 use crate::record::{ip_from_key, is_v4_key};
+
+pub use crate::aggregate::not_found::SWEEP_PATHS;
 
 pub const BRUTE_MIN: u64 = 10;
 pub const BRUTE_WINDOW: i64 = 5;
-pub const SWEEP_PATHS: usize = 20;
 pub const FLOOD_RATE: f64 = 60.0;
 pub const FLOOD_MIN: u64 = 120;
 pub const FLOOD_MADS: f64 = 10.0;
@@ -60,13 +66,13 @@ impl Flood {
         self.prefix == 32 || self.prefix == 128
     }
 
-    /// `203.0.113.9` or `203.0.113.0/24`.
-    pub fn source(&self) -> String {
+    /// The client, or the network.
+    pub fn source(&self) -> Source {
         let ip = ip_from_key(self.key);
         if self.is_client() {
-            ip.to_string()
+            Source::Ip(ip)
         } else {
-            format!("{ip}/{}", self.prefix)
+            Source::Net(net_of(ip, self.prefix))
         }
     }
 }
@@ -79,8 +85,9 @@ pub struct Burst {
     pub minute: i64,
     pub count: u64,
     pub threshold: f64,
-    /// The clients with most lines of the class in that minute.
-    pub clients: Vec<(u128, u64)>,
+    /// The clients with most lines of the class in that minute (ties by
+    /// address key), at most three.
+    pub clients: Vec<(IpAddr, u64)>,
 }
 
 /// A client that swept 404s.
@@ -89,7 +96,7 @@ pub struct Sweep {
     pub lines: u64,
     pub distinct: u64,
     /// `distinct` is a floor: more targets than were held (see
-    /// [`super::not_found::MAX_PATHS`]).
+    /// [`crate::aggregate::not_found::MAX_PATHS`]).
     pub floor: bool,
     /// Its 404 lines that no scanner signature marked.
     pub unmarked: Seen,
@@ -383,7 +390,10 @@ fn bursts(a: &Agg, class: ClassId) -> Vec<Burst> {
                 minute: minute * 60,
                 count: n,
                 threshold,
-                clients,
+                clients: clients
+                    .into_iter()
+                    .map(|(k, n)| (ip_from_key(k), n))
+                    .collect(),
             }
         })
         .collect();
@@ -414,7 +424,7 @@ mod tests {
     #[test]
     fn a_sweep_needs_distinct_targets_and_most_of_its_requests() {
         use crate::record::{Client, Record};
-        let mut a = Agg::new(None);
+        let mut a = Agg::new(None, crate::aggregate::MAX_CLIENTS);
         let paths: Vec<String> = (0..30).map(|i| format!("/probe/{i}")).collect();
         // Three clients' 404s interleaved: one sweeps 30 paths, one repeats a
         // path 30 times, one sweeps 30 paths but has as many answered 200.
@@ -450,7 +460,7 @@ mod tests {
     fn a_network_of_quiet_clients_floods_together() {
         use crate::record::{Client, Record};
         use std::net::IpAddr;
-        let mut a = Agg::new(None);
+        let mut a = Agg::new(None, crate::aggregate::MAX_CLIENTS);
         let mut hit = |ip: IpAddr, ts: i64| {
             a.add(
                 &Record {
@@ -488,7 +498,7 @@ mod tests {
         a.flush();
         let found: Vec<(String, u64, u64)> = floods(&a, &SelfAddrs::default())
             .iter()
-            .map(|f| (f.source(), f.clients, f.requests))
+            .map(|f| (f.source().to_string(), f.clients, f.requests))
             .collect();
         assert_eq!(
             found,

@@ -1,31 +1,33 @@
-//! Ranking: what `sort | uniq -c | sort -rn` gives, with ties ordered by key.
-
-use crate::record::ip_from_key;
-use crate::report::escape::escape;
+//! Ranking: what `sort | uniq -c | sort -rn` gives, with ties ordered by the
+//! text shown (byte order), so that the same input ranks the same way however
+//! it was read.
 
 use rustc_hash::FxHashMap;
 
-use super::{Agg, ClientStats, ClientTable, Folded};
+use super::source::Source;
+use crate::aggregate::{Agg, ClientStats, ClientTable, Folded};
+use crate::escape::escape;
 
-/// A ranked client: its display text (an address, or escaped text) and counts.
+/// A ranked client (an address, a network past `--max-clients`, or a
+/// client field that held no address) and its counts.
 #[derive(Clone, Debug)]
 pub struct RankedClient {
-    pub client: String,
+    pub source: Source,
     pub stats: ClientStats,
 }
 
-/// Sorts by count descending, then key ascending (byte order), and keeps `n`
+/// Sorts by count descending, then text ascending (byte order), and keeps `n`
 /// (all when `n` is 0).
-pub fn rank<T>(mut v: Vec<(String, T)>, n: usize, count: impl Fn(&T) -> u64) -> Vec<(String, T)> {
-    let cmp = |a: &(String, T), b: &(String, T)| {
-        count(&b.1).cmp(&count(&a.1)).then_with(|| a.0.cmp(&b.0))
+pub fn rank<K, T>(mut v: Vec<(String, K, T)>, n: usize, count: impl Fn(&T) -> u64) -> Vec<(K, T)> {
+    let cmp = |a: &(String, K, T), b: &(String, K, T)| {
+        count(&b.2).cmp(&count(&a.2)).then_with(|| a.0.cmp(&b.0))
     };
     if n > 0 && n < v.len() {
         v.select_nth_unstable_by(n - 1, cmp);
         v.truncate(n);
     }
     v.sort_unstable_by(cmp);
-    v
+    v.into_iter().map(|(_, k, t)| (k, t)).collect()
 }
 
 /// Every client of the access logs (address or not, and the networks of
@@ -76,46 +78,51 @@ fn ranked(
     } else {
         0
     };
-    let mut v: Vec<(String, ClientStats)> = Vec::new();
+    let named = |source: Source, s: &ClientStats| (source.to_string(), source, *s);
+    let mut v: Vec<(String, Source, ClientStats)> = Vec::new();
     v.extend(
         clients
             .iter()
             .filter(|(_, s)| s.requests >= floor)
-            .map(|(k, s)| (ip_from_key(k).to_string(), *s)),
+            .map(|(k, s)| named(Source::of_key(k), s)),
     );
     v.extend(
         folded
             .iter()
             .filter(|(_, s)| s.requests >= floor)
-            .map(|(k, s)| (super::folded::text(k), *s)),
+            .map(|(k, s)| named(Source::of_folded(k), s)),
     );
     v.extend(
         others
             .iter()
             .filter(|(_, s)| s.requests >= floor)
-            .map(|(k, s)| (escape(k), *s)),
+            .map(|(k, s)| named(Source::Other(k.clone()), s)),
     );
     rank(v, n, |s| s.requests)
         .into_iter()
-        .map(|(client, stats)| RankedClient { client, stats })
+        .map(|(source, stats)| RankedClient { source, stats })
         .collect()
 }
 
 /// Keys counted for `alf top --by` a field, ranked. Distinct raw values that
 /// escape to the same text are kept apart by their raw bytes, then shown alike.
-pub fn keys(agg: &Agg, n: usize) -> Vec<(String, u64)> {
-    let v: Vec<(String, u64)> = agg.keys.iter().map(|(k, c)| (escape(k), *c)).collect();
+pub fn keys(agg: &Agg, n: usize) -> Vec<(Box<[u8]>, u64)> {
+    let v = agg
+        .keys
+        .iter()
+        .map(|(k, c)| (escape(k), k.clone(), *c))
+        .collect();
     rank(v, n, |c| *c)
 }
 
 /// Statuses, ranked.
-pub fn statuses(agg: &Agg, n: usize) -> Vec<(String, u64)> {
+pub fn statuses(agg: &Agg, n: usize) -> Vec<(u16, u64)> {
     let v = agg
         .status
         .iter()
         .enumerate()
         .filter(|(_, c)| **c > 0)
-        .map(|(s, c)| (s.to_string(), *c))
+        .map(|(s, c)| (s.to_string(), s as u16, *c))
         .collect();
     rank(v, n, |c| *c)
 }

@@ -1,0 +1,150 @@
+//! What the reader of a report must know to trust it: caps that were reached,
+//! zones that were guessed, inputs that changed or mixed formats, clients
+//! that look spoofed. Each is data here; the report words it.
+
+use std::net::IpAddr;
+
+use crate::aggregate::{not_found, timeline, Agg};
+use crate::attribute::SelfAddrs;
+use crate::format::time::LocalZone;
+use crate::net::is_documentation;
+use crate::read::{Run, ZoneNote};
+use crate::record::{ip_from_key, ip_key};
+
+/// A warning, in the order a report lists them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Warning {
+    /// Error-log times read at the zone the access logs write (one offset,
+    /// or two across a change to or from summer time).
+    ErrorZone(LocalZone),
+    /// The access logs write several offsets: error-log times stay UTC.
+    MixedZones(Vec<i64>),
+    /// A mapped file shrank while it was read, and was read again.
+    Shrank { path: String },
+    /// Malformed lines of an input that other presets parse.
+    OtherFormats {
+        path: String,
+        formats: Vec<(&'static str, u64)>,
+    },
+    /// A client with one of this machine's own addresses, counted as self.
+    LocalAddress { ip: IpAddr, requests: u64 },
+    /// Past `--max-clients`, requests and error-log lines counted by network.
+    ClientCap {
+        cap: usize,
+        requests: u64,
+        error_lines: u64,
+    },
+    /// Past the cap, offending clients' class hits listed by network.
+    OffenderCap { cap: usize, hits: u64 },
+    /// Past the cap, clients' 404s counted but not tested for a sweep.
+    NotFoundUntested { cap: usize, lines: u64 },
+    /// Past the bound on distinct 404 targets, sweeps' counts are floors.
+    NotFoundFloor { max_paths: usize },
+    /// Past the bound on (minute, class, client) tallies.
+    DriversDropped { max: usize, lines: u64 },
+    /// Past the bound on distinct proxy targets.
+    ProxyTargetCap { max: usize, requests: u64 },
+    /// Clients in the documentation ranges: a synthetic or spoofed log.
+    Documentation { clients: usize },
+}
+
+impl Warning {
+    /// The input a warning is about, if it is about one.
+    pub fn input(&self) -> Option<&str> {
+        match self {
+            Warning::Shrank { path } | Warning::OtherFormats { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// The warnings of a run. `own` is this server's own addresses when the
+/// classes ran (only they make self traffic differ from any other).
+pub fn warnings(run: &Run, own: Option<&SelfAddrs>) -> Vec<Warning> {
+    let mut w = Vec::new();
+    match &run.zone {
+        Some(ZoneNote::Learnt(z)) => w.push(Warning::ErrorZone(*z)),
+        Some(ZoneNote::Mixed(offsets)) => w.push(Warning::MixedZones(offsets.clone())),
+        None => {}
+    }
+    for i in &run.inputs {
+        if i.shrank {
+            w.push(Warning::Shrank {
+                path: i.path.clone(),
+            });
+        }
+        if !i.other_formats.is_empty() {
+            w.push(Warning::OtherFormats {
+                path: i.path.clone(),
+                formats: i.other_formats.clone(),
+            });
+        }
+    }
+    clients(&run.total, own, &mut w);
+    w
+}
+
+/// The warnings about the clients counted: this machine's own, the caps on
+/// clients, offenders and proxy targets, and documentation ranges.
+fn clients(t: &Agg, own: Option<&SelfAddrs>, w: &mut Vec<Warning>) {
+    let cap = t.max_clients;
+    for ip in own.into_iter().flat_map(SelfAddrs::interfaces) {
+        if let Some(c) = t.clients.get(ip_key(ip)).filter(|c| c.requests > 0) {
+            w.push(Warning::LocalAddress {
+                ip,
+                requests: c.requests,
+            });
+        }
+    }
+    if !t.folded.is_empty() || !t.error_folded.is_empty() {
+        w.push(Warning::ClientCap {
+            cap,
+            requests: t.folded.requests(),
+            error_lines: t.error_folded.requests(),
+        });
+    }
+    let nets = &t.classes.offender_networks;
+    if !nets.is_empty() {
+        w.push(Warning::OffenderCap {
+            cap,
+            hits: nets.values().flat_map(|o| o.classes).sum(),
+        });
+    }
+    let c = &t.classes;
+    if c.not_found.untested > 0 {
+        w.push(Warning::NotFoundUntested {
+            cap,
+            lines: c.not_found.untested,
+        });
+    }
+    if c.not_found.clients.values().any(|n| n.floor) {
+        w.push(Warning::NotFoundFloor {
+            max_paths: not_found::MAX_PATHS,
+        });
+    }
+    if c.timeline.drivers_dropped > 0 {
+        w.push(Warning::DriversDropped {
+            max: timeline::MAX_DRIVERS,
+            lines: c.timeline.drivers_dropped,
+        });
+    }
+    let other = &c.other_targets;
+    if other.requests() > 0 {
+        w.push(Warning::ProxyTargetCap {
+            max: crate::aggregate::classes::MAX_PROXY_TARGETS,
+            requests: other.requests(),
+        });
+    }
+    // Clients of the access and the error logs, each once.
+    let doc = t
+        .clients
+        .iter()
+        .chain(t.error_clients.iter())
+        .map(|(k, _)| k)
+        .filter(|k| is_documentation(ip_from_key(*k)))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    if doc > 0 {
+        w.push(Warning::Documentation { clients: doc });
+    }
+}

@@ -1,0 +1,450 @@
+//! Reading every input: open it, choose its format, scan it, and sum the
+//! totals. What comes out, a [`Run`], is what the findings start from: the
+//! merged counts, each input's line accounting, and what went wrong.
+//!
+//! Error-log times carry no zone; before anything is scanned, the access
+//! logs read with them are sampled for the zone they write (see
+//! [`crate::zone`]) unless `--error-tz` named one.
+
+use std::io::{self, Read};
+use std::time::Instant;
+
+use crate::aggregate::{Agg, Example};
+use crate::error::{CutShort, Exit, InputError};
+use crate::escape::escape;
+use crate::format::detect::{choose, windows, Choice, Detection, SAMPLE_BYTES, STREAM_LOOKAHEAD};
+use crate::format::time::LocalZone;
+use crate::format::{self, Format};
+use crate::input::lookahead::Lookahead;
+use crate::input::{self, Compression, InputSpec, MmapPolicy, Source};
+use crate::scan::{scan_slice_then, scan_stream, Reading, ScanOpts};
+use crate::zone;
+
+/// What to read and how: settings resolved once from the command line.
+#[derive(Clone, Debug)]
+pub struct ReadOpts {
+    pub inputs: Vec<InputSpec>,
+    pub format: Choice,
+    pub mmap: MmapPolicy,
+    /// Decompressed bytes read at most from one compressed input (0: no limit).
+    pub max_decompressed: u64,
+    /// `--error-tz`; `None`: learnt from the access logs.
+    pub error_tz: Option<i64>,
+    pub threads: usize,
+    pub scan: ScanOpts,
+}
+
+/// How an input was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadMode {
+    Mmap,
+    Stream,
+}
+
+impl ReadMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReadMode::Mmap => "mmap",
+            ReadMode::Stream => "stream",
+        }
+    }
+}
+
+/// One input's line accounting, and what happened while it was read.
+#[derive(Clone, Debug)]
+pub struct InputAccount {
+    /// Its place among the inputs given, from 0.
+    pub index: usize,
+    /// The name given, escaped.
+    pub path: String,
+    /// The preset or format string it was read with (`none` for blank input).
+    pub format: String,
+    pub compression: Compression,
+    pub read: ReadMode,
+    pub bytes_read: u64,
+    pub lines: u64,
+    pub parsed: u64,
+    pub malformed: u64,
+    pub overlong: u64,
+    pub empty: u64,
+    pub ambiguous: u64,
+    pub filtered: u64,
+    pub nul_bytes: u64,
+    /// Malformed lines another preset parses (auto-detected format only),
+    /// most first, then by name.
+    pub other_formats: Vec<(&'static str, u64)>,
+    /// The mapped file shrank while it was read, and was read again.
+    pub shrank: bool,
+    /// The stream ended early: the lines before are counted.
+    pub cut_short: Option<CutShort>,
+}
+
+impl InputAccount {
+    fn new(
+        path: &str,
+        format: &str,
+        compression: Compression,
+        read: ReadMode,
+        a: &Agg,
+        bytes_read: u64,
+    ) -> InputAccount {
+        let mut other_formats: Vec<(&'static str, u64)> =
+            a.other_formats.iter().map(|(f, n)| (*f, *n)).collect();
+        other_formats.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+        InputAccount {
+            index: 0,
+            path: path.to_string(),
+            format: format.to_string(),
+            compression,
+            read,
+            bytes_read,
+            lines: a.lines,
+            parsed: a.parsed,
+            malformed: a.malformed_total(),
+            overlong: a.overlong,
+            empty: a.empty,
+            ambiguous: a.ambiguous,
+            filtered: a.filtered,
+            nul_bytes: a.nul_bytes,
+            other_formats,
+            shrank: false,
+            cut_short: None,
+        }
+    }
+}
+
+/// How the error-log times were read, when alf chose it: from the zone the
+/// access logs write.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ZoneNote {
+    /// One offset (never UTC: that is what they are read as anyway).
+    Learnt(LocalZone),
+    /// The access logs write several offsets: error-log times stay UTC.
+    Mixed(Vec<i64>),
+}
+
+/// Every input, read.
+pub struct Run {
+    /// The inputs that could be read, in order.
+    pub inputs: Vec<InputAccount>,
+    /// Their counts, merged.
+    pub total: Agg,
+    /// The first bad lines of each input, with its name.
+    pub examples: Vec<(String, Example)>,
+    /// The inputs that could not be read at all, with their places.
+    pub failed: Vec<(usize, InputError)>,
+    pub zone: Option<ZoneNote>,
+    pub seconds: f64,
+    pub bytes_read: u64,
+    /// Threads the scans ran on.
+    pub threads: usize,
+}
+
+impl Run {
+    /// How the run ends, as far as reading goes.
+    pub fn exit(&self) -> Exit {
+        let unrecognised = self
+            .failed
+            .iter()
+            .any(|(_, e)| matches!(e, InputError::Unrecognised { .. }));
+        let any_parsed = self.total.parsed > 0;
+        if self.inputs.is_empty() {
+            if unrecognised {
+                Exit::Unrecognised
+            } else {
+                Exit::NoInput
+            }
+        } else if !any_parsed && (self.total.lines > self.total.empty || unrecognised) {
+            Exit::Unrecognised
+        } else if !self.failed.is_empty() || self.inputs.iter().any(|i| i.cut_short.is_some()) {
+            Exit::Partial
+        } else {
+            Exit::Ok
+        }
+    }
+}
+
+/// One input, scanned.
+struct Scanned {
+    account: InputAccount,
+    agg: Agg,
+}
+
+/// Reads every input in order on `pool`.
+pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
+    let start = Instant::now();
+    let mut run = Run {
+        inputs: Vec::new(),
+        total: Agg::new(opts.scan.key, opts.scan.max_clients),
+        examples: Vec::new(),
+        failed: Vec::new(),
+        zone: None,
+        seconds: 0.0,
+        bytes_read: 0,
+        threads: opts.threads,
+    };
+    let error_zone = match error_zone(opts) {
+        Some(note) => {
+            let zone = match &note {
+                ZoneNote::Learnt(z) => *z,
+                ZoneNote::Mixed(_) => LocalZone::default(),
+            };
+            run.zone = Some(note);
+            zone
+        }
+        None => LocalZone::fixed(opts.error_tz.unwrap_or(0)),
+    };
+    // With a detected format, a malformed line is also tried with the other
+    // presets, to tell a file of mixed formats.
+    let presets: Vec<(&'static str, Format)> = match opts.format {
+        Choice::Auto => format::PRESETS
+            .iter()
+            .map(|p| (p.name, format::preset(p.name).expect("presets compile")))
+            .collect(),
+        Choice::Fixed(..) => Vec::new(),
+    };
+    let ctx = Ctx {
+        opts,
+        error_zone,
+        presets: &presets,
+    };
+    for (index, spec) in opts.inputs.iter().enumerate() {
+        match pool.install(|| read_one(spec, &ctx)) {
+            Ok(mut s) => {
+                s.account.index = index;
+                run.examples.extend(
+                    s.agg
+                        .examples
+                        .drain(..)
+                        .map(|e| (s.account.path.clone(), e)),
+                );
+                run.bytes_read += s.account.bytes_read;
+                pool.install(|| run.total.absorb(s.agg));
+                run.inputs.push(s.account);
+            }
+            Err(e) => run.failed.push((index, e)),
+        }
+    }
+    run.seconds = start.elapsed().as_secs_f64();
+    let cap = run.total.max_clients;
+    pool.install(|| run.total.classes.group(cap));
+    run
+}
+
+/// What a scan is given: a map's bytes (with the hook that releases what was
+/// read), or a stream.
+enum Data<'a> {
+    Mapped(&'a [u8], &'a (dyn Fn(&[u8]) + Sync)),
+    Stream(Box<dyn Read + Send>),
+}
+
+/// What a stream's scan ended with.
+struct Scan {
+    agg: Agg,
+    bytes: u64,
+    error: Option<io::Error>,
+}
+
+impl Data<'_> {
+    fn scan(self, rd: &Reading, opts: &ScanOpts) -> Scan {
+        match self {
+            Data::Mapped(data, done) => Scan {
+                agg: scan_slice_then(data, rd, opts, done),
+                bytes: data.len() as u64,
+                error: None,
+            },
+            Data::Stream(r) => {
+                let (agg, end) = scan_stream(r, rd, opts);
+                Scan {
+                    agg,
+                    bytes: end.bytes,
+                    error: end.error,
+                }
+            }
+        }
+    }
+}
+
+/// What every input's scan shares.
+struct Ctx<'a> {
+    opts: &'a ReadOpts,
+    error_zone: LocalZone,
+    /// The presets a malformed line is tried with (none with a fixed format).
+    presets: &'a [(&'static str, Format)],
+}
+
+impl Ctx<'_> {
+    /// Scans `data` as format `f`, named `name`.
+    fn scan(&self, name: &str, f: &Format, data: Data) -> Scan {
+        let others: Vec<(&'static str, Format)> = self
+            .presets
+            .iter()
+            .filter(|p| p.0 != name)
+            .cloned()
+            .collect();
+        let rd = Reading {
+            format: f,
+            error_zone: self.error_zone,
+            others: (!self.presets.is_empty()).then_some(&others[..]),
+        };
+        data.scan(&rd, &self.opts.scan)
+    }
+}
+
+fn read_one(spec: &InputSpec, ctx: &Ctx) -> Result<Scanned, InputError> {
+    let opened = input::open(spec, ctx.opts.mmap)?;
+    let name = opened.name.clone();
+    match opened.source {
+        Source::Mapped(m) => {
+            let (res, shrank) = m.scan_guarded(|data| {
+                // A leading NUL hole (copytruncate) tells nothing about the format.
+                let from = input::chunk::leading_nul(data, &|w: &[u8]| m.release(w));
+                let samples: Vec<&[u8]> = windows(&data[from..]).collect();
+                let chosen = choose(&ctx.opts.format, samples.iter().copied(), &name);
+                // The samples are spread over the file: drop them now, not
+                // when the scan reaches them.
+                samples.iter().for_each(|w| m.release(w));
+                chosen.map(|(fname, f)| {
+                    let done = |c: &[u8]| m.release(c);
+                    let s = ctx.scan(&fname, &f, Data::Mapped(data, &done));
+                    (fname, s.agg)
+                })
+            });
+            if shrank {
+                // The scan saw zeros where the file had been cut: read it again.
+                drop(m);
+                let again = input::reopen_stream(spec)?;
+                let mut s = read_stream(again.source, again.compression, &name, ctx)?;
+                s.account.shrank = true;
+                return Ok(s);
+            }
+            let (fname, agg) = res?;
+            Ok(Scanned {
+                account: InputAccount::new(
+                    &name,
+                    &fname,
+                    Compression::None,
+                    ReadMode::Mmap,
+                    &agg,
+                    m.len() as u64,
+                ),
+                agg,
+            })
+        }
+        Source::Stream(_) => read_stream(opened.source, opened.compression, &name, ctx),
+    }
+}
+
+fn read_stream(
+    source: Source,
+    c: Compression,
+    name: &str,
+    ctx: &Ctx,
+) -> Result<Scanned, InputError> {
+    let opts = ctx.opts;
+    let Source::Stream(r) = source else {
+        unreachable!("read_stream takes a stream")
+    };
+    let r: Box<dyn Read + Send> = if c != Compression::None && opts.max_decompressed > 0 {
+        Box::new(input::Capped {
+            inner: r,
+            left: opts.max_decompressed,
+            cap: opts.max_decompressed,
+        })
+    } else {
+        r
+    };
+    // Read ahead a window at a time until a line parses (or the stream
+    // ends, fails, or the look-ahead is spent).
+    let mut ahead = Lookahead::new(r);
+    let mut detection = Detection::default();
+    let (fname, f) = loop {
+        let part = ahead.next_window(SAMPLE_BYTES);
+        if let Choice::Fixed(n, f) = &opts.format {
+            break (n.clone(), f.clone());
+        }
+        if let Some(found) = detection.feed(part) {
+            break found;
+        }
+        if ahead.exhausted(STREAM_LOOKAHEAD) {
+            break std::mem::take(&mut detection).give_up(name)?;
+        }
+    };
+    let s = ctx.scan(&fname, &f, Data::Stream(ahead.into_reader()));
+    let mut account = InputAccount::new(name, &fname, c, ReadMode::Stream, &s.agg, s.bytes);
+    account.cut_short = s.error.map(|e| match c {
+        Compression::Gzip | Compression::Zstd if e.kind() == io::ErrorKind::UnexpectedEof => {
+            CutShort::Truncated { codec: c.label() }
+        }
+        _ => match e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<input::CapReached>())
+        {
+            Some(cap) => CutShort::Capped { bytes: cap.0 },
+            None => CutShort::Read {
+                bytes: s.bytes,
+                message: escape(e.to_string().as_bytes()),
+            },
+        },
+    });
+    Ok(Scanned {
+        account,
+        agg: s.agg,
+    })
+}
+
+/// Without `--error-tz`, when error logs are read with access logs: the
+/// zone their times are read in, learnt from the access logs (see
+/// [`crate::zone`]); `None` when there is nothing to say (no error log, no
+/// sample, or UTC, which is what they are read as otherwise). Standard input
+/// and pipes are not sampled, as they cannot be read twice.
+fn error_zone(opts: &ReadOpts) -> Option<ZoneNote> {
+    if opts.error_tz.is_some() || opts.inputs.len() < 2 {
+        return None;
+    }
+    let mut samples = Vec::new();
+    let mut error_logs = false;
+    // Only regular files can be read twice: a pipe (`<(zcat log.gz)`) would
+    // lose what was sampled.
+    let regular =
+        |s: &&InputSpec| matches!(s, InputSpec::Path(p) if p.metadata().is_ok_and(|m| m.is_file()));
+    for spec in opts.inputs.iter().filter(regular) {
+        let Ok(opened) = input::open(spec, opts.mmap) else {
+            continue;
+        };
+        let format_of = |windows: &[&[u8]]| {
+            let (_, f) = choose(&opts.format, windows.iter().copied(), &opened.name).ok()?;
+            Some(f)
+        };
+        let f = match opened.source {
+            Source::Mapped(ref m) => {
+                m.scan_guarded(|data| {
+                    let w: Vec<&[u8]> = windows(data).collect();
+                    let f = format_of(&w)?;
+                    if !f.is_error_log() {
+                        samples.extend(zone::sample_mapped(&f, data, w.into_iter()));
+                    }
+                    Some(f)
+                })
+                .0
+            }
+            Source::Stream(r) => {
+                let mut head = Vec::new();
+                let _ = r.take(SAMPLE_BYTES as u64).read_to_end(&mut head);
+                let f = format_of(&[&head[..]]);
+                if let Some(f) = f.as_ref().filter(|f| !f.is_error_log()) {
+                    samples.extend(zone::sample_head(f, &head));
+                }
+                f
+            }
+        };
+        error_logs |= f.is_some_and(|f| f.is_error_log());
+    }
+    match zone::learn(samples) {
+        _ if !error_logs => None,
+        zone::Learnt::Nothing => None,
+        zone::Learnt::Zone(z) if z.is_utc() => None,
+        zone::Learnt::Zone(z) => Some(ZoneNote::Learnt(z)),
+        zone::Learnt::Mixed(offsets) => Some(ZoneNote::Mixed(offsets)),
+    }
+}

@@ -9,10 +9,13 @@ use crate::cli::{Cli, Command};
 use crate::config;
 use crate::error::{Exit, OutputError};
 use crate::escape::escape;
+use crate::escape::shell_word;
 use crate::findings::top::Top;
 use crate::findings::{Findings, Warning};
-use crate::read::{read_all, Run};
-use crate::report::{self, reference, Style};
+use crate::input::InputSpec;
+use crate::read::{read_all, ReadOpts, Run};
+use crate::report::{self, reference, Style, Suggestions};
+use crate::rules::{self, plan::Budget, Header, Rendering, Target};
 
 /// Runs the command; returns how it ended.
 pub fn run(cli: Cli) -> Result<Exit> {
@@ -24,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         }
         Command::Triage(a) => triage(&config::Triage::new(&a)?),
         Command::Top(a) => top(&config::Top::new(&a)?),
+        Command::Rules(a) => rules(&config::Rules::new(&a)?),
     }
 }
 
@@ -32,13 +36,104 @@ fn triage(cfg: &config::Triage) -> Result<Exit> {
     let run = read_all(&cfg.read, &pool);
     // The verdicts after the scan use the same threads (`-j`).
     let f = pool.install(|| Findings::build(&run, &cfg.findings));
+    let b = &cfg.blocks;
+    let plan = cfg.findings.classify.then(|| {
+        rules::plan::plan(
+            &f.offenders,
+            &run.total,
+            &b.guard,
+            &b.selection,
+            Budget::default(),
+        )
+    });
+    let command = rules_command(&b.command, "nftables", &cfg.read);
+    let suggestions = plan.as_ref().map(|plan| Suggestions {
+        plan,
+        selection: &b.selection,
+        command: &command,
+    });
     // Nothing was read: the errors say why; an empty table would not.
     if !run.inputs.is_empty() || cfg.style == Style::Json {
         let mut out = io::stdout().lock();
-        report::render_triage(&mut out, &f, cfg.style).map_err(OutputError::from)?;
+        report::render_triage(&mut out, &f, suggestions.as_ref(), cfg.rows, cfg.style)
+            .map_err(OutputError::from)?;
         out.flush().map_err(OutputError::from)?;
     }
     Ok(finish(&run, &f.errors, &f.warnings))
+}
+
+fn rules(cfg: &config::Rules) -> Result<Exit> {
+    let pool = thread_pool(cfg.read.threads)?;
+    let run = read_all(&cfg.read, &pool);
+    let f = pool.install(|| Findings::build(&run, &cfg.findings));
+    let exit = run.exit();
+    // Rules only from logs that were read: an empty file is a no-op for
+    // every tool a pipe could end in.
+    if matches!(exit, Exit::Ok | Exit::Partial) {
+        let b = &cfg.blocks;
+        let plan = rules::plan::plan(
+            &f.offenders,
+            &run.total,
+            &b.guard,
+            &b.selection,
+            cfg.target.budget(&cfg.opts),
+        );
+        let header = header(cfg.target, &run, &f, cfg);
+        let mut out = io::stdout().lock();
+        rules::render(
+            cfg.target,
+            &Rendering {
+                plan: &plan,
+                header: &header,
+                opts: &cfg.opts,
+            },
+            &mut out,
+        )
+        .map_err(OutputError::from)?;
+        out.flush().map_err(OutputError::from)?;
+    }
+    Ok(finish(&run, &f.errors, &f.warnings))
+}
+
+/// The header of a rule file.
+fn header(target: &dyn Target, run: &Run, f: &Findings, cfg: &config::Rules) -> Header {
+    let b = &cfg.blocks;
+    let filter = &cfg.read.scan.filter;
+    Header {
+        version: env!("CARGO_PKG_VERSION"),
+        target: target.id(),
+        inputs: run
+            .inputs
+            .iter()
+            .map(|i| (i.path.clone(), i.bytes_read))
+            .collect(),
+        first_seen: f.summary.first_seen,
+        last_seen: f.summary.last_seen,
+        since: filter.since,
+        until: filter.until,
+        selection: b.selection.clone(),
+        floor_v4: b.guard.floor_v4,
+        floor_v6: b.guard.floor_v6,
+        budget: target.budget(&cfg.opts),
+        local: b.protect.local.len(),
+        trusted: b.protect.trusted.len(),
+        allow: b.protect.allow.len(),
+        ssh: b.protect.ssh,
+    }
+}
+
+/// `alf rules --target TARGET` with the options and inputs that give the
+/// same blocks, as one shell line.
+fn rules_command(options: &[String], target: &str, read: &ReadOpts) -> String {
+    let mut words: Vec<String> = options.iter().map(|w| shell_word(w)).collect();
+    words.insert(2, format!("--target {target}"));
+    for i in &read.inputs {
+        words.push(match i {
+            InputSpec::Stdin => "-".into(),
+            InputSpec::Path(p) => shell_word(&p.to_string_lossy()),
+        });
+    }
+    words.join(" ")
 }
 
 fn top(cfg: &config::Top) -> Result<Exit> {

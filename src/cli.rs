@@ -23,6 +23,9 @@ pub enum Command {
     Top(TopArgs),
     /// List the format presets and the format string each stands for.
     Formats,
+    /// Firewall and ACL rules that block the offenders, on standard output
+    /// (`alf rules --target nftables access_log | nft -f -`).
+    Rules(RulesArgs),
     /// Explain an anomaly class (`alf explain proxy`) or a signature (`alf explain cve-2020-5902`).
     Explain {
         /// A class id or a signature id; without one, the list of classes.
@@ -34,6 +37,17 @@ pub enum Command {
 pub struct TriageArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Output style.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Only lines of this anomaly class (repeatable; `alf explain` lists them).
+    /// A class decided over many lines counts its per-line candidates:
+    /// bruteforce its login POSTs and 401s, gateway-errors its 502-504s,
+    /// scanner its signature lines; flood has no per-line mark and is refused.
+    #[arg(long = "class", value_name = "ID")]
+    pub class: Vec<String>,
+    #[command(flatten)]
+    pub blocks: BlockArgs,
     /// How many top clients to show (0: all).
     #[arg(short = 'n', long = "top", default_value_t = 10)]
     pub top: usize,
@@ -54,6 +68,15 @@ pub struct TriageArgs {
 pub struct TopArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Output style.
+    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// Only lines of this anomaly class (repeatable; `alf explain` lists them).
+    /// A class decided over many lines counts its per-line candidates:
+    /// bruteforce its login POSTs and 401s, gateway-errors its 502-504s,
+    /// scanner its signature lines; flood has no per-line mark and is refused.
+    #[arg(long = "class", value_name = "ID")]
+    pub class: Vec<String>,
     /// The field to count.
     #[arg(long, value_enum, default_value_t = By::Ip)]
     pub by: By,
@@ -105,9 +128,6 @@ pub struct CommonArgs {
     /// An nginx log_format string, or a whole pasted `log_format name '...';` directive.
     #[arg(long, value_name = "FORMAT")]
     pub nginx_format: Option<String>,
-    /// Output style.
-    #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
-    pub output: Output,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,
@@ -163,13 +183,80 @@ pub struct CommonArgs {
     /// Only records for this virtual host (repeatable; letter case ignored).
     #[arg(long, value_name = "NAME")]
     pub vhost: Vec<String>,
-    /// Only lines of this anomaly class (repeatable; `alf explain` lists them).
-    /// A class decided over many lines counts its per-line candidates:
-    /// bruteforce its login POSTs and 401s, gateway-errors its 502-504s,
-    /// scanner its signature lines; flood has no per-line mark and is refused.
-    #[arg(long = "class", value_name = "ID")]
-    pub class: Vec<String>,
     /// Bytes per parallel chunk (tuning and tests).
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES", hide = true)]
     pub chunk_size: usize,
+}
+
+/// Which offenders to block, and what never to block: shared by `rules` and
+/// the suggested blocks of `triage`.
+#[derive(Debug, Args)]
+pub struct BlockArgs {
+    /// Never block this address or range (repeatable); a prefix around it is split.
+    #[arg(long = "allow", value_name = "CIDR")]
+    pub allow: Vec<String>,
+    /// Never block the addresses and ranges in this file: one a line, `#` comments.
+    #[arg(long = "allow-file", value_name = "FILE")]
+    pub allow_file: Vec<PathBuf>,
+    /// The widest IPv4 prefix a rule may have: offenders are grouped within it, never wider.
+    #[arg(long, default_value_t = 24, value_name = "LEN", value_parser = clap::value_parser!(u8).range(8..=32))]
+    pub max_prefix: u8,
+    /// The widest IPv6 prefix a rule may have.
+    #[arg(long, default_value_t = 48, value_name = "LEN", value_parser = clap::value_parser!(u8).range(16..=128))]
+    pub max_prefix6: u8,
+    /// Block offenders that score at least this (`alf explain` gives the weights).
+    #[arg(long, default_value_t = 50.0, value_name = "SCORE")]
+    pub min_score: f64,
+    /// Block offenders with at least this many requests.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub min_requests: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// What to write: nftables, iptables, ip6tables, ipset, firewalld, route,
+    /// nginx, apache, aws-nacl, aws-waf, plain or json.
+    #[arg(short = 't', long, value_name = "TARGET")]
+    pub target: String,
+    /// Block offenders that show this class (repeatable; default: proxy,
+    /// exploit, scanner, bruteforce, flood).
+    #[arg(long = "class", value_name = "ID")]
+    pub class: Vec<String>,
+    /// Block at most this many offenders, best first (0: all).
+    #[arg(short = 'n', long = "top", default_value_t = 0, value_name = "N")]
+    pub top: usize,
+    #[command(flatten)]
+    pub blocks: BlockArgs,
+    /// iptables/ip6tables chain.
+    #[arg(long, default_value = "ALF-BLOCK", value_name = "NAME")]
+    pub chain: String,
+    /// nftables table (family inet).
+    #[arg(long, default_value = "alf", value_name = "NAME")]
+    pub table: String,
+    /// ipset and firewalld set name (`-v4` and `-v6` are added).
+    #[arg(long, default_value = "alf", value_name = "NAME")]
+    pub set_name: String,
+    /// Entries expire after this long unless a later run renews them
+    /// (nftables, ipset): `30m`, `1h`, `1d`.
+    #[arg(long, value_name = "DURATION", value_parser = crate::format::time::parse_duration)]
+    pub expire: Option<i64>,
+    /// AWS network ACL id (aws-nacl; without it, the script reads $NACL_ID).
+    #[arg(long, value_name = "ID")]
+    pub nacl_id: Option<String>,
+    /// The rule number of the ACL's first allow: every deny goes below it.
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=32766))]
+    pub nacl_first_allow: u32,
+    /// Deny entries the ACL has room for (the quota, 20 by default, less its two allows).
+    #[arg(long, default_value_t = 18, value_name = "N")]
+    pub nacl_max_rules: usize,
+    /// The ACL as `aws ec2 describe-network-acls` printed it: its deny
+    /// entries below the first allow are replaced, nothing else touched.
+    #[arg(long, value_name = "FILE")]
+    pub nacl_current: Option<PathBuf>,
+    /// An IP set as `aws wafv2 get-ip-set` printed it (one per family,
+    /// repeatable): its addresses are kept, and its lock token used.
+    #[arg(long, value_name = "FILE")]
+    pub waf_current: Vec<PathBuf>,
 }

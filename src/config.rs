@@ -8,7 +8,9 @@ use anyhow::Result;
 use crate::aggregate::KeyField;
 use crate::attribute::{SelfAddrs, TrustedProxies};
 use crate::classify::{by_id, ClassId, ClassSet};
-use crate::cli::{By as ByArg, CommonArgs, MmapMode, Output, TopArgs, TriageArgs};
+use crate::cli::{
+    BlockArgs, By as ByArg, CommonArgs, MmapMode, Output, RulesArgs, TopArgs, TriageArgs,
+};
 use crate::error::OptionError;
 use crate::escape::escape;
 use crate::filter::{parse_time, Filter};
@@ -20,6 +22,7 @@ use crate::input::{InputSpec, MmapPolicy};
 use crate::net::parse_net;
 use crate::read::ReadOpts;
 use crate::report::Style;
+use crate::rules::{self, Guard, Protect, Selection, Target, TargetOpts};
 use crate::scan::ScanOpts;
 
 /// `alf triage`.
@@ -28,6 +31,38 @@ pub struct Triage {
     pub read: ReadOpts,
     pub findings: Settings,
     pub style: Style,
+    /// Rows of each table (0: all); JSON lists every offender.
+    pub rows: usize,
+    /// The blocks the report suggests.
+    pub blocks: Blocks,
+}
+
+/// What to block and what never to: the suggested blocks of `triage`, and
+/// `rules`.
+#[derive(Clone, Debug)]
+pub struct Blocks {
+    pub selection: Selection,
+    pub guard: Guard,
+    pub protect: Protect,
+    /// `alf rules` with the options that give the same blocks (the target
+    /// and inputs added by the caller), shell-quoted.
+    pub command: Vec<String>,
+}
+
+/// `alf rules`.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub read: ReadOpts,
+    pub findings: Settings,
+    pub blocks: Blocks,
+    pub target: &'static dyn Target,
+    pub opts: TargetOpts,
+}
+
+impl std::fmt::Debug for dyn Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
 }
 
 /// `alf top`.
@@ -43,7 +78,8 @@ pub struct Top {
 impl Triage {
     pub fn new(a: &TriageArgs) -> Result<Triage> {
         let classify = !a.no_classify;
-        let read = read_opts(&a.common, None, classify)?;
+        let read = read_opts(&a.common, None, classify, &a.class)?;
+        let blocks = blocks(&a.common, &a.blocks, &read, Selection::default().classes, 0)?;
         Ok(Triage {
             findings: Settings {
                 top: a.top,
@@ -52,8 +88,239 @@ impl Triage {
                 self_addrs: read.scan.self_addrs.clone(),
             },
             read,
-            style: style(a.common.output),
+            style: style(a.output),
+            rows: a.top,
+            blocks,
         })
+    }
+}
+
+impl Rules {
+    pub fn new(a: &RulesArgs) -> Result<Rules> {
+        let target = rules::by_id(&a.target).ok_or_else(|| OptionError::Value {
+            option: "--target",
+            message: format!(
+                "`{}`: no such target (one of: {})",
+                escape(a.target.as_bytes()),
+                rules::TARGETS
+                    .iter()
+                    .map(|t| t.id())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+        let read = read_opts(&a.common, None, true, &[])?;
+        let classes = if a.class.is_empty() {
+            Selection::default().classes
+        } else {
+            offender_classes(&a.class)?
+        };
+        let blocks = blocks(&a.common, &a.blocks, &read, classes, a.top)?;
+        if a.expire.is_some() && !target.expires() {
+            return Err(OptionError::Value {
+                option: "--expire",
+                message: format!(
+                    "`{}` entries cannot expire: use --target nftables or ipset",
+                    target.id()
+                ),
+            }
+            .into());
+        }
+        let opts = target_opts(a)?;
+        Ok(Rules {
+            findings: Settings {
+                top: 0,
+                bucket: None,
+                classify: true,
+                self_addrs: read.scan.self_addrs.clone(),
+            },
+            read,
+            blocks,
+            target,
+            opts,
+        })
+    }
+}
+
+/// The target settings, each name checked before anything is written.
+fn target_opts(a: &RulesArgs) -> Result<TargetOpts> {
+    use rules::names;
+    let read = |p: &std::path::PathBuf, option: &'static str| {
+        std::fs::read_to_string(p).map_err(|e| OptionError::Value {
+            option,
+            message: format!("{}: {e}", escape(p.as_os_str().as_encoded_bytes())),
+        })
+    };
+    let nacl_id = a.nacl_id.as_deref().map(names::nacl_id).transpose()?;
+    let nacl_current = match &a.nacl_current {
+        None => None,
+        Some(p) => Some(
+            rules::target::aws_nacl::parse_current(
+                &read(p, "--nacl-current")?,
+                nacl_id.as_deref(),
+                a.nacl_first_allow,
+            )
+            .map_err(|message| OptionError::Value {
+                option: "--nacl-current",
+                message,
+            })?,
+        ),
+    };
+    let mut waf_current = Vec::new();
+    for p in &a.waf_current {
+        let c = rules::target::aws_waf::parse_current(&read(p, "--waf-current")?).map_err(
+            |message| OptionError::Value {
+                option: "--waf-current",
+                message,
+            },
+        )?;
+        if waf_current
+            .iter()
+            .any(|w: &rules::target::aws_waf::Current| w.v4 == c.v4)
+        {
+            return Err(OptionError::Value {
+                option: "--waf-current",
+                message: "one IP set per address family".into(),
+            }
+            .into());
+        }
+        waf_current.push(c);
+    }
+    Ok(TargetOpts {
+        chain: names::chain(&a.chain)?,
+        table: names::table(&a.table)?,
+        set_name: names::set_name(&a.set_name)?,
+        nacl_id,
+        nacl_first_allow: a.nacl_first_allow,
+        nacl_max_rules: a.nacl_max_rules,
+        nacl_current,
+        waf_current,
+        expire: a.expire.map(|s| s as u64),
+    })
+}
+
+/// The block selection and the never-block set.
+fn blocks(
+    c: &CommonArgs,
+    b: &BlockArgs,
+    read: &ReadOpts,
+    classes: ClassSet,
+    top: usize,
+) -> Result<Blocks> {
+    let mut allow: Vec<ipnet::IpNet> = b
+        .allow
+        .iter()
+        .map(|s| parse_net(s))
+        .collect::<Result<_, _>>()
+        .map_err(|message| OptionError::Value {
+            option: "--allow",
+            message,
+        })?;
+    for f in &b.allow_file {
+        allow.extend(allow_file(f)?);
+    }
+    let protect = Protect {
+        local: crate::net::local_addresses(),
+        trusted: read.scan.trusted.ranges().to_vec(),
+        allow,
+        ssh: rules::guard::ssh_client(
+            std::env::var("SSH_CONNECTION").ok().as_deref(),
+            std::env::var("SSH_CLIENT").ok().as_deref(),
+        ),
+    };
+    let selection = Selection {
+        classes,
+        min_score: b.min_score,
+        min_requests: b.min_requests,
+        top,
+        ..Selection::default()
+    };
+    let mut command: Vec<String> = vec!["alf".into(), "rules".into()];
+    let mut flag = |f: &str, v: String| {
+        command.push(f.to_string());
+        command.push(v);
+    };
+    if let Some(f) = &c.log_format {
+        flag("--log-format", f.clone());
+    } else if let Some(f) = &c.nginx_format {
+        flag("--nginx-format", f.clone());
+    } else if c.format != "auto" {
+        flag("--format", c.format.clone());
+    }
+    for (name, values) in [
+        ("--since", c.since.iter().cloned().collect::<Vec<_>>()),
+        ("--until", c.until.iter().cloned().collect()),
+        ("--client", c.client.clone()),
+        ("--vhost", c.vhost.clone()),
+        ("--self", c.self_addrs.clone()),
+        ("--trusted-proxy", c.trusted_proxy.clone()),
+        ("--allow", b.allow.clone()),
+    ] {
+        for v in values {
+            flag(name, v);
+        }
+    }
+    for f in &b.allow_file {
+        flag("--allow-file", f.to_string_lossy().into_owned());
+    }
+    if b.max_prefix != 24 {
+        flag("--max-prefix", b.max_prefix.to_string());
+    }
+    if b.max_prefix6 != 48 {
+        flag("--max-prefix6", b.max_prefix6.to_string());
+    }
+    if b.min_score != Selection::DEFAULT_MIN_SCORE {
+        flag("--min-score", b.min_score.to_string());
+    }
+    if b.min_requests != 0 {
+        flag("--min-requests", b.min_requests.to_string());
+    }
+    Ok(Blocks {
+        guard: Guard::new(&protect, b.max_prefix, b.max_prefix6),
+        selection,
+        protect,
+        command,
+    })
+}
+
+/// The addresses and ranges of an `--allow-file`.
+fn allow_file(p: &std::path::Path) -> Result<Vec<ipnet::IpNet>, OptionError> {
+    let name = escape(p.as_os_str().as_encoded_bytes());
+    let text = std::fs::read_to_string(p).map_err(|e| OptionError::Value {
+        option: "--allow-file",
+        message: format!("{name}: {e}"),
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        out.push(parse_net(line).map_err(|e| OptionError::Value {
+            option: "--allow-file",
+            message: format!("{name}:{}: {e}", i + 1),
+        })?);
+    }
+    Ok(out)
+}
+
+/// `--class` ids of `rules`: offenders showing any of them (flood too).
+fn offender_classes(ids: &[String]) -> Result<ClassSet, OptionError> {
+    let mut set = ClassSet::EMPTY;
+    for id in ids.iter().flat_map(|s| s.split(',')) {
+        match by_id(id.trim()) {
+            Some(c) => set.insert(c),
+            None => return Err(unknown_class(id)),
+        }
+    }
+    Ok(set)
+}
+
+fn unknown_class(id: &str) -> OptionError {
+    let known: Vec<&str> = ClassId::ALL.iter().map(|c| c.id()).collect();
+    OptionError::UnknownClass {
+        id: escape(id.as_bytes()),
+        known: known.join(", "),
     }
 }
 
@@ -69,10 +336,10 @@ impl Top {
             ByArg::Referer => By::Field(KeyField::Referer),
         };
         Ok(Top {
-            read: read_opts(&a.common, by.key_field(), false)?,
+            read: read_opts(&a.common, by.key_field(), false, &a.class)?,
             by,
             top: a.top,
-            style: style(a.common.output),
+            style: style(a.output),
         })
     }
 }
@@ -87,7 +354,12 @@ fn style(o: Output) -> Style {
 
 /// What to read and how, for a command that counts `key` and classifies
 /// when `classify`.
-fn read_opts(a: &CommonArgs, key: Option<KeyField>, classify: bool) -> Result<ReadOpts> {
+fn read_opts(
+    a: &CommonArgs,
+    key: Option<KeyField>,
+    classify: bool,
+    class: &[String],
+) -> Result<ReadOpts> {
     let format = if let Some(s) = &a.log_format {
         Choice::Fixed(
             "custom (LogFormat)".into(),
@@ -122,7 +394,7 @@ fn read_opts(a: &CommonArgs, key: Option<KeyField>, classify: bool) -> Result<Re
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let filter = filter(a)?;
+    let filter = filter(a, class)?;
     let bad = |option: &'static str| move |message: String| OptionError::Value { option, message };
     Ok(ReadOpts {
         inputs,
@@ -147,7 +419,7 @@ fn read_opts(a: &CommonArgs, key: Option<KeyField>, classify: bool) -> Result<Re
     })
 }
 
-fn filter(a: &CommonArgs) -> Result<Filter, OptionError> {
+fn filter(a: &CommonArgs, class: &[String]) -> Result<Filter, OptionError> {
     let bad = |option: &'static str| move |message: String| OptionError::Value { option, message };
     let now = chrono::Utc::now().timestamp();
     let time = |t: &Option<String>, option: &'static str| {
@@ -170,7 +442,7 @@ fn filter(a: &CommonArgs) -> Result<Filter, OptionError> {
             .iter()
             .map(|v| v.to_ascii_lowercase().into_bytes())
             .collect(),
-        classes: classes(&a.class)?,
+        classes: classes(class)?,
     })
 }
 
@@ -181,13 +453,7 @@ fn classes(ids: &[String]) -> Result<ClassSet, OptionError> {
         match by_id(id.trim()) {
             Some(ClassId::Flood) => return Err(OptionError::PerLineFlood),
             Some(c) => set.insert(c),
-            None => {
-                let known: Vec<&str> = ClassId::ALL.iter().map(|c| c.id()).collect();
-                return Err(OptionError::UnknownClass {
-                    id: escape(id.as_bytes()),
-                    known: known.join(", "),
-                });
-            }
+            None => return Err(unknown_class(id)),
         }
     }
     Ok(set)

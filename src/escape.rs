@@ -67,6 +67,36 @@ fn push_str(s: &str, out: &mut String) {
     }
 }
 
+/// JSON text made safe to inline in HTML: `<`, `>` and `&` become `\u003c`,
+/// `\u003e` and `\u0026`. They only occur inside JSON strings, so the
+/// replacement cannot touch the document's structure.
+pub fn html_safe_json(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A word for a POSIX shell: as it is when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` inside written `'\''`).
+/// Log text never reaches this: it quotes what the user typed.
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Escapes, then cuts to at most `width` display columns with an ellipsis.
 pub fn escape_width(bytes: &[u8], width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
@@ -107,6 +137,16 @@ mod tests {
         for s in [escape(b"\t\r\n\0"), escape("\u{2066}\u{200b}".as_bytes())] {
             assert!(clean(&s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell_word("access_log"), "access_log");
+        assert_eq!(shell_word("10.0.0.0/8"), "10.0.0.0/8");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("$(id)"), "'$(id)'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

@@ -19,5 +19,6 @@ pub mod net;
 pub mod read;
 pub mod record;
 pub mod report;
+pub mod rules;
 pub mod scan;
 pub mod zone;

@@ -108,6 +108,72 @@ pub fn is_documentation(ip: IpAddr) -> bool {
     }
 }
 
+/// A range whose addresses are not globally reachable clients: they are the
+/// machine itself, its private networks, or addresses no real client has.
+/// Traffic from them is internal; they are never ranked as external
+/// offenders and never reach a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Special {
+    pub net: IpNet,
+    /// What the range is, in a few words.
+    pub name: &'static str,
+}
+
+/// The special-purpose ranges (IANA registries) that are not globally
+/// reachable, IPv4 then IPv6. Documentation ranges are not here: they are
+/// warned about but blockable, so that fixtures can use them.
+pub fn special_ranges() -> &'static [Special] {
+    use std::sync::OnceLock;
+    static RANGES: OnceLock<Vec<Special>> = OnceLock::new();
+    RANGES.get_or_init(|| {
+        [
+            ("0.0.0.0/8", "this network"),
+            ("10.0.0.0/8", "private"),
+            ("100.64.0.0/10", "shared address space (CGNAT)"),
+            ("127.0.0.0/8", "loopback"),
+            ("169.254.0.0/16", "link-local"),
+            ("172.16.0.0/12", "private"),
+            ("192.0.0.0/24", "IETF protocol assignments"),
+            ("192.168.0.0/16", "private"),
+            ("198.18.0.0/15", "benchmarking"),
+            ("224.0.0.0/4", "multicast"),
+            ("240.0.0.0/4", "reserved"),
+            ("::/128", "unspecified"),
+            ("::1/128", "loopback"),
+            ("::ffff:0:0/96", "IPv4-mapped"),
+            ("100::/64", "discard-only"),
+            ("fc00::/7", "unique local"),
+            ("fe80::/10", "link-local"),
+            ("ff00::/8", "multicast"),
+        ]
+        .iter()
+        .map(|(n, name)| Special {
+            net: n.parse().expect("the special ranges parse"),
+            name,
+        })
+        .collect()
+    })
+}
+
+/// The special range `ip` is in, if any (see [`special_ranges`]). `ip` is
+/// made canonical first: `::ffff:10.1.2.3` is private, not IPv4-mapped.
+pub fn special(ip: IpAddr) -> Option<&'static Special> {
+    let ip = canonical(ip);
+    special_ranges().iter().find(|s| s.net.contains(&ip))
+}
+
+/// The special ranges that overlap `net` (hold it, or lie inside it).
+pub fn special_overlaps(net: &IpNet) -> impl Iterator<Item = &'static Special> + '_ {
+    special_ranges()
+        .iter()
+        .filter(move |s| overlaps(&s.net, net))
+}
+
+/// Whether two ranges share an address.
+pub fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(b) || b.contains(a)
+}
+
 /// The addresses of this machine's network interfaces (none where unknown).
 pub fn local_addresses() -> Vec<IpAddr> {
     let mut out = Vec::new();
@@ -269,6 +335,44 @@ mod tests {
         ] {
             assert_eq!(is_documentation(ip(s)), doc, "{s}");
         }
+    }
+
+    #[test]
+    fn special_ranges_cover_internal_addresses() {
+        for (s, name) in [
+            ("0.0.0.0", "this network"),
+            ("127.0.0.2", "loopback"),
+            ("10.1.2.3", "private"),
+            ("::ffff:10.1.2.3", "private"),
+            ("::ffff:127.0.0.1", "loopback"),
+            ("172.31.255.255", "private"),
+            ("100.64.0.1", "shared address space (CGNAT)"),
+            ("169.254.169.254", "link-local"),
+            ("224.0.0.1", "multicast"),
+            ("255.255.255.255", "reserved"),
+            ("::", "unspecified"),
+            ("::1", "loopback"),
+            ("fe80::1", "link-local"),
+            ("fd12:3456::1", "unique local"),
+            ("ff02::1", "multicast"),
+        ] {
+            let ip: IpAddr = s.parse().unwrap();
+            assert_eq!(special(ip).map(|x| x.name), Some(name), "{s}");
+        }
+        for s in [
+            "8.8.8.8",
+            "198.51.100.7",
+            "2001:db8::1",
+            "2a00::1",
+            "172.32.0.1",
+            "100.128.0.1",
+        ] {
+            assert!(special(s.parse().unwrap()).is_none(), "{s}");
+        }
+        let n: IpNet = "10.0.0.0/7".parse().unwrap();
+        assert_eq!(special_overlaps(&n).next().map(|s| s.name), Some("private"));
+        let n: IpNet = "11.0.0.0/8".parse().unwrap();
+        assert!(special_overlaps(&n).next().is_none());
     }
 
     #[test]

@@ -215,7 +215,8 @@ impl Findings {
             error_clients: rank::error_clients(a, n),
             classes: classes(a, &b),
             signatures: signature_hits(a),
-            offenders: offenders::offenders(a, &b, n),
+            // Every offender: rules and JSON need them all; tables cut.
+            offenders: offenders::offenders(a, &b, 0),
             floods,
             bursts: b.bursts.clone(),
             proxy_targets: proxy_targets(a, n),

@@ -9,16 +9,7 @@ use serde::Serialize;
 
 pub fn to_string<T: Serialize>(v: &T) -> String {
     let s = serde_json::to_string_pretty(v).expect("report structs serialise");
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::escape::html_safe_json(&s)
 }
 
 pub fn write<T: Serialize>(w: &mut impl Write, v: &T) -> io::Result<()> {

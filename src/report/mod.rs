@@ -21,6 +21,8 @@ use crate::findings::{
 };
 use crate::format::time::{format_utc, offset_text};
 use crate::read::InputAccount;
+use crate::rules::target::json::{BlockRow, HeldRow};
+use crate::rules::{Plan, Selection};
 
 /// JSON schema version; bumped on any incompatible change.
 pub const SCHEMA: u32 = 1;
@@ -36,9 +38,23 @@ pub enum Style {
     Plain,
 }
 
-/// Writes the triage report.
-pub fn render_triage(w: &mut impl Write, f: &Findings, style: Style) -> io::Result<()> {
-    let r = Triage::build(f);
+/// The blocks a triage suggests, and the command that emits them as rules.
+pub struct Suggestions<'a> {
+    pub plan: &'a Plan,
+    pub selection: &'a Selection,
+    /// `alf rules --target ...`, one shell line.
+    pub command: &'a str,
+}
+
+/// Writes the triage report; tables show `rows` rows of each list (0: all).
+pub fn render_triage(
+    w: &mut impl Write,
+    f: &Findings,
+    s: Option<&Suggestions>,
+    rows: usize,
+    style: Style,
+) -> io::Result<()> {
+    let r = Triage::build(f, s, rows);
     match style {
         Style::Json => json::write(w, &r),
         Style::Table | Style::Plain => table::triage(w, &r),
@@ -327,7 +343,14 @@ pub struct Triage {
     pub error_clients: Vec<ErrorClientRow>,
     pub classes: Vec<ClassRow>,
     pub signatures: Vec<SignatureRow>,
+    /// Every offender, best first (tables show the first rows).
     pub offenders: Vec<OffenderRow>,
+    /// The blocks `alf rules` would emit, with their evidence and collateral.
+    pub suggested_blocks: Vec<BlockRow>,
+    /// Offenders the never-block check kept out of the blocks, and why.
+    pub held_back: Vec<HeldRow>,
+    /// The `alf rules` command line that emits the suggested blocks.
+    pub rules_command: Option<String>,
     pub floods: Vec<FloodRow>,
     pub bursts: Vec<BurstRow>,
     pub proxy_targets: Vec<ProxyTargetRow>,
@@ -339,6 +362,12 @@ pub struct Triage {
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     pub timing: Timing,
+    /// Rows each table shows (0: all); not in the JSON, which lists all.
+    #[serde(skip)]
+    pub rows: usize,
+    /// What the offenders were selected by, for the table's words.
+    #[serde(skip)]
+    pub selection: Option<String>,
 }
 
 fn ts(t: Option<i64>) -> Option<String> {
@@ -628,7 +657,7 @@ fn proxy_row(p: &ProxyTarget) -> ProxyTargetRow {
 }
 
 impl Triage {
-    pub fn build(f: &Findings) -> Triage {
+    pub fn build(f: &Findings, sugg: Option<&Suggestions>, rows: usize) -> Triage {
         let requests = f.summary.requests.max(1) as f64;
         let mut status_classes = [0u64; 10];
         for (s, c) in &f.status {
@@ -724,6 +753,13 @@ impl Triage {
                 })
                 .collect(),
             offenders: f.offenders.iter().map(offender_row).collect(),
+            suggested_blocks: sugg.map(suggested).unwrap_or_default(),
+            held_back: sugg
+                .map(|s| s.plan.held_back.iter().map(HeldRow::of).collect())
+                .unwrap_or_default(),
+            rules_command: sugg
+                .filter(|s| !s.plan.blocks.is_empty())
+                .map(|s| s.command.to_string()),
             floods: f.floods.iter().map(flood_row).collect(),
             bursts: f
                 .bursts
@@ -772,8 +808,23 @@ impl Triage {
             errors: f.errors.clone(),
             warnings: f.warnings.iter().map(warning_text).collect(),
             timing: timing(f),
+            rows,
+            selection: sugg.map(|s| selection_text(s.selection)),
         }
     }
+}
+
+/// The suggested blocks, the best-scored first (then by address).
+fn suggested(s: &Suggestions) -> Vec<BlockRow> {
+    let mut blocks: Vec<&crate::rules::Block> = s.plan.blocks.iter().collect();
+    blocks.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.net.cmp(&y.net)));
+    blocks.into_iter().map(BlockRow::of).collect()
+}
+
+/// What offenders are blocked, in words.
+fn selection_text(s: &Selection) -> String {
+    let ids: Vec<&str> = s.classes.iter().map(|c| c.id()).collect();
+    format!("score {} or more, showing {}", s.min_score, ids.join(", "))
 }
 
 fn onset_json(o: &crate::findings::Onset) -> OnsetJson {

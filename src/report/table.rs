@@ -39,6 +39,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     signatures(w, r)?;
     timeline(w, r)?;
     offenders(w, r)?;
+    suggested_blocks(w, r)?;
     floods(w, r)?;
     bursts(w, r)?;
     correlation(w, r)?;
@@ -288,11 +289,28 @@ fn timeline(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     Ok(())
 }
 
+/// At most `rows` of a list (all when 0).
+fn shown(rows: usize) -> usize {
+    if rows == 0 {
+        usize::MAX
+    } else {
+        rows
+    }
+}
+
+/// Says how many rows a table left out, and where they are.
+fn more(w: &mut impl Write, total: usize, rows: usize, what: &str) -> io::Result<()> {
+    if total > shown(rows) {
+        writeln!(w, "({} more {what} in --output json)\n", total - rows)?;
+    }
+    Ok(())
+}
+
 /// The offenders, with their evidence.
 fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.offenders.is_empty() {
         let mut t = table(&["offender", "score", "requests", "classes", "notes"]);
-        for o in &r.offenders {
+        for o in r.offenders.iter().take(shown(r.rows)) {
             let classes: Vec<String> = o.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
             t.add_row(vec![
                 cut(&o.client, 45),
@@ -304,6 +322,71 @@ fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         }
         right(&mut t, &[1, 2]);
         writeln!(w, "{t}")?;
+        more(w, r.offenders.len(), r.rows, "offenders")?;
+    }
+    Ok(())
+}
+
+/// The blocks `alf rules` would emit, what was held back, and the command.
+fn suggested_blocks(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    let Some(selection) = &r.selection else {
+        return Ok(());
+    };
+    if r.suggested_blocks.is_empty() {
+        if !r.offenders.is_empty() {
+            writeln!(
+                w,
+                "suggested blocks: none (no offender with {selection} that may be blocked)\n"
+            )?;
+        }
+    } else {
+        let mut t = table(&[
+            "suggested block",
+            "offenders",
+            "score",
+            "requests",
+            "collateral",
+            "classes",
+        ]);
+        for b in r.suggested_blocks.iter().take(shown(r.rows)) {
+            let classes: Vec<String> = b.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            t.add_row(vec![
+                b.cidr.clone(),
+                b.offenders.to_string(),
+                format!("{:.1}", b.score),
+                b.requests.map_or("?".into(), |n| n.to_string()),
+                if b.collateral_clients == 0 {
+                    "-".into()
+                } else {
+                    format!(
+                        "{} clients, {} requests",
+                        b.collateral_clients, b.collateral_requests
+                    )
+                },
+                classes.join(", "),
+            ]);
+        }
+        right(&mut t, &[1, 2, 3]);
+        writeln!(w, "{t}")?;
+        more(w, r.suggested_blocks.len(), r.rows, "blocks")?;
+    }
+    for h in r.held_back.iter().take(shown(r.rows)) {
+        writeln!(
+            w,
+            "held back: {} (score {:.1}): {}",
+            cut(&h.source, 45),
+            h.score,
+            h.reason
+        )?;
+    }
+    if let Some(c) = &r.rules_command {
+        writeln!(w, "rules: {c}")?;
+        writeln!(
+            w,
+            "       (blocked offenders: {selection}; other targets: alf rules --help)\n"
+        )?;
+    } else if !r.held_back.is_empty() {
+        writeln!(w)?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ pub mod escape;
 pub mod filter;
 pub mod findings;
 pub mod format;
+pub mod geo;
 pub mod input;
 pub mod net;
 pub mod read;

@@ -55,9 +55,24 @@ fn triage(cfg: &config::Triage) -> Result<Exit> {
     // Nothing was read: the errors say why; an empty table would not.
     if !run.inputs.is_empty() || cfg.style == Style::Json {
         let mut out = io::stdout().lock();
-        report::render_triage(&mut out, &f, suggestions.as_ref(), cfg.rows, cfg.style)
-            .map_err(OutputError::from)?;
+        let geo = match &cfg.geo {
+            config::GeoSetting::Dbs(d) => report::Geo::Dbs(d),
+            config::GeoSetting::Missing => report::Geo::Missing,
+            config::GeoSetting::Off => report::Geo::Off,
+        };
+        report::render_triage(
+            &mut out,
+            &f,
+            suggestions.as_ref(),
+            cfg.rows,
+            &geo,
+            cfg.style,
+        )
+        .map_err(OutputError::from)?;
         out.flush().map_err(OutputError::from)?;
+    }
+    if let Some(w) = &cfg.geo_warning {
+        eprintln!("alf: warning: {w}");
     }
     Ok(finish(&run, &f.errors, &f.warnings))
 }

@@ -48,6 +48,11 @@ pub struct TriageArgs {
     pub class: Vec<String>,
     #[command(flatten)]
     pub blocks: BlockArgs,
+    /// A MaxMind-format country or ASN database (`.mmdb`), or a directory of
+    /// them (repeatable). Default: `$ALF_GEOIP` (`none` turns geo off), else
+    /// /usr/share/GeoIP, /var/lib/GeoIP or /usr/local/share/GeoIP.
+    #[arg(long, value_name = "PATH")]
+    pub geoip: Vec<PathBuf>,
     /// How many top clients to show (0: all).
     #[arg(short = 'n', long = "top", default_value_t = 10)]
     pub top: usize,

@@ -18,6 +18,7 @@ use crate::findings::top::By;
 use crate::findings::Settings;
 use crate::format::detect::Choice;
 use crate::format::{self, AccessFormat, Dialect, Format};
+use crate::geo::GeoDbs;
 use crate::input::{InputSpec, MmapPolicy};
 use crate::net::parse_net;
 use crate::read::ReadOpts;
@@ -26,7 +27,7 @@ use crate::rules::{self, Guard, Protect, Selection, Target, TargetOpts};
 use crate::scan::ScanOpts;
 
 /// `alf triage`.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Triage {
     pub read: ReadOpts,
     pub findings: Settings,
@@ -35,6 +36,45 @@ pub struct Triage {
     pub rows: usize,
     /// The blocks the report suggests.
     pub blocks: Blocks,
+    pub geo: GeoSetting,
+    /// Said on standard error: a database found but not usable.
+    pub geo_warning: Option<String>,
+}
+
+/// The country and ASN databases.
+#[derive(Debug)]
+pub enum GeoSetting {
+    Dbs(GeoDbs),
+    /// None found.
+    Missing,
+    /// `ALF_GEOIP=none`.
+    Off,
+}
+
+/// The geo databases: `--geoip`, `$ALF_GEOIP`, or a default directory. A
+/// database the user named that cannot be used is an error; one found in a
+/// default directory is a warning.
+fn geo(explicit: &[std::path::PathBuf]) -> Result<(GeoSetting, Option<String>)> {
+    use crate::geo::discover::{is_off, DEFAULT_DIRS, ENV};
+    let env = std::env::var_os(ENV);
+    if explicit.is_empty() && env.as_deref().is_some_and(is_off) {
+        return Ok((GeoSetting::Off, None));
+    }
+    let named = !explicit.is_empty() || env.as_ref().is_some_and(|e| !e.is_empty());
+    let dirs: Vec<&std::path::Path> = DEFAULT_DIRS.iter().map(std::path::Path::new).collect();
+    match GeoDbs::discover(explicit, env.as_deref(), &dirs) {
+        Ok(Some(d)) => Ok((GeoSetting::Dbs(d), None)),
+        Ok(None) => Ok((GeoSetting::Missing, None)),
+        Err(e) if named => Err(OptionError::Value {
+            option: "--geoip",
+            message: e.to_string(),
+        }
+        .into()),
+        Err(e) => Ok((
+            GeoSetting::Missing,
+            Some(format!("geo database not used: {e}")),
+        )),
+    }
 }
 
 /// What to block and what never to: the suggested blocks of `triage`, and
@@ -80,7 +120,10 @@ impl Triage {
         let classify = !a.no_classify;
         let read = read_opts(&a.common, None, classify, &a.class)?;
         let blocks = blocks(&a.common, &a.blocks, &read, Selection::default().classes, 0)?;
+        let (geo, geo_warning) = geo(&a.geoip)?;
         Ok(Triage {
+            geo,
+            geo_warning,
             findings: Settings {
                 top: a.top,
                 bucket: a.bucket,

@@ -67,20 +67,44 @@ fn push_str(s: &str, out: &mut String) {
     }
 }
 
-/// JSON text made safe to inline in HTML: `<`, `>` and `&` become `\u003c`,
-/// `\u003e` and `\u0026`. They only occur inside JSON strings, so the
-/// replacement cannot touch the document's structure.
-pub fn html_safe_json(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
+/// A writer of JSON made safe to inline in HTML: `<`, `>` and `&` become
+/// `\u003c`, `\u003e` and `\u0026`. In JSON they can only occur inside
+/// strings, where the escapes mean the same characters, and no byte of a
+/// multi-byte UTF-8 character equals one of them, so the replacement is done
+/// byte by byte as the document streams out.
+pub struct HtmlSafe<W: std::io::Write>(pub W);
+
+impl<W: std::io::Write> std::io::Write for HtmlSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut start = 0;
+        for (i, b) in buf.iter().enumerate() {
+            let esc: &[u8] = match b {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                _ => continue,
+            };
+            self.0.write_all(&buf[start..i])?;
+            self.0.write_all(esc)?;
+            start = i + 1;
         }
+        self.0.write_all(&buf[start..])?;
+        Ok(buf.len())
     }
-    out
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Writes `v` as pretty JSON made safe to inline in HTML (see [`HtmlSafe`]),
+/// and a newline, without building the document in memory.
+pub fn write_json<T: serde::Serialize>(w: impl std::io::Write, v: &T) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = HtmlSafe(std::io::BufWriter::with_capacity(1 << 16, w));
+    serde_json::to_writer_pretty(&mut out, v).map_err(std::io::Error::other)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// A word for a POSIX shell: as it is when it holds only characters no shell
@@ -137,6 +161,17 @@ mod tests {
         for s in [escape(b"\t\r\n\0"), escape("\u{2066}\u{200b}".as_bytes())] {
             assert!(clean(&s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn html_safe_json_escapes_only_the_three() {
+        use std::io::Write;
+        let mut out = HtmlSafe(Vec::new());
+        out.write_all("{\"a\":\"</script>&é\"}".as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(out.0).unwrap(),
+            "{\"a\":\"\\u003c/script\\u003e\\u0026é\"}"
+        );
     }
 
     #[test]

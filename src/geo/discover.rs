@@ -43,7 +43,7 @@ pub(super) fn choose(
 }
 
 /// `ALF_GEOIP=none` (or `off`, any case, spaces around ignored).
-fn is_off(value: &OsStr) -> bool {
+pub fn is_off(value: &OsStr) -> bool {
     let v = value.to_string_lossy();
     let v = v.trim();
     v.eq_ignore_ascii_case("none") || v.eq_ignore_ascii_case("off")

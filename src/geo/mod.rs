@@ -26,7 +26,7 @@
 //! corrupt data gives [`GeoInfo::default()`] and is counted in
 //! [`GeoDbs::lookup_errors`].
 
-mod discover;
+pub mod discover;
 mod open;
 mod record;
 

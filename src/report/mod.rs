@@ -17,9 +17,10 @@ use crate::classify::{info, ClassId, EventKind};
 use crate::escape::escape;
 use crate::findings::top::{By, Key, Top};
 use crate::findings::{
-    BadLine, Evidence, Findings, Flood, Offender, ProxyTarget, RankedClient, Warning,
+    BadLine, Evidence, Findings, Flood, Offender, ProxyTarget, RankedClient, Source, Warning,
 };
 use crate::format::time::{format_utc, offset_text};
+use crate::geo::{GeoCache, GeoDbs, GeoInfo};
 use crate::read::InputAccount;
 use crate::rules::target::json::{BlockRow, HeldRow};
 use crate::rules::{Plan, Selection};
@@ -52,9 +53,10 @@ pub fn render_triage(
     f: &Findings,
     s: Option<&Suggestions>,
     rows: usize,
+    geo: &Geo,
     style: Style,
 ) -> io::Result<()> {
-    let r = Triage::build(f, s, rows);
+    let r = Triage::build(f, s, rows, geo);
     match style {
         Style::Json => json::write(w, &r),
         Style::Table | Style::Plain => table::triage(w, &r),
@@ -174,6 +176,14 @@ pub struct ClientRow {
     pub bytes: u64,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
+    /// Country (ISO 3166 alpha-2) and autonomous system, when a geo
+    /// database is loaded and has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_org: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -227,6 +237,14 @@ pub struct OffenderRow {
     pub notes: Vec<String>,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
+    /// Country (ISO 3166 alpha-2) and autonomous system, when a geo
+    /// database is loaded and has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_org: Option<String>,
 }
 
 /// A source whose request rate stands far above the rest (`flood`).
@@ -328,9 +346,58 @@ pub struct CorrelationRow {
     pub last_error: Option<String>,
 }
 
+/// A list whose rows are made as they are written or drawn: a report can
+/// list every offender without holding a second copy of them all.
+pub struct Rows<'a, R> {
+    len: usize,
+    row: Box<dyn Fn(usize) -> R + 'a>,
+}
+
+impl<'a, R> Rows<'a, R> {
+    fn new(len: usize, row: impl Fn(usize) -> R + 'a) -> Rows<'a, R> {
+        Rows {
+            len,
+            row: Box::new(row),
+        }
+    }
+
+    fn empty() -> Rows<'a, R> {
+        Rows::new(0, |_| unreachable!("an empty list has no rows"))
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = R> + '_ {
+        (0..self.len).map(|i| (self.row)(i))
+    }
+}
+
+impl<R: Serialize> Serialize for Rows<'_, R> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len))?;
+        for r in self.iter() {
+            seq.serialize_element(&r)?;
+        }
+        seq.end()
+    }
+}
+
+impl<R> std::fmt::Debug for Rows<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rows({})", self.len)
+    }
+}
+
 /// `alf triage`.
 #[derive(Debug, Serialize)]
-pub struct Triage {
+pub struct Triage<'a> {
     pub schema: u32,
     pub summary: Summary,
     pub inputs: Vec<InputReport>,
@@ -344,11 +411,11 @@ pub struct Triage {
     pub classes: Vec<ClassRow>,
     pub signatures: Vec<SignatureRow>,
     /// Every offender, best first (tables show the first rows).
-    pub offenders: Vec<OffenderRow>,
+    pub offenders: Rows<'a, OffenderRow>,
     /// The blocks `alf rules` would emit, with their evidence and collateral.
-    pub suggested_blocks: Vec<BlockRow>,
+    pub suggested_blocks: Rows<'a, BlockRow>,
     /// Offenders the never-block check kept out of the blocks, and why.
-    pub held_back: Vec<HeldRow>,
+    pub held_back: Rows<'a, HeldRow>,
     /// The `alf rules` command line that emits the suggested blocks.
     pub rules_command: Option<String>,
     pub floods: Vec<FloodRow>,
@@ -361,6 +428,8 @@ pub struct Triage {
     pub correlation: Vec<CorrelationRow>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    /// The geo databases read (`null` when none).
+    pub geo: Option<GeoJson>,
     pub timing: Timing,
     /// Rows each table shows (0: all); not in the JSON, which lists all.
     #[serde(skip)]
@@ -368,6 +437,52 @@ pub struct Triage {
     /// What the offenders were selected by, for the table's words.
     #[serde(skip)]
     pub selection: Option<String>,
+    /// How to add a geo database, when none was found.
+    #[serde(skip)]
+    pub geo_hint: Option<&'static str>,
+}
+
+/// The geo databases, and the credit their data asks for.
+#[derive(Debug, Serialize)]
+pub struct GeoJson {
+    pub databases: Vec<GeoDatabase>,
+    pub credit: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GeoDatabase {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// Geo lookups for a report, and whether to say how to add a database.
+pub enum Geo<'a> {
+    Dbs(&'a GeoDbs),
+    /// None found: the report says how to add one.
+    Missing,
+    /// Turned off (`ALF_GEOIP=none`).
+    Off,
+}
+
+/// The hint a report gives when no geo database was found.
+pub const GEO_HINT: &str = "geo: no country or ASN database found; give --geoip PATH (a .mmdb \
+     file or a directory of them), set ALF_GEOIP, or put one in /usr/share/GeoIP";
+
+/// Looks up the reported sources, each once.
+struct Lookup<'a>(Option<GeoCache<'a>>);
+
+impl Lookup<'_> {
+    fn of(&mut self, s: &Source) -> GeoInfo {
+        let Some(c) = &mut self.0 else {
+            return GeoInfo::default();
+        };
+        match s {
+            Source::Ip(ip) => c.ip(*ip).clone(),
+            Source::Net(n) => c.net(*n).clone(),
+            Source::Other(_) => GeoInfo::default(),
+        }
+    }
 }
 
 fn ts(t: Option<i64>) -> Option<String> {
@@ -596,6 +711,9 @@ fn client_row(r: &RankedClient, requests: f64) -> ClientRow {
         bytes: s.bytes,
         first_seen: ts(known.then_some(s.first)),
         last_seen: ts(known.then_some(s.last)),
+        country: None,
+        asn: None,
+        as_org: None,
     }
 }
 
@@ -629,6 +747,9 @@ fn offender_row(o: &Offender) -> OffenderRow {
         notes: o.evidence.iter().map(evidence_text).collect(),
         first_seen: ts(o.first_seen),
         last_seen: ts(o.last_seen),
+        country: None,
+        asn: None,
+        as_org: None,
     }
 }
 
@@ -656,8 +777,18 @@ fn proxy_row(p: &ProxyTarget) -> ProxyTargetRow {
     }
 }
 
-impl Triage {
-    pub fn build(f: &Findings, sugg: Option<&Suggestions>, rows: usize) -> Triage {
+impl<'a> Triage<'a> {
+    pub fn build(
+        f: &'a Findings,
+        sugg: Option<&'a Suggestions>,
+        rows: usize,
+        geo: &'a Geo,
+    ) -> Triage<'a> {
+        let look = std::rc::Rc::new(std::cell::RefCell::new(Lookup(match geo {
+            Geo::Dbs(d) => Some(GeoCache::new(d)),
+            _ => None,
+        })));
+        let mut look_now = look.borrow_mut();
         let requests = f.summary.requests.max(1) as f64;
         let mut status_classes = [0u64; 10];
         for (s, c) in &f.status {
@@ -715,7 +846,7 @@ impl Triage {
             top_clients: f
                 .top_clients
                 .iter()
-                .map(|r| client_row(r, requests))
+                .map(|r| with_geo(client_row(r, requests), look_now.of(&r.source)))
                 .collect(),
             error_clients: f.error_clients.iter().map(error_client_row).collect(),
             classes: f
@@ -752,11 +883,33 @@ impl Triage {
                     }
                 })
                 .collect(),
-            offenders: f.offenders.iter().map(offender_row).collect(),
-            suggested_blocks: sugg.map(suggested).unwrap_or_default(),
-            held_back: sugg
-                .map(|s| s.plan.held_back.iter().map(HeldRow::of).collect())
-                .unwrap_or_default(),
+            offenders: {
+                let look = look.clone();
+                Rows::new(f.offenders.len(), move |i| {
+                    let o = &f.offenders[i];
+                    with_geo(offender_row(o), look.borrow_mut().of(&o.source))
+                })
+            },
+            suggested_blocks: match sugg {
+                Some(s) => {
+                    let blocks = suggested(s);
+                    let look = look.clone();
+                    Rows::new(blocks.len(), move |i| {
+                        let b = blocks[i];
+                        let mut row = BlockRow::of(b);
+                        let g = look.borrow_mut().of(&Source::Net(b.net));
+                        (row.country, row.asn, row.as_org) = (g.country, g.asn, g.as_org);
+                        row
+                    })
+                }
+                None => Rows::empty(),
+            },
+            held_back: match sugg {
+                Some(s) => Rows::new(s.plan.held_back.len(), move |i| {
+                    HeldRow::of(&s.plan.held_back[i])
+                }),
+                None => Rows::empty(),
+            },
             rules_command: sugg
                 .filter(|s| !s.plan.blocks.is_empty())
                 .map(|s| s.command.to_string()),
@@ -807,18 +960,55 @@ impl Triage {
                 .collect(),
             errors: f.errors.clone(),
             warnings: f.warnings.iter().map(warning_text).collect(),
+            geo: match geo {
+                Geo::Dbs(d) => Some(GeoJson {
+                    databases: d
+                        .sources()
+                        .into_iter()
+                        .map(|s| GeoDatabase {
+                            path: s.path,
+                            kind: s.database_type,
+                        })
+                        .collect(),
+                    credit: d.credits(),
+                }),
+                _ => None,
+            },
             timing: timing(f),
             rows,
             selection: sugg.map(|s| selection_text(s.selection)),
+            geo_hint: matches!(geo, Geo::Missing).then_some(GEO_HINT),
         }
     }
 }
 
+/// A row with its source's country and AS.
+fn with_geo<R: HasGeo>(mut r: R, g: GeoInfo) -> R {
+    r.set_geo(g);
+    r
+}
+
+trait HasGeo {
+    fn set_geo(&mut self, g: GeoInfo);
+}
+
+impl HasGeo for ClientRow {
+    fn set_geo(&mut self, g: GeoInfo) {
+        (self.country, self.asn, self.as_org) = (g.country, g.asn, g.as_org);
+    }
+}
+
+impl HasGeo for OffenderRow {
+    fn set_geo(&mut self, g: GeoInfo) {
+        (self.country, self.asn, self.as_org) = (g.country, g.asn, g.as_org);
+    }
+}
+
 /// The suggested blocks, the best-scored first (then by address).
-fn suggested(s: &Suggestions) -> Vec<BlockRow> {
+fn suggested<'a>(s: &Suggestions<'a>) -> Vec<&'a crate::rules::Block> {
     let mut blocks: Vec<&crate::rules::Block> = s.plan.blocks.iter().collect();
     blocks.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.net.cmp(&y.net)));
-    blocks.into_iter().map(BlockRow::of).collect()
+    blocks
 }
 
 /// What offenders are blocked, in words.

@@ -29,6 +29,33 @@ fn cut(s: &str, w: usize) -> String {
     escape_width(s.as_bytes(), w)
 }
 
+/// The country and AS cells of a row, when the report has geo columns.
+fn geo_cells(
+    on: bool,
+    country: &Option<String>,
+    asn: Option<u32>,
+    org: &Option<String>,
+) -> Vec<String> {
+    if !on {
+        return Vec::new();
+    }
+    let asn = match (asn, org) {
+        (Some(n), Some(o)) => cut(&format!("AS{n} {o}"), 32),
+        (Some(n), None) => format!("AS{n}"),
+        _ => "-".into(),
+    };
+    vec![country.clone().unwrap_or_else(|| "-".into()), asn]
+}
+
+/// A table's header, with the geo columns when the report has them.
+fn header<'a>(cols: &[&'a str], geo: bool) -> Vec<&'a str> {
+    let mut v = cols.to_vec();
+    if geo {
+        v.extend(["country", "AS"]);
+    }
+    v
+}
+
 pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     summary(w, r)?;
     inputs(w, r)?;
@@ -45,6 +72,18 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     correlation(w, r)?;
     proxy_targets(w, r)?;
     bad_lines(w, r)?;
+    geo_note(w, r)?;
+    Ok(())
+}
+
+/// The credit the geo data asks for, or how to add a database.
+fn geo_note(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    if let Some(credit) = r.geo.as_ref().and_then(|g| g.credit) {
+        writeln!(w, "{credit}")?;
+    }
+    if let Some(hint) = r.geo_hint {
+        writeln!(w, "{hint}")?;
+    }
     Ok(())
 }
 
@@ -153,18 +192,22 @@ fn status(w: &mut impl Write, r: &Triage) -> io::Result<()> {
 /// The top clients of the access logs.
 fn clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.top_clients.is_empty() {
-        let mut t = table(&[
-            "client",
-            "requests",
-            "share",
-            "4xx",
-            "5xx",
-            "bytes",
-            "first seen",
-            "last seen",
-        ]);
+        let geo = r.geo.is_some();
+        let mut t = table(&header(
+            &[
+                "client",
+                "requests",
+                "share",
+                "4xx",
+                "5xx",
+                "bytes",
+                "first seen",
+                "last seen",
+            ],
+            geo,
+        ));
         for c in &r.top_clients {
-            t.add_row(vec![
+            let mut row = vec![
                 cut(&c.client, 45),
                 c.requests.to_string(),
                 format!("{:.2}%", c.share),
@@ -173,7 +216,9 @@ fn clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                 c.bytes.to_string(),
                 c.first_seen.clone().unwrap_or_else(|| "-".into()),
                 c.last_seen.clone().unwrap_or_else(|| "-".into()),
-            ]);
+            ];
+            row.extend(geo_cells(geo, &c.country, c.asn, &c.as_org));
+            t.add_row(row);
         }
         right(&mut t, &[1, 2, 3, 4, 5]);
         writeln!(w, "{t}")?;
@@ -309,16 +354,22 @@ fn more(w: &mut impl Write, total: usize, rows: usize, what: &str) -> io::Result
 /// The offenders, with their evidence.
 fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.offenders.is_empty() {
-        let mut t = table(&["offender", "score", "requests", "classes", "notes"]);
+        let geo = r.geo.is_some();
+        let mut t = table(&header(
+            &["offender", "score", "requests", "classes", "notes"],
+            geo,
+        ));
         for o in r.offenders.iter().take(shown(r.rows)) {
             let classes: Vec<String> = o.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            t.add_row(vec![
+            let mut row = vec![
                 cut(&o.client, 45),
                 format!("{:.1}", o.score),
                 o.requests.map_or("?".into(), |n| n.to_string()),
                 classes.join(", "),
                 o.notes.join("; "),
-            ]);
+            ];
+            row.extend(geo_cells(geo, &o.country, o.asn, &o.as_org));
+            t.add_row(row);
         }
         right(&mut t, &[1, 2]);
         writeln!(w, "{t}")?;
@@ -340,17 +391,21 @@ fn suggested_blocks(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             )?;
         }
     } else {
-        let mut t = table(&[
-            "suggested block",
-            "offenders",
-            "score",
-            "requests",
-            "collateral",
-            "classes",
-        ]);
+        let geo = r.geo.is_some();
+        let mut t = table(&header(
+            &[
+                "suggested block",
+                "offenders",
+                "score",
+                "requests",
+                "collateral",
+                "classes",
+            ],
+            geo,
+        ));
         for b in r.suggested_blocks.iter().take(shown(r.rows)) {
             let classes: Vec<String> = b.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            t.add_row(vec![
+            let mut row = vec![
                 b.cidr.clone(),
                 b.offenders.to_string(),
                 format!("{:.1}", b.score),
@@ -364,7 +419,9 @@ fn suggested_blocks(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                     )
                 },
                 classes.join(", "),
-            ]);
+            ];
+            row.extend(geo_cells(geo, &b.country, b.asn, &b.as_org));
+            t.add_row(row);
         }
         right(&mut t, &[1, 2, 3]);
         writeln!(w, "{t}")?;

@@ -561,7 +561,10 @@ mod tests {
     fn guard(allow: &[&str]) -> Guard {
         Guard::new(
             &Protect {
-                allow: allow.iter().map(|a| a.parse().unwrap()).collect(),
+                allow: allow
+                    .iter()
+                    .map(|a| crate::net::parse_net(a).unwrap())
+                    .collect(),
                 ..Protect::default()
             },
             24,

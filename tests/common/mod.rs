@@ -105,10 +105,15 @@ impl Out {
 }
 
 /// Runs `alf` with `args` from the repository root (so relative paths name
-/// files in it), feeding `stdin` (or nothing) on standard input.
+/// files in it), feeding `stdin` (or nothing) on standard input. The machine
+/// does not leak in: no geo database unless named (`ALF_GEOIP=none`), no SSH
+/// session address.
 pub fn run_alf<S: AsRef<OsStr>>(args: &[S], stdin: Option<&[u8]>) -> Out {
     let mut cmd = Command::new(alf_bin());
     cmd.args(args)
+        .env("ALF_GEOIP", "none")
+        .env_remove("SSH_CONNECTION")
+        .env_remove("SSH_CLIENT")
         .current_dir(root())
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -248,10 +253,12 @@ fn unname(s: &str, names: &[&str]) -> String {
 }
 
 /// Removes what legitimately differs between reading paths: timing, how each
-/// input was read (path, compression, mmap or stream, bytes read) and the file
-/// named in examples, errors and warnings. `names` are the input names used.
+/// input was read (path, compression, mmap or stream, bytes read), the file
+/// named in examples, errors and warnings, and the suggested `alf rules`
+/// command (which names the inputs). `names` are the input names used.
 pub fn normalize(mut v: Value, names: &[&str]) -> Value {
     remove(&mut v, "timing");
+    remove(&mut v, "rules_command");
     if let Some(Value::Array(inputs)) = v.get_mut("inputs") {
         for i in inputs {
             for k in ["path", "compression", "read", "bytes_read"] {

@@ -161,7 +161,6 @@ impl Target for Json {
             held_back: r.plan.held_back.iter().map(HeldRow::of).collect(),
             left_out: r.plan.left_out.iter().map(BlockRow::of).collect(),
         };
-        let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
-        writeln!(w, "{}", crate::escape::html_safe_json(&text))
+        crate::escape::write_json(w, &doc)
     }
 }

@@ -142,7 +142,9 @@ fn pairing_is_the_same_every_way() {
     let want = comparable(want);
     let access = std::fs::read(&logs[0]).unwrap();
     let s = |p: &Path| p.to_string_lossy().into_owned();
-    let mut ways: Vec<(String, Vec<String>, Option<&[u8]>)> = Vec::new();
+    // What it is, the arguments, standard input.
+    type Way<'a> = (String, Vec<String>, Option<&'a [u8]>);
+    let mut ways: Vec<Way> = Vec::new();
     for j in ["1", "2", "4"] {
         for chunk in ["1", "7", "64", "4096"] {
             let mut a = vec!["-j".into(), j.into(), "--chunk-size".into(), chunk.into()];

@@ -67,6 +67,12 @@ pub struct TriageArgs {
     /// (default: chosen from the time span, at most 120 buckets).
     #[arg(long, value_name = "DURATION", value_parser = crate::format::time::parse_duration)]
     pub bucket: Option<i64>,
+    /// Password-guessing windows, `COUNT/DURATION` separated by commas: a
+    /// client is a guesser once it has COUNT login POSTs, 401s or error-log
+    /// authentication failures within DURATION (whole minutes: `5m`, `1h`,
+    /// `24h`) for any one of them.
+    #[arg(long, value_name = "WINDOWS", default_value = crate::findings::behaviour::BRUTE_DEFAULT)]
+    pub bruteforce: String,
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +238,12 @@ pub struct RulesArgs {
     /// Block at most this many offenders, best first (0: all).
     #[arg(short = 'n', long = "top", default_value_t = 0, value_name = "N")]
     pub top: usize,
+    /// Password-guessing windows, `COUNT/DURATION` separated by commas: a
+    /// client is a guesser once it has COUNT login POSTs, 401s or error-log
+    /// authentication failures within DURATION (whole minutes: `5m`, `1h`,
+    /// `24h`) for any one of them.
+    #[arg(long, value_name = "WINDOWS", default_value = crate::findings::behaviour::BRUTE_DEFAULT)]
+    pub bruteforce: String,
     #[command(flatten)]
     pub blocks: BlockArgs,
     /// iptables/ip6tables chain.

@@ -15,7 +15,7 @@ use crate::error::OptionError;
 use crate::escape::escape;
 use crate::filter::{parse_time, Filter};
 use crate::findings::top::By;
-use crate::findings::Settings;
+use crate::findings::{BruteWindow, Settings};
 use crate::format::detect::Choice;
 use crate::format::{self, AccessFormat, Dialect, Format};
 use crate::geo::GeoDbs;
@@ -121,6 +121,10 @@ impl Triage {
         let read = read_opts(&a.common, None, classify, &a.class)?;
         let blocks = blocks(&a.common, &a.blocks, &read, Selection::default().classes, 0)?;
         let (geo, geo_warning) = geo(&a.geoip)?;
+        let bruteforce = brute_windows(&a.bruteforce).map_err(|message| OptionError::Value {
+            option: "--bruteforce",
+            message,
+        })?;
         Ok(Triage {
             geo,
             geo_warning,
@@ -129,6 +133,7 @@ impl Triage {
                 bucket: a.bucket,
                 classify,
                 self_addrs: read.scan.self_addrs.clone(),
+                bruteforce,
             },
             read,
             style: style(a.output),
@@ -170,12 +175,17 @@ impl Rules {
             .into());
         }
         let opts = target_opts(a)?;
+        let bruteforce = brute_windows(&a.bruteforce).map_err(|message| OptionError::Value {
+            option: "--bruteforce",
+            message,
+        })?;
         Ok(Rules {
             findings: Settings {
                 top: 0,
                 bucket: None,
                 classify: true,
                 self_addrs: read.scan.self_addrs.clone(),
+                bruteforce,
             },
             read,
             blocks,
@@ -458,6 +468,8 @@ fn read_opts(
             filter,
             self_addrs: SelfAddrs::parse(&a.self_addrs, !a.no_local_self).map_err(bad("--self"))?,
             trusted: TrustedProxies::parse(&a.trusted_proxy).map_err(bad("--trusted-proxy"))?,
+            // Decided once the inputs' formats are known (`read`).
+            pair: false,
         },
     })
 }
@@ -489,6 +501,42 @@ fn filter(a: &CommonArgs, class: &[String]) -> Result<Filter, OptionError> {
     })
 }
 
+/// `--bruteforce`: `COUNT/DURATION` windows separated by commas, shortest
+/// first once parsed. A count is at least 1; a duration is whole minutes.
+pub fn brute_windows(s: &str) -> Result<Vec<BruteWindow>, String> {
+    let mut v = Vec::new();
+    for part in s.split(',').map(str::trim) {
+        let shape = || {
+            format!(
+                "`{}` is not COUNT/DURATION like 10/5m",
+                escape(part.as_bytes())
+            )
+        };
+        let (n, d) = part.split_once('/').ok_or_else(shape)?;
+        let min: u64 = n.trim().parse().map_err(|_| shape())?;
+        if min == 0 {
+            return Err(format!(
+                "`{}`: the count must be at least 1",
+                escape(part.as_bytes())
+            ));
+        }
+        let secs = crate::format::time::parse_duration(d.trim())?;
+        if secs % 60 != 0 {
+            return Err(format!(
+                "`{}`: windows are whole minutes (the tallies are per minute)",
+                escape(part.as_bytes())
+            ));
+        }
+        v.push(BruteWindow {
+            min,
+            minutes: secs / 60,
+        });
+    }
+    v.sort_by_key(|w| (w.minutes, w.min));
+    v.dedup();
+    Ok(v)
+}
+
 /// `--class` ids, each a class with a per-line mark.
 fn classes(ids: &[String]) -> Result<ClassSet, OptionError> {
     let mut set = ClassSet::EMPTY;
@@ -500,4 +548,28 @@ fn classes(ids: &[String]) -> Result<ClassSet, OptionError> {
         }
     }
     Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bruteforce_windows_parse_and_sort() {
+        let w = |min, minutes| BruteWindow { min, minutes };
+        assert_eq!(
+            brute_windows("50/24h, 10/5m,20/1h").unwrap(),
+            [w(10, 5), w(20, 60), w(50, 1440)]
+        );
+        assert_eq!(brute_windows("3/120s").unwrap(), [w(3, 2)]);
+        assert_eq!(
+            brute_windows(crate::findings::behaviour::BRUTE_DEFAULT).unwrap(),
+            crate::findings::BRUTE_WINDOWS
+        );
+        for bad in [
+            "", "10", "10/", "/5m", "0/5m", "10/30s", "10/5x", "-1/5m", "10/0m", "a/5m",
+        ] {
+            assert!(brute_windows(bad).is_err(), "{bad}");
+        }
+    }
 }

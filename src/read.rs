@@ -183,7 +183,8 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
         bytes_read: 0,
         threads: opts.threads,
     };
-    let error_zone = match error_zone(opts) {
+    let survey = survey(opts);
+    let error_zone = match survey.zone {
         Some(note) => {
             let zone = match &note {
                 ZoneNote::Learnt(z) => *z,
@@ -205,6 +206,10 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
     };
     let ctx = Ctx {
         opts,
+        scan: ScanOpts {
+            pair: survey.both_kinds,
+            ..opts.scan.clone()
+        },
         error_zone,
         presets: &presets,
     };
@@ -268,6 +273,8 @@ impl Data<'_> {
 /// What every input's scan shares.
 struct Ctx<'a> {
     opts: &'a ReadOpts,
+    /// `opts.scan`, with what the survey found.
+    scan: ScanOpts,
     error_zone: LocalZone,
     /// The presets a malformed line is tried with (none with a fixed format).
     presets: &'a [(&'static str, Format)],
@@ -287,7 +294,7 @@ impl Ctx<'_> {
             error_zone: self.error_zone,
             others: (!self.presets.is_empty()).then_some(&others[..]),
         };
-        data.scan(&rd, &self.opts.scan)
+        data.scan(&rd, &self.scan)
     }
 }
 
@@ -393,17 +400,32 @@ fn read_stream(
     })
 }
 
-/// Without `--error-tz`, when error logs are read with access logs: the
-/// zone their times are read in, learnt from the access logs (see
-/// [`crate::zone`]); `None` when there is nothing to say (no error log, no
-/// sample, or UTC, which is what they are read as otherwise). Standard input
-/// and pipes are not sampled, as they cannot be read twice.
-fn error_zone(opts: &ReadOpts) -> Option<ZoneNote> {
-    if opts.error_tz.is_some() || opts.inputs.len() < 2 {
-        return None;
+/// What the inputs are, learnt before any is scanned.
+#[derive(Default)]
+struct Survey {
+    /// How error-log times are read, when alf chose it (see [`survey`]).
+    zone: Option<ZoneNote>,
+    /// Access and error logs are (or, for a stream, may be) read together,
+    /// with the classes on: the scan keeps what pairs their lines.
+    both_kinds: bool,
+}
+
+/// Opens the regular files among several inputs and detects their formats:
+/// for the zone of error-log times (without `--error-tz`, when error logs
+/// are read with access logs: the zone the access logs write, see
+/// [`crate::zone`]; `None` when there is nothing to say: no error log, no
+/// sample, or UTC, which is what they are read as otherwise), and to know
+/// whether the run reads both kinds of log. Standard input and pipes are
+/// not sampled, as they cannot be read twice: they may be either kind.
+fn survey(opts: &ReadOpts) -> Survey {
+    let want_zone = opts.error_tz.is_none();
+    // One fixed format is one kind of log.
+    let want_kinds = opts.scan.classify && matches!(opts.format, Choice::Auto);
+    if opts.inputs.len() < 2 || !(want_zone || want_kinds) {
+        return Survey::default();
     }
     let mut samples = Vec::new();
-    let mut error_logs = false;
+    let (mut error_logs, mut access_logs) = (false, false);
     // Only regular files can be read twice: a pipe (`<(zcat log.gz)`) would
     // lose what was sampled.
     let regular =
@@ -421,7 +443,7 @@ fn error_zone(opts: &ReadOpts) -> Option<ZoneNote> {
                 m.scan_guarded(|data| {
                     let w: Vec<&[u8]> = windows(data).collect();
                     let f = format_of(&w)?;
-                    if !f.is_error_log() {
+                    if want_zone && !f.is_error_log() {
                         samples.extend(zone::sample_mapped(&f, data, w.into_iter()));
                     }
                     Some(f)
@@ -432,19 +454,25 @@ fn error_zone(opts: &ReadOpts) -> Option<ZoneNote> {
                 let mut head = Vec::new();
                 let _ = r.take(SAMPLE_BYTES as u64).read_to_end(&mut head);
                 let f = format_of(&[&head[..]]);
-                if let Some(f) = f.as_ref().filter(|f| !f.is_error_log()) {
+                if let Some(f) = f.as_ref().filter(|f| want_zone && !f.is_error_log()) {
                     samples.extend(zone::sample_head(f, &head));
                 }
                 f
             }
         };
-        error_logs |= f.is_some_and(|f| f.is_error_log());
+        error_logs |= f.as_ref().is_some_and(|f| f.is_error_log());
+        access_logs |= f.as_ref().is_some_and(|f| !f.is_error_log());
     }
-    match zone::learn(samples) {
-        _ if !error_logs => None,
+    let unknown = opts.inputs.iter().any(|s| !regular(&s));
+    let zone = match zone::learn(samples) {
+        _ if !want_zone || !error_logs => None,
         zone::Learnt::Nothing => None,
         zone::Learnt::Zone(z) if z.is_utc() => None,
         zone::Learnt::Zone(z) => Some(ZoneNote::Learnt(z)),
         zone::Learnt::Mixed(offsets) => Some(ZoneNote::Mixed(offsets)),
+    };
+    Survey {
+        zone,
+        both_kinds: want_kinds && (unknown || (error_logs && access_logs)),
     }
 }

@@ -13,7 +13,8 @@ use rayon::prelude::*;
 use crate::aggregate::{Agg, Example, ExampleKind, KeyField, MAX_EXAMPLES};
 use crate::attribute::{attribute, Attribution, SelfAddrs, TrustedProxies};
 use crate::classify::{
-    self, ClassId, ClassSet, Classifier, ErrorEvent, FieldCache, LineClass, Probes,
+    self, ClassId, ClassSet, Classifier, ErrorEvent, ErrorRequest, FieldCache, LineClass, Probes,
+    Shape,
 };
 use crate::filter::Filter;
 use crate::format::time::LocalZone;
@@ -51,6 +52,11 @@ pub struct ScanOpts {
     pub filter: Filter,
     /// This server's own addresses: never an offender.
     pub self_addrs: SelfAddrs,
+    /// The run reads access and error logs together: access-log probes and
+    /// login candidates are kept by client, second and path, so that the
+    /// findings can tell a request both logs hold (see `aggregate::paired`).
+    /// Costs only lines that show those classes, and only then.
+    pub pair: bool,
 }
 
 /// How one input's lines are read: its format, the zone its error-log times
@@ -87,6 +93,7 @@ impl Default for ScanOpts {
             trusted: TrustedProxies::default(),
             filter: Filter::default(),
             self_addrs: SelfAddrs::default(),
+            pair: false,
         }
     }
 }
@@ -229,7 +236,11 @@ impl Agg {
         // The server's own requests (its dummy connections aside, which are
         // noise anyway): counted, but nobody's offence. Only a line that
         // could make an offender is looked up.
-        let could_offend = !marks.classes.is_empty() || p.rec.status == Some(404);
+        let could_offend = !marks.classes.is_empty()
+            || p.rec.status == Some(404)
+            || marks
+                .request
+                .is_some_and(|r| r.shape == Some(Shape::RateLimited));
         if could_offend
             && !marks.line.has(ClassId::Dummy)
             && matches!(p.rec.client, crate::record::Client::Ip(ip) if opts.self_addrs.contains(ip))
@@ -240,14 +251,17 @@ impl Agg {
             }
             return;
         }
-        self.tally(&p.rec, fmt, &marks);
+        self.tally(&p.rec, fmt, opts, &marks);
     }
 
     /// Tallies the classes a parsed line shows.
-    fn tally(&mut self, rec: &Record, fmt: &Reading, marks: &Marks) {
+    fn tally(&mut self, rec: &Record, fmt: &Reading, opts: &ScanOpts, marks: &Marks) {
         if fmt.format.is_error_log() {
             if let Some(ev) = &marks.event {
                 self.classes.error_event(rec, ev, self.max_clients);
+            }
+            if let Some(req) = &marks.request {
+                self.classes.error_request(rec, req, &marks.line);
             }
             return;
         }
@@ -258,7 +272,8 @@ impl Agg {
             self.classes.direct_origin(rec, self.max_clients);
         }
         if !marks.line.classes().is_empty() {
-            self.classes.line(rec, &marks.line, self.max_clients);
+            self.classes
+                .line(rec, &marks.line, self.max_clients, opts.pair);
         }
         if rec.status == Some(404) {
             self.classes.not_found.add(
@@ -280,24 +295,38 @@ impl Agg {
 
 /// What one parsed line shows: its per-line classes, for the report and
 /// for `--class`.
-struct Marks {
+struct Marks<'c> {
     classes: ClassSet,
+    /// An access-log line's classes; an error-log line's signature hits.
     line: LineClass,
     event: Option<ErrorEvent>,
+    /// The request an error-log line names.
+    request: Option<ErrorRequest<'c>>,
 }
 
-impl Marks {
-    fn of(p: &Pending, fmt: &Reading, cache: &mut FieldCache) -> Marks {
+impl<'c> Marks<'c> {
+    fn of(p: &Pending<'c>, fmt: &Reading, cache: &mut FieldCache) -> Marks<'c> {
         if fmt.format.is_error_log() {
             let event = classify::error_event_line(p.line, &p.rec);
-            let mut classes = ClassSet::EMPTY;
+            let nginx = matches!(fmt.format, Format::NginxError);
+            let request =
+                Some(classify::error_request(&p.rec, nginx)).filter(|r| r.shape.is_some());
+            let line = match &request {
+                Some(r) => classifier().error_hits(r, cache.scratch()),
+                None => LineClass::default(),
+            };
+            let mut classes = line.classes();
             if event.is_some() {
                 classes.insert(ClassId::UpstreamTimeout);
             }
+            if request.is_some_and(|r| r.shape.is_some_and(Shape::is_auth_failure)) {
+                classes.insert(ClassId::Bruteforce);
+            }
             return Marks {
                 classes,
-                line: LineClass::default(),
+                line,
                 event,
+                request,
             };
         }
         let lc = classifier().classify_probed(&p.rec, cache, &p.probes);
@@ -309,6 +338,7 @@ impl Marks {
             classes,
             line: lc,
             event: None,
+            request: None,
         }
     }
 }

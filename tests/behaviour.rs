@@ -1,5 +1,5 @@
-//! The behavioural classes (issue 3): password guessing confirmed by a
-//! 5-minute window, 404 sweeps, floods and gateway-error bursts, each on a
+//! The behavioural classes (issue 3): password guessing confirmed by its
+//! windows (a burst, an hour's paced guessing), 404 sweeps, floods and gateway-error bursts, each on a
 //! generated log whose planted sources are known, and whose counts are checked
 //! against awk on the same file.
 
@@ -39,6 +39,18 @@ fn log() -> &'static std::path::Path {
             // A guesser spreading 11 login POSTs over two hours: never 10 in 5 minutes.
             if minute % 11 == 0 {
                 line(t + 40, "192.0.2.20", "POST /wp-login.php HTTP/1.1", 200);
+            }
+        }
+        // A paced guesser: two POSTs a minute for an hour, 10 in any 5
+        // minutes (under the burst window's 11), 120 in the hour.
+        for minute in 0..60 {
+            for s in [5, 35] {
+                line(
+                    base + 3 * 3600 + minute * 60 + s,
+                    "192.0.2.40",
+                    "POST /login HTTP/1.1",
+                    200,
+                );
             }
         }
         // A guesser: 12 POSTs in 3 minutes.
@@ -110,6 +122,45 @@ fn a_login_burst_is_bruteforce_a_slow_trickle_is_not() {
         slow.is_none_or(|o| o["classes"].get("bruteforce").is_none()),
         "{slow:?}"
     );
+}
+
+#[test]
+fn a_paced_guesser_fires_the_hour_window_not_the_burst_one() {
+    let v = triage();
+    let o = common::offender(&v, "192.0.2.40").expect("the paced guesser is an offender");
+    assert_eq!(o["classes"]["bruteforce"], 120);
+    let notes = o["notes"].to_string();
+    assert!(
+        notes.contains("login attempts 120, 120 within 1h (window 20/1h fired)"),
+        "{notes}"
+    );
+    assert_eq!(
+        awk(r#"$1=="192.0.2.40" && $6=="\"POST" && $7=="/login" {n++} END {print n}"#),
+        120
+    );
+    // With the burst window alone, it is no guesser: its candidates are no
+    // line of the class, in the offenders or the class table.
+    let log = log().as_os_str();
+    let args: [&OsStr; 8] = [
+        "triage".as_ref(),
+        "-o".as_ref(),
+        "json".as_ref(),
+        "-n".as_ref(),
+        "0".as_ref(),
+        "--bruteforce".as_ref(),
+        "11/5m".as_ref(),
+        log,
+    ];
+    let v = common::alf_json(&args);
+    assert!(common::offender(&v, "192.0.2.40").is_none());
+    let brute: u64 = v["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "bruteforce")
+        .map_or(0, |c| c["count"].as_u64().unwrap());
+    // Only the burst's 12 remain.
+    assert_eq!(brute, 12);
 }
 
 #[test]

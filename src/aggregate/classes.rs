@@ -11,7 +11,7 @@ use super::folded;
 use super::merge::merge_map;
 use super::seen::Seen;
 
-use crate::classify::{ClassId, ErrorEvent, EventKind, LineClass, ProxyOutcome};
+use crate::classify::{ClassId, ErrorEvent, ErrorRequest, EventKind, LineClass, ProxyOutcome};
 use crate::record::{ip_key, Client, Record};
 
 const N: usize = ClassId::ALL.len();
@@ -31,6 +31,9 @@ pub struct Outcomes {
     pub exploit_successes: u64,
     /// Error-log gateway failures by kind: timeout, refused, other.
     pub upstream: [u64; 3],
+    /// Its password-guessing candidates (login POSTs, 401s): when, for the
+    /// class table, which counts those of confirmed guessers only.
+    pub logins: Seen,
 }
 
 impl Outcomes {
@@ -42,6 +45,7 @@ impl Outcomes {
             *a += b;
         }
         self.exploit_successes += o.exploit_successes;
+        self.logins.merge(&o.logins);
     }
 }
 
@@ -139,6 +143,9 @@ pub struct ClassAgg {
     pub other_targets: ProxyTarget,
     pub timeline: super::timeline::Timeline,
     pub not_found: super::not_found::NotFoundTable,
+    /// The error log's request lines, and the access log's they could
+    /// repeat: paired after the scan.
+    pub paired: super::paired::Paired,
 }
 
 /// Where an offending client is counted.
@@ -202,8 +209,12 @@ impl ClassAgg {
     }
 
     /// Adds an access-log line that shows at least one class; `cap` is the
-    /// client cap.
-    pub fn line(&mut self, rec: &Record, lc: &LineClass, cap: usize) {
+    /// client cap; `pair`: the run reads error logs too, and its probes and
+    /// login candidates are kept for pairing with theirs.
+    pub fn line(&mut self, rec: &Record, lc: &LineClass, cap: usize, pair: bool) {
+        if pair {
+            self.paired.access_line(rec, lc);
+        }
         let success = matches!(rec.status, Some(200..=299));
         for c in lc.classes().iter() {
             self.classes[c as usize].hit(rec.ts, success);
@@ -265,6 +276,9 @@ impl ClassAgg {
         if lc.exploit_succeeded() {
             self.outcome(who).exploit_successes += 1;
         }
+        if lc.has(ClassId::Bruteforce) {
+            self.outcome(who).logins.hit(rec.ts, success);
+        }
     }
 
     /// Adds a request that bypassed the trusted proxies (`direct-origin`).
@@ -297,6 +311,13 @@ impl ClassAgg {
         }
     }
 
+    /// Adds an error-log line that names a request: a probe (its signature
+    /// `hits`), a failed password or a rate limit. Counted for no class
+    /// here: the findings pair it with the access log first.
+    pub fn error_request(&mut self, rec: &Record, req: &ErrorRequest, hits: &LineClass) {
+        self.paired.error_line(rec, req, hits);
+    }
+
     /// Folds the 404 list into its table, on every core, once the scan is
     /// done: the sweep test reads the table.
     pub fn group(&mut self, cap: usize) {
@@ -308,6 +329,7 @@ impl ClassAgg {
     /// tables instead of copying them entry by entry.
     pub fn merge(&mut self, mut o: ClassAgg, cap: usize) {
         self.timeline.merge(o.timeline);
+        self.paired.merge(std::mem::take(&mut o.paired));
         self.not_found.merge(o.not_found, cap);
         for (a, b) in self.classes.iter_mut().zip(&o.classes) {
             a.merge(b);

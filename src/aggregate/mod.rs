@@ -9,7 +9,8 @@
 //! Layout: `agg.rs` the accumulator; `clients.rs` the per-client table;
 //! `folded.rs` clients past `--max-clients`, counted by network; `classes.rs`
 //! the tallies of the anomaly classes; `timeline.rs` per-minute counts;
-//! `not_found.rs` the 404 table; `seen.rs` and `merge.rs` small shared parts.
+//! `not_found.rs` the 404 table; `paired.rs` the error log's request lines
+//! and the access log's lines they could repeat; `seen.rs` and `merge.rs` small shared parts.
 
 pub mod agg;
 pub mod classes;
@@ -17,6 +18,7 @@ pub mod clients;
 pub mod folded;
 pub mod merge;
 pub mod not_found;
+pub mod paired;
 pub mod seen;
 pub mod timeline;
 

@@ -90,6 +90,11 @@ impl Default for FieldCache {
 }
 
 impl FieldCache {
+    /// A reusable buffer for searches made outside the cache.
+    pub fn scratch(&mut self) -> &mut Vec<u8> {
+        &mut self.scratch
+    }
+
     pub fn new() -> FieldCache {
         FieldCache {
             scratch: Vec::new(),

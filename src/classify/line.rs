@@ -23,6 +23,7 @@
 use super::cache::{FieldCache, Probe, Probes};
 use super::dummy::is_dummy;
 use super::error_events::error_event;
+use super::error_requests::ErrorRequest;
 use super::malformed::{handshake_first, malformed};
 use super::matcher::{prepare, FieldHits, FieldMatcher, Which};
 use super::proxy::{proxy, ProxyOutcome};
@@ -110,6 +111,11 @@ impl LineClass {
     /// An exploit signature hit and the server answered 2xx.
     pub fn exploit_succeeded(&self) -> bool {
         self.exploits != 0 && self.status_2xx
+    }
+
+    /// Bit i set: `SCANNER[i]` hit.
+    pub fn scanner_mask(&self) -> u32 {
+        self.scanners
     }
 
     /// The first scanner signature hit.
@@ -236,6 +242,29 @@ impl Classifier {
         probes: &Probes,
     ) -> LineClass {
         self.classify_with(rec, &mut Cached { cache, probes })
+    }
+
+    /// The signatures the request an error-log line names hits: its target
+    /// or, when the server wrote none, the file it mapped the request to,
+    /// searched as an access-log target is (as written and once decoded).
+    /// Exploit and scanner signatures only: a login endpoint counts on a
+    /// POST, and the error log's own authentication failures are the
+    /// password-guessing candidates there. `scratch` is any reusable buffer.
+    pub fn error_hits(&self, req: &ErrorRequest, scratch: &mut Vec<u8>) -> LineClass {
+        let mut lc = LineClass::default();
+        let field = req.searched();
+        if req.shape.is_some() && self.could_match(Which::Target, field) {
+            let h = self.field_hits(Which::Target, field, scratch);
+            lc.exploits = h.exploits;
+            lc.scanners = h.scanners;
+        }
+        if lc.exploits != 0 {
+            lc.classes.insert(ClassId::Exploit);
+        }
+        if lc.scanners != 0 {
+            lc.classes.insert(ClassId::Scanner);
+        }
+        lc
     }
 
     /// A cache miss: search the field, and remember what it gave.

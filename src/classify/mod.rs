@@ -21,13 +21,16 @@
 //! beside it (`proxy.rs`, `dummy.rs`, `malformed.rs`) and the signature
 //! search of `matcher.rs`, which reads Log4Shell lookups with `log4j.rs`;
 //! `cache.rs` a worker's memory of field values already searched;
-//! `error_events.rs` the error-log events. This file only declares and
+//! `error_events.rs` the error-log gateway failures; `error_requests.rs` the
+//! requests error-log lines name (probes, authentication failures, rate
+//! limits), whose targets the same matcher searches. This file only declares and
 //! re-exports: the files import each other directly, never through it, so
 //! that their imports form no circle.
 
 pub mod cache;
 mod dummy;
 pub mod error_events;
+pub mod error_requests;
 pub mod line;
 mod log4j;
 mod malformed;
@@ -38,6 +41,7 @@ pub mod signatures;
 
 pub use cache::{FieldCache, Probes};
 pub use error_events::{error_event, error_event_line, ErrorEvent, EventKind};
+pub use error_requests::{error_request, ErrorRequest, Shape};
 pub use line::{Classifier, LineClass};
 pub use proxy::ProxyOutcome;
 pub use registry::{by_id, info, ClassId, ClassInfo, ClassSet, Severity};

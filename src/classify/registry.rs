@@ -255,7 +255,8 @@ Nessus, ZmEu, and DFind's `w00tw00t` path (the table in signatures.rs), matched 
 case-insensitive substrings. Browsers, search-engine crawlers, curl, wget and HTTP libraries do \
 not match: legitimate clients use them too. The behavioural part is the aggregation stage's: a \
 client that got 404 for at least 20 distinct paths, with 404s making up more than half of its \
-requests, is a scanner whatever its User-Agent says.",
+requests, is a scanner whatever its User-Agent says. The path signatures (`w00tw00t`) are searched \
+in the error log's targets and files as the exploit signatures are.",
     },
     ClassInfo {
         id: ClassId::Exploit,
@@ -271,8 +272,16 @@ and Nimda, other named CVEs, and the generic path traversal, `.env` / `.git/` / 
 dotfile exposure, local-file-inclusion, SQL-injection and XSS probes. Signatures are searched in \
 the request target (as written and once percent-decoded) and, for payloads that travel in \
 headers (Log4Shell, shellshock, SQL injection, XSS), in the User-Agent and Referer; letter case \
-is ignored. A line can hit several signatures; the first is the one listed first in the table \
-(named CVEs before generic probes). Each hit records whether it *succeeded* in the server's eyes \
+is ignored. Error-log lines are searched too, but only in the target or file the server wrote in \
+a known message shape, read from the message's server-written start: Apache AH10244 `invalid URI \
+path (...)` (how 2.4.49+ refuse the CVE-2021-41773/42013 traversals), AH00126 `Invalid URI in \
+request ...`, `File does not exist: ...`, `script '...' not found or unable to stat`, AH01630 and \
+AH01797 `client denied by server configuration: ...`, and nginx's `open() \"...\" failed`, `\"...\" \
+is forbidden` and the `request: \"...\"` field after its client field (AH01071 `Primary script \
+unknown` names no path). A probe the access log also holds (same client, same path, within 5 \
+seconds) is counted once, and its offender note says it was seen in both logs. A line can hit \
+several signatures; the first is the one listed first in the table (named CVEs before generic \
+probes). Each hit records whether it *succeeded* in the server's eyes \
 (status 2xx): the server answered, which does not prove the attack worked, but the first 2xx of a \
 signature is where an investigation of compromise starts. Words in an ordinary path \
 (`/union-station`, `/docs/jndi.html`, `/scripts/app.js`) do not match.",
@@ -284,9 +293,17 @@ signature is where an investigation of compromise starts. Words in an ordinary p
         weight: 40,
         definition: "Repeated login attempts. A line is a candidate when it POSTs to a login \
 endpoint (`wp-login.php`, `xmlrpc.php`, `/login`, `/user/login`, `/administrator`, in the path \
-and not the query) or when its status is 401; a GET of a login page is not. The class is the \
-aggregation stage's: a client is flagged when it has at least 10 candidates within any 5-minute \
-window.",
+and not the query) or when its status is 401; a GET of a login page is not. In the error log, a \
+failed password is a candidate: Apache AH01617 (`authentication failure for`), AH01618 (`user ... \
+not found`) and their Apache 2.2 wording, digest AH01790/AH01792, nginx `user \"...\": password \
+mismatch`, `user \"...\" was not found in` and the mail proxy's `client login failed`; when the \
+access log holds the same request (a 401 or a login POST from the same client for the same path \
+within 5 seconds) it is counted once. The class is the aggregation stage's, over the per-minute \
+candidates of each client: a client is a guesser when it reaches any of the windows (`--bruteforce`, \
+by default 11 within 5 minutes, 20 within an hour, 50 within 24 hours: a burst, a guesser paced at \
+two tries a minute, a slow trickle), and its note names the first window it reached. Only a \
+guesser's candidates count, in its offender row and in the class table alike: a 401 of a client \
+that never reached a window is no line of the class.",
     },
     ClassInfo {
         id: ClassId::Flood,
@@ -302,7 +319,9 @@ flood has to take a real share of the traffic), and above the median + 10 × 1.4
 rates of all sources of its kind (clients, or networks; a network is listed only when it holds \
 more than one client). A steady heavy client can pass this test; its first and last seen show it. \
 The site-level rise of a distributed flood is the onset of the timeline. Loopback clients and \
-error-log lines do not count.",
+error-log lines do not count toward a rate. A client whose requests nginx refused for their rate \
+(`limiting requests` in its error log: limit_req decided it) is flood evidence too: unless its \
+rate made it a flood, its class lines are those error-log lines, and its note says how many.",
     },
     ClassInfo {
         id: ClassId::MalformedRequest,

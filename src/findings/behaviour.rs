@@ -6,8 +6,14 @@
 //! verdict can be checked by hand with awk. The
 //! methods are the ones the class definitions give (`alf explain ID`):
 //!
-//! - *bruteforce*: a client with at least [`BRUTE_MIN`] candidate lines (login
-//!   POSTs and 401s) within some [`BRUTE_WINDOW`] consecutive minutes.
+//! - *bruteforce*: a client with at least `min` candidate lines (login POSTs,
+//!   401s, and the error log's authentication failures that the access log
+//!   does not also hold) within some `minutes` consecutive minutes, for any
+//!   of the windows given ([`BRUTE_WINDOWS`] by default: 11 in 5 minutes,
+//!   20 in an hour, 50 in a day; `--bruteforce` sets them). A burst fires
+//!   the short window; a guesser pacing itself under it (hydra's and
+//!   medusa's `-t`/`-W` pacing, or two tries a minute to stay under
+//!   fail2ban's default of 5 in 10 minutes) fires a long one.
 //! - *scanner* sweep: a client answered 404 for at least [`SWEEP_PATHS`]
 //!   distinct targets, 404s being more than half of its requests.
 //! - *flood*: a client, /24 or /64 whose request rate over its active span
@@ -38,8 +44,37 @@ use crate::record::{ip_from_key, is_v4_key};
 
 pub use crate::aggregate::not_found::SWEEP_PATHS;
 
-pub const BRUTE_MIN: u64 = 10;
-pub const BRUTE_WINDOW: i64 = 5;
+/// One password-guessing window: at least `min` candidates within `minutes`
+/// consecutive minutes (per-minute tallies: a window of 5 minutes is any 5
+/// consecutive calendar minutes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BruteWindow {
+    pub min: u64,
+    pub minutes: i64,
+}
+
+/// [`BRUTE_WINDOWS`] as `--bruteforce` writes them (a test checks they agree).
+pub const BRUTE_DEFAULT: &str = "11/5m,20/1h,50/24h";
+
+/// The default windows, shortest first: a burst (more than two tries a
+/// minute for five minutes: 10 in 5 minutes would flag a guesser paced at
+/// exactly two a minute, which the hour's window is there for), an hour's
+/// paced guessing (one try every three minutes: fail2ban's default jail, 5
+/// failures in 10 minutes, lets 30 an hour through), a day's slow trickle.
+pub const BRUTE_WINDOWS: [BruteWindow; 3] = [
+    BruteWindow {
+        min: 11,
+        minutes: 5,
+    },
+    BruteWindow {
+        min: 20,
+        minutes: 60,
+    },
+    BruteWindow {
+        min: 50,
+        minutes: 1440,
+    },
+];
 pub const FLOOD_RATE: f64 = 60.0;
 pub const FLOOD_MIN: u64 = 120;
 pub const FLOOD_MADS: f64 = 10.0;
@@ -102,11 +137,22 @@ pub struct Sweep {
     pub unmarked: Seen,
 }
 
+/// A confirmed password guesser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guesser {
+    /// Its candidate lines in all.
+    pub attempts: u64,
+    /// The most of them within `window.minutes`.
+    pub peak: u64,
+    /// The first window (shortest first) it reached.
+    pub window: BruteWindow,
+}
+
 /// Every verdict of this stage.
 #[derive(Clone, Debug, Default)]
 pub struct Behaviour {
-    /// Confirmed password guessers: candidates, and most in one window.
-    pub bruteforce: FxHashMap<u128, (u64, u64)>,
+    /// Confirmed password guessers.
+    pub bruteforce: FxHashMap<u128, Guesser>,
     pub sweeps: FxHashMap<u128, Sweep>,
     /// Most requests first.
     pub floods: Vec<Flood>,
@@ -114,8 +160,16 @@ pub struct Behaviour {
     pub bursts: Vec<Burst>,
 }
 
-/// Decides the behavioural classes over a whole run.
-pub fn decide(a: &Agg, own: &SelfAddrs) -> Behaviour {
+/// Decides the behavioural classes over a whole run: password guessing over
+/// `windows` (shortest first), counting besides the access log's candidates
+/// the error log's authentication failures in `logins` (client key → (minute,
+/// lines), those the access log does not also hold).
+pub fn decide(
+    a: &Agg,
+    own: &SelfAddrs,
+    windows: &[BruteWindow],
+    logins: &FxHashMap<u128, Vec<(i64, u64)>>,
+) -> Behaviour {
     let c = &a.classes;
     let mut per_client: FxHashMap<u128, Vec<(i64, u64)>> = FxHashMap::default();
     for (&(minute, class, key), &n) in &c.timeline.drivers {
@@ -123,13 +177,22 @@ pub fn decide(a: &Agg, own: &SelfAddrs) -> Behaviour {
             per_client.entry(key).or_default().push((minute, n));
         }
     }
+    for (&key, minutes) in logins {
+        per_client.entry(key).or_default().extend(minutes);
+    }
     let bruteforce = per_client
         .into_iter()
         .filter_map(|(key, mut minutes)| {
             minutes.sort_unstable();
-            let total = minutes.iter().map(|m| m.1).sum();
-            let peak = most_in_window(&minutes, BRUTE_WINDOW);
-            (peak >= BRUTE_MIN).then_some((key, (total, peak)))
+            let attempts = minutes.iter().map(|m| m.1).sum();
+            guessed(&minutes, windows).map(|(window, peak)| {
+                let g = Guesser {
+                    attempts,
+                    peak,
+                    window,
+                };
+                (key, g)
+            })
         })
         .collect();
 
@@ -179,7 +242,17 @@ fn sweeps(a: &Agg) -> FxHashMap<u128, Sweep> {
         .collect()
 }
 
-/// The most lines in any `window` consecutive minutes (`minutes` sorted).
+/// The first of `windows` that the candidates per minute (`minutes`,
+/// sorted) reach, with the most of them within it.
+pub fn guessed(minutes: &[(i64, u64)], windows: &[BruteWindow]) -> Option<(BruteWindow, u64)> {
+    windows.iter().find_map(|w| {
+        let peak = most_in_window(minutes, w.minutes);
+        (peak >= w.min).then_some((*w, peak))
+    })
+}
+
+/// The most lines in any `window` consecutive minutes (`minutes` sorted; a
+/// minute may be listed more than once).
 fn most_in_window(minutes: &[(i64, u64)], window: i64) -> u64 {
     let (mut lo, mut sum, mut best) = (0, 0u64, 0u64);
     for &(m, n) in minutes {
@@ -516,5 +589,27 @@ mod tests {
         assert_eq!(most_in_window(&m, 5), 9);
         assert_eq!(most_in_window(&m, 1), 3);
         assert_eq!(most_in_window(&[(0, 2), (10, 2)], 5), 2);
+        // The same minute twice (from the access and the error log) adds up.
+        assert_eq!(most_in_window(&[(3, 2), (3, 5), (4, 1)], 1), 7);
+    }
+
+    #[test]
+    fn a_paced_guesser_fires_the_hour_not_the_burst_window() {
+        // Two tries a minute for an hour.
+        let paced: Vec<(i64, u64)> = (0..60).map(|m| (m, 2)).collect();
+        assert_eq!(
+            guessed(&paced, &BRUTE_WINDOWS),
+            Some((BRUTE_WINDOWS[1], 120))
+        );
+        assert_eq!(guessed(&paced, &BRUTE_WINDOWS[..1]), None);
+        // A burst fires the shortest window.
+        let burst = [(10, 6), (11, 6)];
+        assert_eq!(
+            guessed(&burst, &BRUTE_WINDOWS),
+            Some((BRUTE_WINDOWS[0], 12))
+        );
+        // One try every half hour for a day: 48, under the day's 50.
+        let trickle: Vec<(i64, u64)> = (0..48).map(|i| (i * 30, 1)).collect();
+        assert_eq!(guessed(&trickle, &BRUTE_WINDOWS), None);
     }
 }

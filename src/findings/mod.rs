@@ -13,11 +13,13 @@
 //! finding is about; `rank.rs` client rankings; `behaviour.rs` the verdicts
 //! over many lines; `offenders.rs` scores, evidence and ranking; `timeline.rs`
 //! the bucketed series and the onset; `stats.rs` robust baselines;
-//! `correlation.rs` the access and error logs' clients joined; `warnings.rs`.
+//! `correlation.rs` the access and error logs' clients joined; `paired.rs`
+//! the error log's request lines paired with the access log's; `warnings.rs`.
 
 pub mod behaviour;
 pub mod correlation;
 pub mod offenders;
+pub mod paired;
 pub mod rank;
 pub mod source;
 pub mod stats;
@@ -25,7 +27,7 @@ pub mod timeline;
 pub mod top;
 pub mod warnings;
 
-pub use behaviour::{Burst, Flood};
+pub use behaviour::{BruteWindow, Burst, Flood, BRUTE_WINDOWS};
 pub use correlation::Correlation;
 pub use offenders::{Evidence, Offender};
 pub use rank::RankedClient;
@@ -42,7 +44,7 @@ use crate::read::{InputAccount, Run};
 
 /// What the findings need beyond the run: settings resolved from the
 /// command line.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// Rows of each ranked list (0: all).
     pub top: usize,
@@ -52,6 +54,20 @@ pub struct Settings {
     pub classify: bool,
     /// This server's own addresses: never an offender, never a flood.
     pub self_addrs: SelfAddrs,
+    /// The password-guessing windows, shortest first (`--bruteforce`).
+    pub bruteforce: Vec<BruteWindow>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            top: 0,
+            bucket: None,
+            classify: false,
+            self_addrs: SelfAddrs::default(),
+            bruteforce: BRUTE_WINDOWS.to_vec(),
+        }
+    }
 }
 
 /// Everything a triage report shows.
@@ -172,14 +188,16 @@ impl Findings {
     pub fn build(run: &Run, s: &Settings) -> Findings {
         let a = &run.total;
         // Plain counts (`--no-classify`) decide no classes, floods included.
-        let b = if s.classify {
-            behaviour::decide(a, &s.self_addrs)
+        let (b, side) = if s.classify {
+            let side = paired::pair(&a.classes.paired);
+            let b = behaviour::decide(a, &s.self_addrs, &s.bruteforce, &side.logins);
+            (b, side)
         } else {
-            behaviour::Behaviour::default()
+            Default::default()
         };
         let n = s.top;
         let limit = |len: usize| if n == 0 { len } else { len.min(n) };
-        let timeline = timeline::series(&a.classes.timeline, s.bucket);
+        let timeline = timeline::series(&a.classes.timeline, s.bucket, &side.minutes);
         let onset = timeline
             .as_ref()
             .and_then(|t| timeline::onset(&a.classes.timeline, t));
@@ -213,10 +231,10 @@ impl Findings {
                 .collect(),
             top_clients: rank::clients(a, n),
             error_clients: rank::error_clients(a, n),
-            classes: classes(a, &b),
-            signatures: signature_hits(a),
+            classes: classes(a, &b, &side),
+            signatures: signature_hits(a, &side),
             // Every offender: rules and JSON need them all; tables cut.
-            offenders: offenders::offenders(a, &b, 0),
+            offenders: offenders::offenders(a, &b, &side, 0),
             floods,
             bursts: b.bursts.clone(),
             proxy_targets: proxy_targets(a, n),
@@ -299,8 +317,38 @@ fn summary(run: &Run) -> Summary {
     }
 }
 
-fn classes(a: &Agg, b: &behaviour::Behaviour) -> Vec<(ClassId, Seen)> {
+/// The class table: the access log's lines of each class, and the error
+/// log's that it does not also hold (`side`).
+fn classes(a: &Agg, b: &behaviour::Behaviour, side: &paired::ErrorSide) -> Vec<(ClassId, Seen)> {
     let mut seen = a.classes.classes;
+    for c in [ClassId::Exploit, ClassId::Scanner] {
+        seen[c as usize].merge(&side.classes[c as usize]);
+    }
+    // Password guessing counts the candidates of confirmed guessers only, as
+    // their offender rows do: a candidate nobody was convicted for is no
+    // line of the class.
+    let mut guessed = Seen::default();
+    for &k in b.bruteforce.keys() {
+        guessed.merge(&a.classes.outcomes_of(k, false).logins);
+        if let Some(c) = side.clients.get(&k) {
+            guessed.merge(&c.logins);
+        }
+    }
+    seen[ClassId::Bruteforce as usize] = guessed;
+    // A client nginx rate-limited is flood evidence: its `limiting
+    // requests` lines count, unless its rate made it a flood (then its
+    // requests do, below).
+    let rate_floods: rustc_hash::FxHashSet<u128> = b
+        .floods
+        .iter()
+        .filter(|f| f.is_client())
+        .map(|f| f.key)
+        .collect();
+    for (k, c) in &side.clients {
+        if c.limited.count > 0 && !rate_floods.contains(k) {
+            seen[ClassId::Flood as usize].merge(&c.limited);
+        }
+    }
     // Sweeps add their 404 lines no signature marked; floods their requests.
     for sw in b.sweeps.values() {
         seen[ClassId::Scanner as usize].merge(&sw.unmarked);
@@ -320,10 +368,15 @@ fn classes(a: &Agg, b: &behaviour::Behaviour) -> Vec<(ClassId, Seen)> {
         .collect()
 }
 
-fn signature_hits(a: &Agg) -> Vec<SignatureHits> {
-    let mut v: Vec<SignatureHits> = a
-        .classes
-        .signatures
+fn signature_hits(a: &Agg, side: &paired::ErrorSide) -> Vec<SignatureHits> {
+    let mut all = a.classes.signatures.clone();
+    for (id, (class, seen)) in &side.signatures {
+        all.entry(id)
+            .or_insert((*class, Seen::default()))
+            .1
+            .merge(seen);
+    }
+    let mut v: Vec<SignatureHits> = all
         .iter()
         .filter_map(|(id, (class, seen))| {
             let (_, signature) = signatures::by_id(id)?;

@@ -5,14 +5,17 @@
 //! log2 n)` (the weights are the registry's, see `ClassInfo`), summed. The
 //! per-line marks are corrected by the behavioural verdicts first: a login
 //! candidate counts only from a confirmed guesser; sweeps and floods add
-//! clients no single line marked.
+//! clients no single line marked. The error log's probes and failed
+//! passwords that the access log does not also hold count as its lines
+//! would; nginx's `limiting requests` lines are a client's flood evidence.
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 use rustc_hash::FxHashMap;
 
-use super::behaviour::{Behaviour, Flood, BRUTE_WINDOW};
+use super::behaviour::{Behaviour, BruteWindow, Flood};
+use super::paired::{ClientLines, ErrorSide};
 use super::source::Source;
 use crate::aggregate::classes::Offender as Tally;
 use crate::aggregate::{folded, Agg, ClientStats};
@@ -70,16 +73,26 @@ pub enum Evidence {
     Upstream { kind: EventKind, lines: u64 },
     /// Exploit attempts answered 2xx.
     ExploitAnswered { requests: u64 },
-    /// Login attempts, and most within the window (minutes) that decided it.
+    /// Login attempts, and most within the window that decided it (the
+    /// first of the windows, shortest first, that they reached).
     Logins {
         attempts: u64,
         peak: u64,
-        window_minutes: i64,
+        window: BruteWindow,
     },
     /// 404s for this many distinct paths (`floor`: at least).
     Sweep { distinct: u64, floor: bool },
     /// A request rate far above the rest.
     Flood { per_minute: f64 },
+    /// Probes in the error log: `both` also in the access log (counted
+    /// once, there), `only` in the error log alone.
+    ErrorProbes { both: u64, only: u64 },
+    /// Failed passwords in the error log: `both` also in the access log
+    /// (as a 401 or a login POST), `only` in the error log alone.
+    ErrorLogins { both: u64, only: u64 },
+    /// nginx refused this many of its requests for their rate (`limiting
+    /// requests`).
+    RateLimited { lines: u64 },
 }
 
 /// `weight × (1 + log2 n)` summed over the classes shown.
@@ -94,8 +107,10 @@ pub fn score(classes: &[u64; N]) -> f64 {
 
 /// The offenders, best first; the top `n` (all when 0, ties at the n-th
 /// broken by the client's text).
-pub fn offenders(a: &Agg, b: &Behaviour, n: usize) -> Vec<Offender> {
+pub fn offenders(a: &Agg, b: &Behaviour, side: &ErrorSide, n: usize) -> Vec<Offender> {
     let tallies = &a.classes.offenders;
+    let none = ClientLines::default();
+    let error_lines = |k: u128| side.clients.get(&k).unwrap_or(&none);
     let floods: FxHashMap<u128, &Flood> = b
         .floods
         .iter()
@@ -111,7 +126,12 @@ pub fn offenders(a: &Agg, b: &Behaviour, n: usize) -> Vec<Offender> {
             return o;
         }
         let mut o: Tally = tallies.get(&k).copied().unwrap_or_default();
-        if !b.bruteforce.contains_key(&k) {
+        let e = error_lines(k);
+        o.classes[ClassId::Exploit as usize] += e.exploit;
+        o.classes[ClassId::Scanner as usize] += e.scanner;
+        if b.bruteforce.contains_key(&k) {
+            o.classes[ClassId::Bruteforce as usize] += e.logins.count;
+        } else {
             o.classes[ClassId::Bruteforce as usize] = 0;
         }
         if let Some(sw) = b.sweeps.get(&k) {
@@ -119,6 +139,8 @@ pub fn offenders(a: &Agg, b: &Behaviour, n: usize) -> Vec<Offender> {
         }
         if let Some(f) = floods.get(&k) {
             o.classes[ClassId::Flood as usize] = f.requests;
+        } else {
+            o.classes[ClassId::Flood as usize] = e.limited.count;
         }
         o
     };
@@ -130,6 +152,9 @@ pub fn offenders(a: &Agg, b: &Behaviour, n: usize) -> Vec<Offender> {
                 .keys()
                 .filter(|k| !tallies.contains_key(*k) && !b.sweeps.contains_key(*k)),
         )
+        .chain(side.clients.keys().filter(|k| {
+            !tallies.contains_key(*k) && !b.sweeps.contains_key(*k) && !floods.contains_key(*k)
+        }))
         .map(|&k| (k, false))
         .chain(a.classes.offender_networks.keys().map(|&k| (k, true)));
     // A network's requests are those counted for it past the cap.
@@ -211,11 +236,11 @@ pub fn offenders(a: &Agg, b: &Behaviour, n: usize) -> Vec<Offender> {
                     requests: out.exploit_successes,
                 });
             }
-            if let Some(&(attempts, peak)) = b.bruteforce.get(&key).filter(|_| !net) {
+            if let Some(g) = b.bruteforce.get(&key).filter(|_| !net) {
                 evidence.push(Evidence::Logins {
-                    attempts,
-                    peak,
-                    window_minutes: BRUTE_WINDOW,
+                    attempts: g.attempts,
+                    peak: g.peak,
+                    window: g.window,
                 });
             }
             if let Some(s) = b.sweeps.get(&key).filter(|_| !net) {
@@ -227,6 +252,24 @@ pub fn offenders(a: &Agg, b: &Behaviour, n: usize) -> Vec<Offender> {
             if let Some(f) = floods.get(&key).filter(|_| !net) {
                 evidence.push(Evidence::Flood {
                     per_minute: f.per_minute,
+                });
+            }
+            let e = if net { &none } else { error_lines(key) };
+            if e.probes_both + e.probes_only > 0 {
+                evidence.push(Evidence::ErrorProbes {
+                    both: e.probes_both,
+                    only: e.probes_only,
+                });
+            }
+            if e.logins_both + e.logins.count > 0 {
+                evidence.push(Evidence::ErrorLogins {
+                    both: e.logins_both,
+                    only: e.logins.count,
+                });
+            }
+            if e.limited.count > 0 {
+                evidence.push(Evidence::RateLimited {
+                    lines: e.limited.count,
                 });
             }
             let known = stats.first <= stats.last && folded_into.is_none();

@@ -40,16 +40,30 @@ pub struct Series {
 }
 
 /// Regroups minutes into buckets of `width` seconds (chosen from the span when
-/// `None`). `None` when there is no timestamped line.
-pub fn series(t: &Timeline, width: Option<i64>) -> Option<Series> {
-    let minutes: Vec<(i64, Minute)> = t.all_minutes().map(|(k, m)| (k, *m)).collect();
+/// `None`), with the class lines of `extra` (minute → lines by class: the
+/// error log's lines the access log does not also hold) added. `None` when
+/// there is no timestamped line.
+pub fn series(
+    t: &Timeline,
+    width: Option<i64>,
+    extra: &FxHashMap<i64, [u64; N]>,
+) -> Option<Series> {
+    let mut minutes: Vec<(i64, Minute)> = t.all_minutes().map(|(k, m)| (k, *m)).collect();
+    minutes.extend(extra.iter().map(|(&k, classes)| {
+        let m = Minute {
+            classes: *classes,
+            ..Minute::default()
+        };
+        (k, m)
+    }));
     let first = minutes.iter().map(|m| m.0).min()? * 60;
     let last = minutes.iter().map(|m| m.0).max()? * 60;
+    // Past a day, whole days, as many as keep to MAX_BUCKETS.
     let width = width.filter(|w| *w >= 60).unwrap_or_else(|| {
         WIDTHS
             .into_iter()
             .find(|w| (last - first) / w < MAX_BUCKETS)
-            .unwrap_or(86400)
+            .unwrap_or(((last - first) / MAX_BUCKETS / 86400 + 1) * 86400)
     });
     // A hostile log can span millennia: never more than MAX_SERIES buckets,
     // widened in whole days.
@@ -172,7 +186,7 @@ mod tests {
             }
         }
         t.flush();
-        let s = series(&t, None).unwrap();
+        let s = series(&t, None, &FxHashMap::default()).unwrap();
         assert_eq!(s.width, 60);
         assert_eq!(s.all.len(), 120);
         let o = onset(&t, &s).unwrap();
@@ -185,7 +199,7 @@ mod tests {
             flat.line(base + minute * 60, Some(200));
         }
         flat.flush();
-        assert!(onset(&flat, &series(&flat, None).unwrap()).is_none());
+        assert!(onset(&flat, &series(&flat, None, &FxHashMap::default()).unwrap()).is_none());
     }
 
     #[test]
@@ -194,16 +208,22 @@ mod tests {
         t.line(0, None);
         t.line(86_399, None);
         t.flush();
-        let s = series(&t, None).unwrap();
+        let s = series(&t, None, &FxHashMap::default()).unwrap();
         assert_eq!(s.width, 900);
         assert_eq!(s.all.iter().sum::<u64>(), 2);
-        assert_eq!(series(&t, Some(3600)).unwrap().all.len(), 24);
+        assert_eq!(
+            series(&t, Some(3600), &FxHashMap::default())
+                .unwrap()
+                .all
+                .len(),
+            24
+        );
         // Years 1 and 9999 in one log: the buckets stay few.
         let mut wide = Timeline::default();
         wide.line(-62_135_596_800, None);
         wide.line(253_402_300_799, None);
         wide.flush();
-        let s = series(&wide, Some(60)).unwrap();
+        let s = series(&wide, Some(60), &FxHashMap::default()).unwrap();
         assert!(s.all.len() as i64 <= MAX_SERIES + 1, "{}", s.all.len());
         assert_eq!(s.all.iter().sum::<u64>(), 2);
     }

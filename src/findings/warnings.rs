@@ -42,6 +42,14 @@ pub enum Warning {
     NotFoundFloor { max_paths: usize },
     /// Past the bound on (minute, class, client) tallies.
     DriversDropped { max: usize, lines: u64 },
+    /// Past the bound on the error log's request tallies (`error_lines`: not
+    /// counted for a class) or the access log's kept for pairing
+    /// (`access_lines`: an error-log line repeating one may count too).
+    PairedDropped {
+        max: usize,
+        error_lines: u64,
+        access_lines: u64,
+    },
     /// Past the bound on distinct proxy targets.
     ProxyTargetCap { max: usize, requests: u64 },
     /// Clients in the documentation ranges: a synthetic or spoofed log.
@@ -126,6 +134,13 @@ fn clients(t: &Agg, own: Option<&SelfAddrs>, w: &mut Vec<Warning>) {
         w.push(Warning::DriversDropped {
             max: timeline::MAX_DRIVERS,
             lines: c.timeline.drivers_dropped,
+        });
+    }
+    if c.paired.error_dropped + c.paired.access_dropped > 0 {
+        w.push(Warning::PairedDropped {
+            max: crate::aggregate::paired::MAX_PAIRED,
+            error_lines: c.paired.error_dropped,
+            access_lines: c.paired.access_dropped,
         });
     }
     let other = &c.other_targets;

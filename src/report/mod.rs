@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::aggregate::Seen;
 use crate::classify::{info, ClassId, EventKind};
 use crate::escape::escape;
+use crate::findings::behaviour::BruteWindow;
 use crate::findings::top::{By, Key, Top};
 use crate::findings::{
     BadLine, Evidence, Findings, Flood, Offender, ProxyTarget, RankedClient, Source, Warning,
@@ -573,6 +574,16 @@ fn input_warning_text(w: &Warning) -> String {
              named for the onset and for bursts, bruteforce windows and per-minute error \
              peaks may miss some"
         ),
+        Warning::PairedDropped {
+            max,
+            error_lines,
+            access_lines,
+        } => format!(
+            "more than {max} tallies of requests to pair between the access and error logs: \
+             {error_lines} error-log line(s) naming a probe, a failed password or a rate \
+             limit were not counted, and {access_lines} access-log line(s) were not kept \
+             for pairing (an error-log line repeating one counts as well)"
+        ),
         Warning::ProxyTargetCap { max, requests } => format!(
             "more than {max} distinct proxy targets: {requests} proxy request(s) for the \
              later ones are counted together as other targets"
@@ -603,13 +614,48 @@ pub fn evidence_text(e: &Evidence) -> String {
         Evidence::Logins {
             attempts,
             peak,
-            window_minutes,
-        } => format!("login attempts {attempts}, {peak} within {window_minutes} min"),
+            window,
+        } => format!(
+            "login attempts {attempts}, {peak} within {} (window {} fired)",
+            minutes_text(window.minutes),
+            window_text(window)
+        ),
         Evidence::Sweep { distinct, floor } => format!(
             "404 sweep {}{distinct} distinct paths",
             if *floor { "≥" } else { "" }
         ),
         Evidence::Flood { per_minute } => format!("flood {per_minute:.0}/min"),
+        Evidence::ErrorProbes { both, only } => both_logs("error-log probes", *both, *only),
+        Evidence::ErrorLogins { both, only } => {
+            both_logs("error-log failed passwords", *both, *only)
+        }
+        Evidence::RateLimited { lines } => format!("rate-limited by nginx {lines}"),
+    }
+}
+
+/// `what N: B seen in both logs, O error log only`, without a zero part.
+fn both_logs(what: &str, both: u64, only: u64) -> String {
+    match (both, only) {
+        (0, o) => format!("{what} {o}, error log only"),
+        (b, 0) => format!("{what} {b}, seen in both logs"),
+        (b, o) => format!(
+            "{what} {}: {b} seen in both logs, {o} error log only",
+            b + o
+        ),
+    }
+}
+
+/// A password-guessing window as `--bruteforce` takes it: `10/5m`, `20/1h`.
+pub fn window_text(w: &BruteWindow) -> String {
+    format!("{}/{}", w.min, minutes_text(w.minutes))
+}
+
+/// Minutes as `5m`, `1h`, `24h`: whole hours in hours.
+fn minutes_text(m: i64) -> String {
+    if m % 60 == 0 {
+        format!("{}h", m / 60)
+    } else {
+        format!("{m}m")
     }
 }
 

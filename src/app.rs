@@ -47,10 +47,19 @@ fn triage(cfg: &config::Triage) -> Result<Exit> {
         )
     });
     let command = rules_command(&b.command, "nftables", &cfg.read);
+    let origin: Vec<String> = [
+        "origin-nftables",
+        "origin-iptables",
+        "origin-aws-sg --lb-sg SG",
+    ]
+    .iter()
+    .map(|t| rules_command(&b.command, t, &cfg.read))
+    .collect();
     let suggestions = plan.as_ref().map(|plan| Suggestions {
         plan,
         selection: &b.selection,
         command: &command,
+        origin: &origin,
     });
     // Nothing was read: the errors say why; an empty table would not.
     if !run.inputs.is_empty() || cfg.style == Style::Json {

@@ -228,7 +228,9 @@ pub struct RulesArgs {
     #[command(flatten)]
     pub common: CommonArgs,
     /// What to write: nftables, iptables, ip6tables, ipset, firewalld, route,
-    /// nginx, apache, aws-nacl, aws-waf, plain or json.
+    /// nginx, apache, aws-nacl, aws-waf, plain or json; or, to accept web
+    /// traffic only from the load balancer, origin-nftables, origin-iptables
+    /// or origin-aws-sg.
     #[arg(short = 't', long, value_name = "TARGET")]
     pub target: String,
     /// Block offenders that show this class (repeatable; default: proxy,
@@ -276,4 +278,7 @@ pub struct RulesArgs {
     /// repeatable): its addresses are kept, and its lock token used.
     #[arg(long, value_name = "FILE")]
     pub waf_current: Vec<PathBuf>,
+    /// The load balancer's AWS security group, for `--target origin-aws-sg`.
+    #[arg(long, value_name = "SG")]
+    pub lb_sg: Option<String>,
 }

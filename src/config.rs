@@ -174,7 +174,14 @@ impl Rules {
             }
             .into());
         }
-        let opts = target_opts(a)?;
+        let mut opts = target_opts(a)?;
+        opts.origin_allow = blocks
+            .protect
+            .trusted
+            .iter()
+            .chain(&blocks.protect.allow)
+            .copied()
+            .collect();
         let bruteforce = brute_windows(&a.bruteforce).map_err(|message| OptionError::Value {
             option: "--bruteforce",
             message,
@@ -249,6 +256,8 @@ fn target_opts(a: &RulesArgs) -> Result<TargetOpts> {
         nacl_current,
         waf_current,
         expire: a.expire.map(|s| s as u64),
+        lb_sg: a.lb_sg.as_deref().map(names::security_group).transpose()?,
+        origin_allow: Vec::new(),
     })
 }
 

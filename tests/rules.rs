@@ -905,3 +905,61 @@ fn never_block_holds_over_random_offender_sets() {
         "{violations} violations in {cases} offender sets"
     );
 }
+
+#[test]
+fn origin_policy_opens_the_web_ports_only_to_the_proxies() {
+    let s = Scene::new();
+    let (rules, text) = s.rules("origin-nftables", &[]);
+    assert!(text.contains("A CHANGE OF ACCESS POLICY"), "{text}");
+    if let Some(out) = in_netns(
+        &["nft"],
+        "nft -c -f \"$1\"; nft -f \"$1\"; nft -f \"$1\"; nft list table inet alf_origin",
+        &rules,
+    ) {
+        let proxies = nets_in(&out);
+        for n in ["198.51.100.192/26", "192.0.2.50/32"] {
+            assert!(proxies.contains(&n.parse().unwrap()), "{n}: {out}");
+        }
+        assert!(
+            out.contains("iif \"lo\" accept"),
+            "loopback stays open: {out}"
+        );
+        assert!(out.contains("tcp dport { 80, 443 } drop"), "{out}");
+    }
+    let (rules, _) = s.rules("origin-iptables", &[]);
+    if let Some(out) = in_netns(
+        &["iptables-restore", "iptables"],
+        "iptables-restore --test --noflush < \"$1\"; iptables-restore --noflush < \"$1\"; \
+         iptables-restore --noflush < \"$1\"; iptables -S ALF-ORIGIN",
+        &rules,
+    ) {
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.contains(&"-A ALF-ORIGIN -i lo -j RETURN"), "{out}");
+        assert!(
+            lines.contains(&"-A ALF-ORIGIN -s 198.51.100.192/26 -j RETURN"),
+            "{out}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l.ends_with("-j DROP")).count(),
+            1,
+            "once, however often applied: {out}"
+        );
+    }
+    let (_, text) = s.rules("origin-aws-sg", &["--lb-sg", "sg-0123abcd"]);
+    let cmds: Vec<&str> = text.lines().filter(|l| l.starts_with("aws ")).collect();
+    let first_revoke = cmds.iter().position(|c| c.contains("revoke-")).unwrap();
+    assert!(
+        cmds[..first_revoke]
+            .iter()
+            .any(|c| c.contains("--source-group sg-0123abcd --port 443")
+                || c.contains("--port 443 --source-group sg-0123abcd")),
+        "the load balancer is allowed before the open rules go: {text}"
+    );
+    assert!(cmds[first_revoke..].iter().all(|c| c.contains("revoke-")));
+    assert!(cmds.iter().any(|c| c.contains("--cidr 0.0.0.0/0")));
+    for c in &cmds {
+        let w = words(c);
+        assert_eq!(&w[..2], ["aws", "ec2"]);
+        assert!(w.contains(&"\"$sg\""), "{c}");
+    }
+}

@@ -46,6 +46,19 @@ pub struct Suggestions<'a> {
     pub selection: &'a Selection,
     /// `alf rules --target ...`, one shell line.
     pub command: &'a str,
+    /// The `alf rules` commands that close the origin to all but its load
+    /// balancer, when requests bypassed it.
+    pub origin: &'a [String],
+}
+
+/// Requests that bypassed the load balancer, and the change of access
+/// policy that would stop them.
+#[derive(Debug, Serialize)]
+pub struct OriginPolicy {
+    pub direct_requests: u64,
+    pub direct_clients: usize,
+    /// `alf rules` commands: nftables, iptables and an AWS security group.
+    pub commands: Vec<String>,
 }
 
 /// Writes the triage report; tables show `rows` rows of each list (0: all).
@@ -419,6 +432,9 @@ pub struct Triage<'a> {
     pub held_back: Rows<'a, HeldRow>,
     /// The `alf rules` command line that emits the suggested blocks.
     pub rules_command: Option<String>,
+    /// When requests bypassed the trusted proxies: the change of access
+    /// policy that would stop them (`null` otherwise).
+    pub origin_policy: Option<OriginPolicy>,
     pub floods: Vec<FloodRow>,
     pub bursts: Vec<BurstRow>,
     pub proxy_targets: Vec<ProxyTargetRow>,
@@ -959,6 +975,7 @@ impl<'a> Triage<'a> {
             rules_command: sugg
                 .filter(|s| !s.plan.blocks.is_empty())
                 .map(|s| s.command.to_string()),
+            origin_policy: origin_policy(f, sugg),
             floods: f.floods.iter().map(flood_row).collect(),
             bursts: f
                 .bursts
@@ -1055,6 +1072,21 @@ fn suggested<'a>(s: &Suggestions<'a>) -> Vec<&'a crate::rules::Block> {
     let mut blocks: Vec<&crate::rules::Block> = s.plan.blocks.iter().collect();
     blocks.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.net.cmp(&y.net)));
     blocks
+}
+
+/// The origin policy, when some requests came straight to the server.
+fn origin_policy(f: &Findings, sugg: Option<&Suggestions>) -> Option<OriginPolicy> {
+    let d = ClassId::DirectOrigin as usize;
+    let requests = f
+        .classes
+        .iter()
+        .find(|(c, _)| *c == ClassId::DirectOrigin)
+        .map(|(_, s)| s.count)?;
+    Some(OriginPolicy {
+        direct_requests: requests,
+        direct_clients: f.offenders.iter().filter(|o| o.classes[d] > 0).count(),
+        commands: sugg.map(|s| s.origin.to_vec()).unwrap_or_default(),
+    })
 }
 
 /// What offenders are blocked, in words.

@@ -445,6 +445,22 @@ fn suggested_blocks(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     } else if !r.held_back.is_empty() {
         writeln!(w)?;
     }
+    if let Some(o) = &r.origin_policy {
+        writeln!(
+            w,
+            "origin: {} request(s) from {} client(s) reached the server without the trusted proxies \
+             (direct-origin).",
+            o.direct_requests, o.direct_clients
+        )?;
+        writeln!(
+            w,
+            "        A change of access policy, not a block, would accept web traffic only from them:"
+        )?;
+        for c in &o.commands {
+            writeln!(w, "        {c}")?;
+        }
+        writeln!(w)?;
+    }
     Ok(())
 }
 

@@ -49,6 +49,10 @@ pub struct TargetOpts {
     pub waf_current: Vec<target::aws_waf::Current>,
     /// Seconds an entry lives (nftables, ipset, firewalld), if set.
     pub expire: Option<u64>,
+    /// The load balancer's AWS security group (the origin policy targets).
+    pub lb_sg: Option<String>,
+    /// The ranges the origin policy keeps open: trusted proxies and `--allow`.
+    pub origin_allow: Vec<ipnet::IpNet>,
 }
 
 impl Default for TargetOpts {
@@ -63,6 +67,8 @@ impl Default for TargetOpts {
             nacl_current: None,
             waf_current: Vec::new(),
             expire: None,
+            lb_sg: None,
+            origin_allow: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod iptables;
 pub mod json;
 pub mod nftables;
 pub mod nginx;
+pub mod origin;
 pub mod plain;
 pub mod route;
 
@@ -50,6 +51,9 @@ pub static TARGETS: &[&dyn Target] = &[
     &aws_waf::AwsWaf,
     &plain::Plain,
     &json::Json,
+    &origin::OriginNftables,
+    &origin::OriginIptables,
+    &origin::OriginAwsSg,
 ];
 
 /// The target named `id`.

@@ -103,20 +103,46 @@ fn rules(cfg: &config::Rules) -> Result<Exit> {
             cfg.target.budget(&cfg.opts),
         );
         let header = header(cfg.target, &run, &f, cfg);
-        let mut out = io::stdout().lock();
-        rules::render(
-            cfg.target,
-            &Rendering {
-                plan: &plan,
-                header: &header,
-                opts: &cfg.opts,
-            },
-            &mut out,
-        )
-        .map_err(OutputError::from)?;
-        out.flush().map_err(OutputError::from)?;
+        let r = Rendering {
+            plan: &plan,
+            header: &header,
+            opts: &cfg.opts,
+        };
+        match &cfg.write {
+            Some(path) => write_atomically(path, |w| rules::render(cfg.target, &r, w))
+                .map_err(OutputError::from)?,
+            None => {
+                let mut out = io::stdout().lock();
+                rules::render(cfg.target, &r, &mut out).map_err(OutputError::from)?;
+                out.flush().map_err(OutputError::from)?;
+            }
+        }
     }
     Ok(finish(&run, &f.errors, &f.warnings))
+}
+
+/// Writes a file whole or not at all: into a temporary file beside it, then
+/// renamed over it, so a reader (nginx, a cron job) never sees half of it.
+fn write_atomically(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.alf-{}", std::process::id()));
+    let result = (|| {
+        let mut f = io::BufWriter::new(std::fs::File::create(&tmp)?);
+        fill(&mut f)?;
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// The header of a rule file.

@@ -278,6 +278,11 @@ pub struct RulesArgs {
     /// repeatable): its addresses are kept, and its lock token used.
     #[arg(long, value_name = "FILE")]
     pub waf_current: Vec<PathBuf>,
+    /// Write the rules to FILE instead of standard output: to a temporary
+    /// file beside it, renamed over it once complete, so a reader never sees
+    /// half a file.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
     /// The load balancer's AWS security group, for `--target origin-aws-sg`.
     #[arg(long, value_name = "SG")]
     pub lb_sg: Option<String>,

@@ -97,6 +97,8 @@ pub struct Rules {
     pub blocks: Blocks,
     pub target: &'static dyn Target,
     pub opts: TargetOpts,
+    /// `--write FILE`: atomically, instead of standard output.
+    pub write: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for dyn Target {
@@ -198,6 +200,7 @@ impl Rules {
             blocks,
             target,
             opts,
+            write: a.write.clone(),
         })
     }
 }

@@ -963,3 +963,29 @@ fn origin_policy_opens_the_web_ports_only_to_the_proxies() {
         assert!(w.contains(&"\"$sg\""), "{c}");
     }
 }
+
+#[test]
+fn write_replaces_the_file_whole() {
+    let s = Scene::new();
+    let (_, stdout) = s.rules("nginx", &[]);
+    let target = s.path("deny.conf");
+    std::fs::write(&target, "old\n").unwrap();
+    let (_, printed) = s.rules("nginx", &["--write", target.to_str().unwrap()]);
+    assert!(printed.is_empty(), "nothing on standard output");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), stdout);
+    let left: Vec<_> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".alf-"))
+        .collect();
+    assert!(left.is_empty(), "no temporary file left behind");
+    // A file that cannot be written: an error, and the old one untouched.
+    let out = Command::new(common::alf_bin())
+        .args(["rules", "--target", "nginx", "--write"])
+        .arg(s.path("no/such/dir/deny.conf"))
+        .arg(s.path("access_log"))
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), stdout);
+}

@@ -147,6 +147,17 @@ impl Header {
             plan.held_back.len(),
             plan.left_out.iter().map(|b| b.offenders).sum::<u64>(),
         ));
+        // IPv4 addresses blocked per IPv4 offender blocked: over 1, blocks
+        // hold addresses that did not offend (seen or not).
+        let (addrs, v4_offenders) = plan.family(true).fold((0u64, 0u64), |(a, o), b| {
+            (a + (1u64 << (32 - b.net.prefix_len())), o + b.offenders)
+        });
+        if v4_offenders > 0 {
+            l.push(format!(
+                "over-coverage: {addrs} IPv4 addresses blocked for {v4_offenders} offenders ({:.2} each)",
+                addrs as f64 / v4_offenders as f64
+            ));
+        }
         for h in plan.held_back.iter().take(LISTED) {
             l.push(format!(
                 "held back: {} (score {:.1}): {}",

@@ -18,6 +18,7 @@
 
 pub mod behaviour;
 pub mod correlation;
+pub mod incidents;
 pub mod offenders;
 pub mod paired;
 pub mod rank;
@@ -29,6 +30,7 @@ pub mod warnings;
 
 pub use behaviour::{BruteWindow, Burst, Flood, BRUTE_WINDOWS};
 pub use correlation::Correlation;
+pub use incidents::Incident;
 pub use offenders::{Evidence, Offender};
 pub use rank::RankedClient;
 pub use source::Source;
@@ -94,6 +96,8 @@ pub struct Findings {
     /// The requests for targets past the cap, together.
     pub proxy_other: Option<ProxyTarget>,
     pub timeline: Option<Series>,
+    /// Every rise of the request rate, in time order; the first is the onset.
+    pub incidents: Vec<Incident>,
     pub onset: Option<Onset>,
     pub correlation: Vec<Correlation>,
     pub warnings: Vec<Warning>,
@@ -198,9 +202,12 @@ impl Findings {
         let n = s.top;
         let limit = |len: usize| if n == 0 { len } else { len.min(n) };
         let timeline = timeline::series(&a.classes.timeline, s.bucket, &side.minutes);
-        let onset = timeline
-            .as_ref()
-            .and_then(|t| timeline::onset(&a.classes.timeline, t));
+        let incidents = if s.classify {
+            incidents::incidents(a, &side.minutes)
+        } else {
+            Vec::new()
+        };
+        let onset = incidents.first().map(Onset::of);
         let mut floods = b.floods.clone();
         floods.truncate(limit(floods.len()));
         Findings {
@@ -249,6 +256,7 @@ impl Findings {
                 })
             },
             timeline,
+            incidents,
             onset,
             correlation: correlation::correlation(a, n),
             warnings: warnings::warnings(run, s.classify.then_some(&s.self_addrs)),

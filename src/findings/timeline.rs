@@ -3,21 +3,14 @@
 //! The per-minute tallies of the scan are regrouped into buckets of a width
 //! chosen from the time span.
 //!
-//! Onset (documented in the README): over the bucketed series of all requests,
-//! the baseline is the median `m` and the spread `s = 1.4826 × MAD`; the onset is
-//! the first bucket whose count exceeds `m + max(5s, m/2, 10)`. The class that
-//! drives it is the one whose count in that bucket stands furthest above its own
-//! median, and its clients are grouped by /24 (IPv4) or /64 (IPv6).
+//! The onset is the first incident window ([`super::incidents`]).
 
 use rustc_hash::FxHashMap;
 
 use ipnet::IpNet;
 
-use super::stats::{baseline, median};
 use crate::aggregate::timeline::{Minute, Timeline};
 use crate::classify::ClassId;
-use crate::net::net_of;
-use crate::record::ip_from_key;
 
 const N: usize = ClassId::ALL.len();
 
@@ -100,59 +93,32 @@ pub fn series(
     })
 }
 
-/// When the rise began and who drove it.
+/// When the first rise began and who drove it: the first incident.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Onset {
-    /// Start of the onset bucket, epoch seconds.
+    /// Start of its first rising minute, epoch seconds.
     pub at: i64,
+    /// Requests in the window's busiest minute.
     pub count: u64,
+    /// Requests a minute at the baseline, and the threshold a minute rose above.
     pub baseline: f64,
     pub threshold: f64,
-    /// The class standing furthest above its own median in that bucket.
     pub class: Option<ClassId>,
-    /// Networks (/24, /64) of that class's clients in that bucket, most
-    /// lines first (then by address), at most five.
+    /// The network that brought most of it first, then the next ones.
     pub networks: Vec<(IpNet, u64)>,
 }
 
-/// Finds the onset (see the module doc).
-pub fn onset(t: &Timeline, s: &Series) -> Option<Onset> {
-    let (m, spread) = baseline(&s.all);
-    let threshold = m + (5.0 * spread).max(m / 2.0).max(10.0);
-    let i = s.all.iter().position(|&x| x as f64 > threshold)?;
-    let class = s
-        .classes
-        .iter()
-        .filter(|(c, _)| *c != ClassId::Dummy)
-        .map(|(c, v)| (*c, v[i] as f64 - median(v)))
-        .filter(|(_, excess)| *excess > 0.0)
-        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(c, _)| c);
-    let at = s.start + i as i64 * s.width;
-    let mut nets: FxHashMap<(u128, u8), u64> = FxHashMap::default();
-    if let Some(c) = class {
-        for (&(minute, cl, key), &n) in &t.drivers {
-            if cl == c as u8 && (minute * 60 - s.start).div_euclid(s.width) == i as i64 {
-                *nets.entry(network(key)).or_default() += n;
-            }
+impl Onset {
+    pub fn of(i: &super::incidents::Incident) -> Onset {
+        Onset {
+            at: i.start,
+            count: i.peak_per_minute,
+            baseline: i.baseline,
+            threshold: i.threshold,
+            class: i.class,
+            networks: i.networks.clone(),
         }
     }
-    let mut networks: Vec<(u128, u8, u64)> =
-        nets.into_iter().map(|((k, p), n)| (k, p, n)).collect();
-    networks.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    networks.truncate(5);
-    let networks = networks
-        .into_iter()
-        .map(|(k, p, n)| (net_of(ip_from_key(k), p), n))
-        .collect();
-    Some(Onset {
-        at,
-        count: s.all[i],
-        baseline: m,
-        threshold,
-        class,
-        networks,
-    })
 }
 
 /// The /24 (IPv4) or /64 (IPv6) holding an address key, as (network key, prefix).
@@ -167,40 +133,6 @@ pub fn network(key: u128) -> (u128, u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn onset_finds_the_rise_and_its_driver() {
-        let mut t = Timeline::default();
-        let base = 1_608_800_000 - 1_608_800_000 % 3600;
-        for minute in 0..120 {
-            for s in 0..20 {
-                t.line(base + minute * 60 + s, Some(200));
-            }
-        }
-        let attacker = 0xffff_0000_0000u128 | 0x88af_09d1; // 136.175.9.209
-        for minute in 90..120 {
-            for s in 0..200 {
-                let ts = base + minute * 60 + s % 60;
-                t.line(ts, Some(504));
-                t.class(ts, ClassId::Proxy, Some(attacker + (s as u128 % 3)));
-            }
-        }
-        t.flush();
-        let s = series(&t, None, &FxHashMap::default()).unwrap();
-        assert_eq!(s.width, 60);
-        assert_eq!(s.all.len(), 120);
-        let o = onset(&t, &s).unwrap();
-        assert_eq!(o.at, base + 90 * 60);
-        assert_eq!(o.class, Some(ClassId::Proxy));
-        assert_eq!(o.networks, vec![("136.175.9.0/24".parse().unwrap(), 200)]);
-        // A flat series has no onset.
-        let mut flat = Timeline::default();
-        for minute in 0..60 {
-            flat.line(base + minute * 60, Some(200));
-        }
-        flat.flush();
-        assert!(onset(&flat, &series(&flat, None, &FxHashMap::default()).unwrap()).is_none());
-    }
 
     #[test]
     fn width_follows_the_span() {

@@ -343,6 +343,28 @@ pub struct OnsetJson {
     pub summary: String,
 }
 
+/// A rise of the request rate.
+#[derive(Debug, Serialize)]
+pub struct IncidentJson {
+    pub start: String,
+    /// The end of its last rising minute.
+    pub end: String,
+    pub requests: u64,
+    /// Requests above the per-minute baseline.
+    pub excess: u64,
+    pub peak_per_minute: u64,
+    /// Requests a minute at the baseline, and above which a bucket rose.
+    pub baseline: f64,
+    pub threshold: f64,
+    /// The buckets the rise was found in, in seconds.
+    pub resolution_seconds: i64,
+    pub class: Option<&'static str>,
+    /// The network that brought most of it first, then the next ones.
+    pub networks: Vec<NetworkCount>,
+    /// One line for people.
+    pub summary: String,
+}
+
 /// A client seen in both an access log and an error log.
 #[derive(Debug, Serialize)]
 pub struct CorrelationRow {
@@ -441,6 +463,8 @@ pub struct Triage<'a> {
     /// Requests for targets past the cap (`null` under it).
     pub proxy_targets_other: Option<OtherTargets>,
     pub timeline: Option<TimelineJson>,
+    /// Every rise of the request rate; the first is the onset.
+    pub incidents: Vec<IncidentJson>,
     pub onset: Option<OnsetJson>,
     pub correlation: Vec<CorrelationRow>,
     pub errors: Vec<String>,
@@ -1004,6 +1028,7 @@ impl<'a> Triage<'a> {
                 bytes: o.bytes,
             }),
             timeline,
+            incidents: f.incidents.iter().map(incident_json).collect(),
             onset,
             correlation: f
                 .correlation
@@ -1093,6 +1118,41 @@ fn origin_policy(f: &Findings, sugg: Option<&Suggestions>) -> Option<OriginPolic
 fn selection_text(s: &Selection) -> String {
     let ids: Vec<&str> = s.classes.iter().map(|c| c.id()).collect();
     format!("score {} or more, showing {}", s.min_score, ids.join(", "))
+}
+
+fn incident_json(i: &crate::findings::Incident) -> IncidentJson {
+    let networks: Vec<NetworkCount> = i
+        .networks
+        .iter()
+        .map(|(n, lines)| NetworkCount {
+            network: n.to_string(),
+            lines: *lines,
+        })
+        .collect();
+    let mut summary = format!("{} .. {}", format_utc(i.start), format_utc(i.end));
+    if let Some(c) = i.class {
+        summary.push_str(&format!(" {}", c.id()));
+    }
+    if let Some(n) = networks.first() {
+        summary.push_str(&format!(" from {}", n.network));
+    }
+    summary.push_str(&format!(
+        ": {} requests, {} over the baseline",
+        i.requests, i.excess
+    ));
+    IncidentJson {
+        start: format_utc(i.start),
+        end: format_utc(i.end),
+        requests: i.requests,
+        excess: i.excess,
+        peak_per_minute: i.peak_per_minute,
+        baseline: (i.baseline * 10.0).round() / 10.0,
+        threshold: (i.threshold * 10.0).round() / 10.0,
+        resolution_seconds: i.resolution,
+        class: i.class.map(|c| c.id()),
+        networks,
+        summary,
+    }
 }
 
 fn onset_json(o: &crate::findings::Onset) -> OnsetJson {

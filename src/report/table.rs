@@ -325,11 +325,31 @@ fn timeline(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         match &r.onset {
             Some(o) => writeln!(
                 w,
-                "onset: {} ({} requests against a baseline of {})\n",
+                "onset: {} ({} requests in its busiest minute against a baseline of {} a minute)",
                 o.summary, o.count, o.baseline
             )?,
-            None => writeln!(w, "onset: none (no bucket rises above the baseline)\n")?,
+            None => writeln!(w, "onset: none (no minute rises above the baseline)")?,
         }
+        for i in r.incidents.iter().take(shown(r.rows)) {
+            let next: Vec<String> = i
+                .networks
+                .iter()
+                .skip(1)
+                .map(|n| format!("{} {}", n.network, n.lines))
+                .collect();
+            writeln!(w, "  incident {}", i.summary)?;
+            if !next.is_empty() {
+                writeln!(w, "           next: {}", next.join(", "))?;
+            }
+        }
+        if r.incidents.len() > shown(r.rows) {
+            writeln!(
+                w,
+                "  ({} more incidents in --output json)",
+                r.incidents.len() - r.rows
+            )?;
+        }
+        writeln!(w)?;
     }
     Ok(())
 }

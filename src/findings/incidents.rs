@@ -33,6 +33,9 @@ use crate::record::{ip_from_key, is_v4_key};
 
 const N: usize = ClassId::ALL.len();
 
+/// A minute's requests and its lines by class.
+type MinuteCounts = (u64, [u64; N]);
+
 /// Rising minutes at most this far apart are one window (buckets of more
 /// than a minute: adjacent ones).
 pub const GAP: i64 = 2;
@@ -73,7 +76,7 @@ pub struct Incident {
 
 /// Every window, in time order.
 pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
-    let mut minutes: FxHashMap<i64, (u64, [u64; N])> = FxHashMap::default();
+    let mut minutes: FxHashMap<i64, MinuteCounts> = FxHashMap::default();
     for (k, m) in a.classes.timeline.all_minutes() {
         let e = minutes.entry(k).or_default();
         e.0 += m.all;
@@ -91,7 +94,7 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
         return Vec::new();
     };
     let span = (last - first + 1) as u64;
-    let baseline_of = |f: &dyn Fn(&(u64, [u64; N])) -> u64| {
+    let baseline_of = |f: &dyn Fn(&MinuteCounts) -> u64| {
         let mut v: Vec<(u64, u64)> = minutes.values().map(|m| (f(m), 1)).collect();
         v.push((0, span - minutes.len() as u64));
         weighted_baseline(v)

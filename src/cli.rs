@@ -115,6 +115,8 @@ pub enum Output {
     Json,
     /// `count key` lines, like `uniq -c` (top only; triage prints its table).
     Plain,
+    /// One self-contained HTML incident report (triage).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -414,6 +414,7 @@ fn style(o: Output) -> Style {
         Output::Table => Style::Table,
         Output::Json => Style::Json,
         Output::Plain => Style::Plain,
+        Output::Html => Style::Html,
     }
 }
 

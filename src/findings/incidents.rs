@@ -172,12 +172,17 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
                     class_excess[c] += classes[c] as f64 - class_medians[c];
                 }
             }
-            let class = ClassId::ALL
-                .into_iter()
-                .filter(|c| *c != ClassId::Dummy)
-                .map(|c| (c, class_excess[c as usize]))
-                .filter(|(_, e)| *e > 0.0)
-                .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)));
+            // A cause outranks a symptom: gateway errors and upstream
+            // timeouts are what the site suffers, not what was done to it.
+            let best = |symptoms: bool| {
+                ClassId::ALL
+                    .into_iter()
+                    .filter(|c| *c != ClassId::Dummy && is_symptom(*c) == symptoms)
+                    .map(|c| (c, class_excess[c as usize]))
+                    .filter(|(_, e)| *e > 0.0)
+                    .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)))
+            };
+            let class = best(false).or_else(|| best(true));
             Incident {
                 start: lo * 60,
                 end: (hi + 1) * 60,
@@ -209,6 +214,11 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
             .collect();
     }
     found
+}
+
+/// Classes that say what the site suffered rather than what was done to it.
+fn is_symptom(c: ClassId) -> bool {
+    matches!(c, ClassId::GatewayErrors | ClassId::UpstreamTimeout)
 }
 
 /// Classified lines a minute a network needs to drive it.
@@ -296,24 +306,36 @@ fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
     for (&(w, key), &n) in &classified {
         *per_window[w].entry(key).or_default() += n;
     }
+    // Lines of the window's attack classes (symptoms aside), in all and by
+    // client: a client that came and went to attack is its class's.
+    let mut caused: Vec<u64> = vec![0; windows.len()];
+    let mut caused_by: FxHashMap<(usize, u128), u64> = FxHashMap::default();
+    for (&(minute, class, key), &n) in &a.classes.timeline.drivers {
+        let Some(c) = ClassId::ALL.get(class as usize) else {
+            continue;
+        };
+        if *c == ClassId::Dummy || is_symptom(*c) {
+            continue;
+        }
+        if let Some(w) = window_of(windows, minute) {
+            caused[w] += n;
+            *caused_by.entry((w, key)).or_default() += n;
+        }
+    }
     for (&(w, key), &n) in &burst {
         let e = per_window[w].entry(key).or_default();
-        let before = *e;
         *e = (*e).max(n);
         let ip = ip_from_key(key);
+        let own = caused_by.get(&(w, key)).copied().unwrap_or(0);
         *burst_nets[w]
             .entry(net_of(ip, if ip.is_ipv4() { 16 } else { 48 }))
-            .or_default() += *e - before;
+            .or_default() += n.saturating_sub(own);
     }
     for (w, inc) in found.iter_mut().enumerate() {
         let flood = burst_nets[w].values().copied().max().unwrap_or(0);
-        let classed: u64 = classified
-            .iter()
-            .filter(|((x, _), _)| *x == w)
-            .map(|(_, n)| n)
-            .sum();
-        // Most of the excess from clients of one network that came and went.
-        if flood * 2 >= inc.excess && flood > classed {
+        // Most of the excess from clients of one network that came and
+        // went, more than any attack class brought.
+        if flood * 2 >= inc.excess && flood > caused[w] {
             inc.class = Some(ClassId::Flood);
         }
     }

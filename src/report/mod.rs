@@ -4,6 +4,7 @@
 //! them that came from a log is escaped when the struct is built, so no
 //! renderer can leak raw bytes.
 
+pub mod html;
 pub mod json;
 pub mod reference;
 pub mod table;
@@ -38,6 +39,8 @@ pub enum Style {
     Json,
     /// `count key` lines, like `uniq -c` (top only; triage prints its tables).
     Plain,
+    /// One self-contained HTML page (triage only; top prints its table).
+    Html,
 }
 
 /// The blocks a triage suggests, and the command that emits them as rules.
@@ -73,6 +76,7 @@ pub fn render_triage(
     let r = Triage::build(f, s, rows, geo);
     match style {
         Style::Json => json::write(w, &r),
+        Style::Html => html::triage(w, &r),
         Style::Table | Style::Plain => table::triage(w, &r),
     }
 }
@@ -82,7 +86,7 @@ pub fn render_top(w: &mut impl Write, t: &Top, style: Style) -> io::Result<()> {
     let r = TopReport::build(t);
     match style {
         Style::Json => json::write(w, &r),
-        Style::Table => table::top(w, &r),
+        Style::Table | Style::Html => table::top(w, &r),
         Style::Plain => table::top_plain(w, &r),
     }
 }

@@ -25,6 +25,27 @@ pub fn run(cli: Cli) -> Result<Exit> {
             reference::formats(&mut io::stdout().lock()).map_err(OutputError::from)?;
             Ok(Exit::Ok)
         }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "alf", &mut io::stdout().lock());
+            Ok(Exit::Ok)
+        }
+        Command::Man { dir } => {
+            let pages = reference::man_pages(<Cli as clap::CommandFactory>::command());
+            match dir {
+                None => io::stdout()
+                    .lock()
+                    .write_all(&pages[0].1)
+                    .map_err(OutputError::from)?,
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir)?;
+                    for (name, text) in pages {
+                        std::fs::write(dir.join(name), text)?;
+                    }
+                }
+            }
+            Ok(Exit::Ok)
+        }
         Command::Triage(a) => triage(&config::Triage::new(&a)?),
         Command::Top(a) => top(&config::Top::new(&a)?),
         Command::Rules(a) => rules(&config::Rules::new(&a)?),
@@ -32,6 +53,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
 }
 
 fn triage(cfg: &config::Triage) -> Result<Exit> {
+    hint_stdin(&cfg.read);
     let pool = thread_pool(cfg.read.threads)?;
     let run = read_all(&cfg.read, &pool);
     // The verdicts after the scan use the same threads (`-j`).
@@ -76,17 +98,29 @@ fn triage(cfg: &config::Triage) -> Result<Exit> {
             cfg.rows,
             &geo,
             cfg.style,
+            cfg.term,
         )
         .map_err(OutputError::from)?;
         out.flush().map_err(OutputError::from)?;
     }
-    if let Some(w) = &cfg.geo_warning {
+    if let Some(w) = cfg.geo_warning.as_ref().filter(|_| !cfg.quiet) {
         eprintln!("alf: warning: {w}");
     }
-    Ok(finish(&run, &f.errors, &f.warnings))
+    let exit = finish(&run, &f.errors, &f.warnings, cfg.quiet);
+    // Cron: findings that cross the line the user drew.
+    let crossed = f.offenders.iter().any(|o| {
+        o.class_counts().any(|(c, _)| cfg.fail_on.contains(c))
+            || cfg.fail_on_score.is_some_and(|s| o.score >= s)
+    });
+    Ok(if crossed && matches!(exit, Exit::Ok | Exit::Partial) {
+        Exit::Findings
+    } else {
+        exit
+    })
 }
 
 fn rules(cfg: &config::Rules) -> Result<Exit> {
+    hint_stdin(&cfg.read);
     let pool = thread_pool(cfg.read.threads)?;
     let run = read_all(&cfg.read, &pool);
     let f = pool.install(|| Findings::build(&run, &cfg.findings));
@@ -118,7 +152,7 @@ fn rules(cfg: &config::Rules) -> Result<Exit> {
             }
         }
     }
-    Ok(finish(&run, &f.errors, &f.warnings))
+    Ok(finish(&run, &f.errors, &f.warnings, cfg.quiet))
 }
 
 /// Writes a file whole or not at all: into a temporary file beside it, then
@@ -187,11 +221,12 @@ fn rules_command(options: &[String], target: &str, read: &ReadOpts) -> String {
 }
 
 fn top(cfg: &config::Top) -> Result<Exit> {
+    hint_stdin(&cfg.read);
     let run = read_all(&cfg.read, &thread_pool(cfg.read.threads)?);
     let t = Top::build(&run, cfg.by, cfg.top);
     if !run.inputs.is_empty() || cfg.style == Style::Json {
         let mut out = io::stdout().lock();
-        report::render_top(&mut out, &t, cfg.style).map_err(OutputError::from)?;
+        report::render_top(&mut out, &t, cfg.style, cfg.term).map_err(OutputError::from)?;
         out.flush().map_err(OutputError::from)?;
         if t.skipped > 0 {
             eprintln!(
@@ -200,7 +235,7 @@ fn top(cfg: &config::Top) -> Result<Exit> {
             );
         }
     }
-    Ok(finish(&run, &t.errors, &t.warnings))
+    Ok(finish(&run, &t.errors, &t.warnings, cfg.quiet))
 }
 
 /// `alf explain [ID]`.
@@ -223,15 +258,26 @@ fn explain(id: Option<&str>) -> Result<Exit> {
     Ok(Exit::Usage)
 }
 
-/// Says what went wrong and what to be wary of, on stderr.
-fn finish(run: &Run, errors: &[String], warnings: &[Warning]) -> Exit {
+/// Says what went wrong and (unless `quiet`) what to be wary of, on stderr.
+fn finish(run: &Run, errors: &[String], warnings: &[Warning], quiet: bool) -> Exit {
     for e in errors {
         eprintln!("alf: {e}");
     }
-    for w in warnings {
+    for w in warnings.iter().filter(|_| !quiet) {
         eprintln!("alf: warning: {}", report::warning_text(w));
     }
     run.exit()
+}
+
+/// With no file named and a person at the terminal, says where alf reads
+/// from, rather than seeming to hang.
+fn hint_stdin(read: &ReadOpts) {
+    use std::io::IsTerminal;
+    if matches!(read.inputs.as_slice(), [InputSpec::Stdin]) && io::stdin().is_terminal() {
+        eprintln!(
+            "alf: reading a log from standard input (Ctrl-D ends it); name files to read them: alf access_log"
+        );
+    }
 }
 
 /// The threads every parallel step runs on.

@@ -7,13 +7,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Access-log forensics: exact, fast triage of Apache and nginx logs.
 #[derive(Debug, Parser)]
-#[command(name = "alf", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(name = "alf", version, about, long_about = None, after_help = EXIT_CODES, disable_help_subcommand = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed";
+pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed\n  6  an offender matched --fail-on or --fail-on-score (triage)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -26,6 +26,19 @@ pub enum Command {
     /// Firewall and ACL rules that block the offenders, on standard output
     /// (`alf rules --target nftables access_log | nft -f -`).
     Rules(RulesArgs),
+    /// Shell completions on standard output: `alf completions bash >
+    /// /etc/bash_completion.d/alf` (also zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual pages: `alf man` prints alf(1); `alf man --dir DIR` writes
+    /// alf.1 and one page per command into DIR (for `man alf`:
+    /// `alf man --dir /usr/local/share/man/man1`).
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Explain an anomaly class (`alf explain proxy`) or a signature (`alf explain cve-2020-5902`).
     Explain {
         /// A class id or a signature id; without one, the list of classes.
@@ -48,6 +61,13 @@ pub struct TriageArgs {
     pub class: Vec<String>,
     #[command(flatten)]
     pub blocks: BlockArgs,
+    /// Exit with code 6 when an offender shows this class (repeatable; for
+    /// cron: `--fail-on exploit --fail-on proxy`).
+    #[arg(long = "fail-on", value_name = "CLASS")]
+    pub fail_on: Vec<String>,
+    /// Exit with code 6 when an offender scores at least this.
+    #[arg(long, value_name = "SCORE")]
+    pub fail_on_score: Option<f64>,
     /// A MaxMind-format country or ASN database (`.mmdb`), or a directory of
     /// them (repeatable). Default: `$ALF_GEOIP` (`none` turns geo off), else
     /// /usr/share/GeoIP, /var/lib/GeoIP or /usr/local/share/GeoIP.
@@ -120,6 +140,13 @@ pub enum Output {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MmapMode {
     /// Map regular uncompressed files, read everything else.
     Auto,
@@ -178,6 +205,12 @@ pub struct CommonArgs {
     /// (loopback aside) are clients like any other, not self traffic.
     #[arg(long)]
     pub no_local_self: bool,
+    /// Colour in tables: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto, value_name = "WHEN")]
+    pub color: ColorMode,
+    /// Print no warnings and no progress on standard error (errors still).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     /// A load balancer or CDN range (repeatable). Requests it forwarded are
     /// attributed to the rightmost untrusted address in X-Forwarded-For; without
     /// it, X-Forwarded-For is never used to attribute.

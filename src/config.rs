@@ -9,7 +9,7 @@ use crate::aggregate::KeyField;
 use crate::attribute::{SelfAddrs, TrustedProxies};
 use crate::classify::{by_id, ClassId, ClassSet};
 use crate::cli::{
-    BlockArgs, By as ByArg, CommonArgs, MmapMode, Output, RulesArgs, TopArgs, TriageArgs,
+    BlockArgs, By as ByArg, ColorMode, CommonArgs, MmapMode, Output, RulesArgs, TopArgs, TriageArgs,
 };
 use crate::error::OptionError;
 use crate::escape::escape;
@@ -22,7 +22,7 @@ use crate::geo::GeoDbs;
 use crate::input::{InputSpec, MmapPolicy};
 use crate::net::parse_net;
 use crate::read::ReadOpts;
-use crate::report::Style;
+use crate::report::{Style, Term};
 use crate::rules::{self, Guard, Protect, Selection, Target, TargetOpts};
 use crate::scan::ScanOpts;
 
@@ -39,6 +39,49 @@ pub struct Triage {
     pub geo: GeoSetting,
     /// Said on standard error: a database found but not usable.
     pub geo_warning: Option<String>,
+    pub term: Term,
+    /// No warnings on standard error.
+    pub quiet: bool,
+    /// Exit 6 when an offender shows one of these classes...
+    pub fail_on: ClassSet,
+    /// ... or scores at least this.
+    pub fail_on_score: Option<f64>,
+}
+
+/// What standard output can take, from the terminal, `NO_COLOR` and `--color`.
+pub fn term(color: ColorMode) -> Term {
+    use std::io::IsTerminal;
+    let tty = std::io::stdout().is_terminal();
+    let colour = match color {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    Term {
+        width: tty.then(terminal_width).flatten(),
+        colour,
+        timing: tty,
+    }
+}
+
+/// The width of the terminal on standard output (`COLUMNS` when set).
+fn terminal_width() -> Option<u16> {
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+    {
+        return Some(c.max(40));
+    }
+    #[cfg(unix)]
+    {
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        // SAFETY: TIOCGWINSZ fills the winsize it is given; stdout is open.
+        let ok = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0;
+        if ok && ws.ws_col > 0 {
+            return Some(ws.ws_col.max(40));
+        }
+    }
+    None
 }
 
 /// The country and ASN databases.
@@ -99,6 +142,7 @@ pub struct Rules {
     pub opts: TargetOpts,
     /// `--write FILE`: atomically, instead of standard output.
     pub write: Option<std::path::PathBuf>,
+    pub quiet: bool,
 }
 
 impl std::fmt::Debug for dyn Target {
@@ -115,6 +159,8 @@ pub struct Top {
     /// Rows to show (0: all).
     pub top: usize,
     pub style: Style,
+    pub term: Term,
+    pub quiet: bool,
 }
 
 impl Triage {
@@ -123,6 +169,7 @@ impl Triage {
         let read = read_opts(&a.common, None, classify, &a.class)?;
         let blocks = blocks(&a.common, &a.blocks, &read, Selection::default().classes, 0)?;
         let (geo, geo_warning) = geo(&a.geoip)?;
+        let fail_on = offender_classes(&a.fail_on)?;
         let bruteforce = brute_windows(&a.bruteforce).map_err(|message| OptionError::Value {
             option: "--bruteforce",
             message,
@@ -130,6 +177,10 @@ impl Triage {
         Ok(Triage {
             geo,
             geo_warning,
+            term: term(a.common.color),
+            quiet: a.common.quiet,
+            fail_on,
+            fail_on_score: a.fail_on_score,
             findings: Settings {
                 top: a.top,
                 bucket: a.bucket,
@@ -201,6 +252,7 @@ impl Rules {
             target,
             opts,
             write: a.write.clone(),
+            quiet: a.common.quiet,
         })
     }
 }
@@ -405,6 +457,8 @@ impl Top {
             by,
             top: a.top,
             style: style(a.output),
+            term: term(a.common.color),
+            quiet: a.common.quiet,
         })
     }
 }
@@ -441,6 +495,7 @@ fn read_opts(
     } else {
         Choice::Fixed(a.format.clone(), format::preset(&a.format)?)
     };
+    typos(a, key.is_some() || !classify)?;
     let inputs = if a.files.is_empty() {
         vec![InputSpec::Stdin]
     } else {
@@ -485,6 +540,62 @@ fn read_opts(
             pair: false,
         },
     })
+}
+
+/// A file argument that does not exist but is, within two edits, a command
+/// (`alf tirage log`) or, for `top`, a field to count (`alf top path log`):
+/// a usage error before anything is read.
+fn typos(a: &CommonArgs, top: bool) -> Result<(), OptionError> {
+    use clap::CommandFactory;
+    let cmd = crate::cli::Cli::command();
+    let commands: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    const BY: [&str; 7] = ["ip", "path", "ua", "status", "method", "vhost", "referer"];
+    for f in &a.files {
+        let Some(word) = f.to_str() else { continue };
+        if word == "-" || f.exists() || word.contains('/') || word.contains('.') {
+            continue;
+        }
+        if let Some(c) = near(word, &commands) {
+            return Err(OptionError::Hint(format!(
+                "`{}` is not a file; did you mean `alf {c}`?",
+                escape(word.as_bytes())
+            )));
+        }
+        if top {
+            if let Some(k) = near(word, &BY) {
+                return Err(OptionError::Hint(format!(
+                    "`{}` is not a file; did you mean `alf top --by {k}`?",
+                    escape(word.as_bytes())
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The candidate within two edits of `word` (the nearest), if any.
+fn near<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edits(word, c), *c))
+        .filter(|(d, c)| *d <= 2 && (*d < c.len() || word == *c))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, by bytes.
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, y) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(x != y);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 fn filter(a: &CommonArgs, class: &[String]) -> Result<Filter, OptionError> {

@@ -17,6 +17,8 @@ pub enum Exit {
     NoInput,
     /// No line of any input parsed.
     Unrecognised,
+    /// An offender matched `--fail-on` or `--fail-on-score`.
+    Findings,
 }
 
 impl Exit {
@@ -27,6 +29,7 @@ impl Exit {
             Exit::Usage => 2,
             Exit::NoInput => 3,
             Exit::Unrecognised => 4,
+            Exit::Findings => 6,
         }
     }
 }
@@ -40,6 +43,9 @@ pub enum OptionError {
         option: &'static str,
         message: String,
     },
+    /// A word that is close to what the user likely meant.
+    #[error("{0}")]
+    Hint(String),
     #[error("--class {id}: no such class (one of: {known})")]
     UnknownClass { id: String, known: String },
     #[error(

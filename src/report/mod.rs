@@ -30,6 +30,16 @@ use crate::rules::{Plan, Selection};
 /// JSON schema version; bumped on any incompatible change.
 pub const SCHEMA: u32 = 1;
 
+/// What the terminal a report goes to can take.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Term {
+    /// Fit tables to this many columns (`None`: not a terminal; natural width).
+    pub width: Option<u16>,
+    pub colour: bool,
+    /// Show the wall time and throughput (a person is watching).
+    pub timing: bool,
+}
+
 /// How a report is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -72,8 +82,10 @@ pub fn render_triage(
     rows: usize,
     geo: &Geo,
     style: Style,
+    term: Term,
 ) -> io::Result<()> {
-    let r = Triage::build(f, s, rows, geo);
+    let mut r = Triage::build(f, s, rows, geo);
+    r.term = term;
     match style {
         Style::Json => json::write(w, &r),
         Style::Html => html::triage(w, &r),
@@ -82,8 +94,9 @@ pub fn render_triage(
 }
 
 /// Writes the `alf top` report.
-pub fn render_top(w: &mut impl Write, t: &Top, style: Style) -> io::Result<()> {
-    let r = TopReport::build(t);
+pub fn render_top(w: &mut impl Write, t: &Top, style: Style, term: Term) -> io::Result<()> {
+    let mut r = TopReport::build(t);
+    r.term = term;
     match style {
         Style::Json => json::write(w, &r),
         Style::Table | Style::Html => table::top(w, &r),
@@ -485,6 +498,8 @@ pub struct Triage<'a> {
     /// How to add a geo database, when none was found.
     #[serde(skip)]
     pub geo_hint: Option<&'static str>,
+    #[serde(skip)]
+    pub term: Term,
 }
 
 /// The geo databases, and the credit their data asks for.
@@ -1070,6 +1085,7 @@ impl<'a> Triage<'a> {
             rows,
             selection: sugg.map(|s| selection_text(s.selection)),
             geo_hint: matches!(geo, Geo::Missing).then_some(GEO_HINT),
+            term: Term::default(),
         }
     }
 }
@@ -1201,6 +1217,8 @@ pub struct TopReport {
     pub parsed: u64,
     pub malformed: u64,
     pub top: Vec<KeyCount>,
+    #[serde(skip)]
+    pub term: Term,
 }
 
 impl TopReport {
@@ -1227,6 +1245,7 @@ impl TopReport {
                     count: *count,
                 })
                 .collect(),
+            term: Term::default(),
         }
     }
 }

@@ -75,3 +75,21 @@ pub fn classes(w: &mut impl Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The manual pages: alf(1) and one per command (`alf-triage(1)`...), as
+/// (file name, roff text).
+pub fn man_pages(root: clap::Command) -> Vec<(String, Vec<u8>)> {
+    let render = |cmd: clap::Command| {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut out)
+            .expect("a man page renders into memory");
+        out
+    };
+    let mut pages = vec![("alf.1".to_string(), render(root.clone()))];
+    for sub in root.get_subcommands() {
+        let name = format!("alf-{}", sub.get_name());
+        pages.push((format!("{name}.1"), render(sub.clone().name(name))));
+    }
+    pages
+}

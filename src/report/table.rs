@@ -3,9 +3,11 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+use comfy_table::{
+    presets, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table,
+};
 
-use super::{TopReport, Triage};
+use super::{Term, TopReport, Triage};
 use crate::aggregate::classes::MAX_PROXY_TARGETS;
 use crate::escape::escape_width;
 
@@ -15,6 +17,75 @@ pub(super) fn table(header: &[&str]) -> Table {
         .set_content_arrangement(ContentArrangement::Disabled);
     t.set_header(header.iter().copied());
     t
+}
+
+/// The columns of free text, which a narrow terminal may cut.
+const ELASTIC: [&str; 17] = [
+    "",
+    "input",
+    "format",
+    "signature",
+    "classes",
+    "notes",
+    "top clients",
+    "access classes",
+    "upstream timeout/refused/other",
+    "proxy target",
+    "bad lines",
+    "AS",
+    "path",
+    "ua",
+    "referer",
+    "vhost",
+    "method",
+];
+
+/// Writes a table fitted to the terminal: at its width, each row on one
+/// line with long cells cut (`…`), coloured when asked. Off a terminal,
+/// tables keep their natural width, so a pipe or a mail gets every byte.
+fn put(w: &mut impl Write, mut t: Table, term: &Term) -> io::Result<()> {
+    t.force_no_tty();
+    if let Some(width) = term.width {
+        t.set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width)
+            .set_truncation_indicator("…");
+        for row in t.row_iter_mut() {
+            row.max_height(1);
+        }
+        // Evidence (addresses, counts, times) is never cut; free text is.
+        let keep: Vec<bool> = t
+            .header()
+            .map(|h| {
+                h.cell_iter()
+                    .map(|c| !ELASTIC.contains(&c.content().as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (col, keep) in t.column_iter_mut().zip(keep) {
+            if keep {
+                col.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+    }
+    if term.colour {
+        t.enforce_styling();
+    }
+    writeln!(w, "{t}")
+}
+
+/// A cell in the colour of a severity or a status class, when colour is on.
+fn tinted(text: &str, level: &str, term: &Term) -> Cell {
+    let c = Cell::new(text);
+    if !term.colour {
+        return c;
+    }
+    match level {
+        "critical" | "5xx" => c.fg(Color::Red),
+        "high" | "4xx" => c.fg(Color::Yellow),
+        "medium" => c.fg(Color::Cyan),
+        "2xx" => c.fg(Color::Green),
+        _ => c,
+    }
 }
 
 fn right(t: &mut Table, cols: &[usize]) {
@@ -122,15 +193,19 @@ fn summary(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         ("time span (UTC)", span),
         ("distinct clients", s.distinct_clients.to_string()),
         ("bytes sent", s.bytes_sent.to_string()),
-        ("wall time", format!("{:.3} s", r.timing.wall_seconds)),
-        (
+    ]);
+    // Timing only for a person at a terminal: a report mailed by cron or
+    // piped is the same for the same input.
+    if r.term.timing {
+        rows.push(("wall time", format!("{:.3} s", r.timing.wall_seconds)));
+        rows.push((
             "throughput",
             format!(
                 "{} MB/s ({} threads)",
                 r.timing.mb_per_second, r.timing.threads
             ),
-        ),
-    ]);
+        ));
+    }
     for (k, v) in rows {
         t.add_row(vec![k.to_string(), v]);
     }
@@ -146,7 +221,7 @@ fn summary(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             s.nul_bytes_skipped.to_string(),
         ]);
     }
-    writeln!(w, "{t}")?;
+    put(w, t, &r.term)?;
     Ok(())
 }
 
@@ -165,7 +240,7 @@ fn inputs(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[3, 4, 5]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -178,13 +253,13 @@ fn status(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         let requests = s.requests.max(1) as f64;
         for (k, c) in &r.status_classes {
             t.add_row(vec![
-                k.clone(),
-                c.to_string(),
-                format!("{:.2}%", *c as f64 * 100.0 / requests),
+                tinted(k, k, &r.term),
+                Cell::new(c),
+                Cell::new(format!("{:.2}%", *c as f64 * 100.0 / requests)),
             ]);
         }
         right(&mut t, &[1, 2]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -221,7 +296,7 @@ fn clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             t.add_row(row);
         }
         right(&mut t, &[1, 2, 3, 4, 5]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -239,7 +314,7 @@ fn error_clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[1]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -264,16 +339,16 @@ fn classes(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         ]);
         for c in &r.classes {
             t.add_row(vec![
-                c.id.to_string(),
-                c.severity.to_string(),
-                c.count.to_string(),
-                c.first_seen.clone().unwrap_or_else(|| "-".into()),
-                c.last_seen.clone().unwrap_or_else(|| "-".into()),
-                c.first_success.clone().unwrap_or_else(|| "-".into()),
+                tinted(c.id, c.severity, &r.term),
+                tinted(c.severity, c.severity, &r.term),
+                Cell::new(c.count),
+                Cell::new(c.first_seen.as_deref().unwrap_or("-")),
+                Cell::new(c.last_seen.as_deref().unwrap_or("-")),
+                Cell::new(c.first_success.as_deref().unwrap_or("-")),
             ]);
         }
         right(&mut t, &[2]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -296,7 +371,7 @@ fn signatures(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[2]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -392,7 +467,7 @@ fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             t.add_row(row);
         }
         right(&mut t, &[1, 2]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
         more(w, r.offenders.len(), r.rows, "offenders")?;
     }
     Ok(())
@@ -444,7 +519,7 @@ fn suggested_blocks(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             t.add_row(row);
         }
         right(&mut t, &[1, 2, 3]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
         more(w, r.suggested_blocks.len(), r.rows, "blocks")?;
     }
     for h in r.held_back.iter().take(shown(r.rows)) {
@@ -506,7 +581,7 @@ fn floods(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[1, 2, 3]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -530,7 +605,7 @@ fn bursts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[2, 3]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
         if r.bursts.len() > 20 {
             writeln!(
                 w,
@@ -572,7 +647,7 @@ fn correlation(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[1, 3, 5]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -612,7 +687,7 @@ fn proxy_targets(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[1, 2, 3, 4, 5, 6]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
     }
     Ok(())
 }
@@ -638,7 +713,7 @@ fn bad_lines(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             ]);
         }
         right(&mut t, &[1]);
-        writeln!(w, "{t}")?;
+        put(w, t, &r.term)?;
         for e in &r.examples {
             writeln!(
                 w,
@@ -662,7 +737,7 @@ pub fn top(w: &mut impl Write, r: &TopReport) -> io::Result<()> {
         t.add_row(vec![k.count.to_string(), cut(&k.key, 120)]);
     }
     right(&mut t, &[0]);
-    writeln!(w, "{t}")
+    put(w, t, &r.term)
 }
 
 /// `uniq -c` style: the count right-aligned in 7 columns, a space, the key.

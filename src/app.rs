@@ -108,7 +108,7 @@ fn triage(cfg: &config::Triage) -> Result<Exit> {
     }
     let exit = finish(&run, &f.errors, &f.warnings, cfg.quiet);
     // Cron: findings that cross the line the user drew.
-    let crossed = f.offenders.iter().any(|o| {
+    let crossed = f.offenders.iter().chain(&f.internal).any(|o| {
         o.class_counts().any(|(c, _)| cfg.fail_on.contains(c))
             || cfg.fail_on_score.is_some_and(|s| o.score >= s)
     });
@@ -203,6 +203,7 @@ fn header(target: &dyn Target, run: &Run, f: &Findings, cfg: &config::Rules) -> 
         trusted: b.protect.trusted.len(),
         allow: b.protect.allow.len(),
         ssh: b.protect.ssh,
+        internal: f.internal.len(),
     }
 }
 

@@ -238,8 +238,12 @@ impl SelfAddrs {
         })
     }
 
+    /// All of loopback (127/8, `::1`, and their IPv4-mapped forms) is this
+    /// machine, not only the addresses its interfaces list.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.local.contains(&ip) || self.ranges.iter().any(|c| net::contains(c, ip))
+        net::canonical(ip).is_loopback()
+            || self.local.contains(&ip)
+            || self.ranges.iter().any(|c| net::contains(c, ip))
     }
 
     /// The addresses counted as self because this machine has them (not

@@ -287,11 +287,15 @@ fn awk_per_client(path: &Path, awk_program: &str) -> Vec<(String, u64)> {
     v
 }
 
+/// Every offender row, internal ones (special ranges) included.
+fn all_offenders(v: &Value) -> impl Iterator<Item = &Value> {
+    ["offenders", "internal_offenders"]
+        .into_iter()
+        .flat_map(move |k| v[k].as_array().unwrap())
+}
+
 fn offender_class(v: &Value, class: &str) -> Vec<(String, u64)> {
-    let mut got: Vec<(String, u64)> = v["offenders"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let mut got: Vec<(String, u64)> = all_offenders(v)
         .filter_map(|o| {
             Some((
                 o["client"].as_str()?.to_string(),
@@ -363,10 +367,7 @@ fn assert_consistent(v: &Value, ctx: &str) {
             continue;
         }
         let count = common::num(c, "count");
-        let sum: u64 = v["offenders"]
-            .as_array()
-            .unwrap()
-            .iter()
+        let sum: u64 = all_offenders(v)
             .filter_map(|o| o["classes"][id].as_u64())
             .sum();
         if matches!(id, "bruteforce" | "flood") || no_address == 0 {

@@ -1328,8 +1328,8 @@ fn a_client_explosion_is_folded_into_networks() {
     let mut data = line("198.51.100.7", 200).repeat(400);
     for i in 0..3000u32 {
         data.push_str(&line(&format!("2001:db8:48:{:x}:1::{:x}", i % 700, i), 200));
-        let v4 = i.wrapping_mul(2_654_435_761) | 1 << 24;
-        data.push_str(&line(&std::net::Ipv4Addr::from(v4).to_string(), 404));
+        let v4 = common::public_v4(i);
+        data.push_str(&line(&v4.to_string(), 404));
     }
     let log = write(dir.path(), "explode.log", data.as_bytes());
     let requests = 400 + 6000;
@@ -1415,7 +1415,7 @@ fn a_client_explosion_is_folded_into_networks() {
     // An error log's clients are capped alike.
     let mut errors = String::new();
     for i in 0..1000u32 {
-        let ip = std::net::Ipv4Addr::from(i.wrapping_mul(2_654_435_761) | 1 << 24);
+        let ip = common::public_v4(i);
         errors.push_str(&format!(
             "[Thu Dec 24 18:58:40.123456 2020] [proxy_fcgi:error] [pid 1:tid 2] \
              (70007)The timeout specified has expired: [client {ip}:41736] AH01075: \
@@ -1447,13 +1447,13 @@ fn a_proxy_target_explosion_is_capped() {
     // new target on every line.
     let mut data = String::new();
     for i in 0..MAX_TARGET_CLIENTS + 5 {
-        let ip = std::net::Ipv4Addr::from((i as u32).wrapping_mul(2_246_822_519) | 2 << 24);
+        let ip = common::public_v4(i as u32 | 1 << 28);
         data.push_str(&format!(
             "{ip} - - [24/Dec/2020:18:58:34 +0900] \"CONNECT busy.example:443 HTTP/1.1\" 200 3 \"-\" \"ua\"\n"
         ));
     }
     for i in 0..targets {
-        let ip = std::net::Ipv4Addr::from((i as u32).wrapping_mul(2_654_435_761) | 1 << 24);
+        let ip = common::public_v4(i as u32);
         data.push_str(&format!(
             "{ip} - - [24/Dec/2020:18:58:33 +0900] \"CONNECT t{i}.example:443 HTTP/1.1\" 504 7 \"-\" \"ua\"\n"
         ));
@@ -1603,8 +1603,8 @@ fn an_offender_explosion_is_folded_into_networks() {
     // A heavy prober first, then 3000 clients with one probe each.
     let mut data = line("198.51.100.7").repeat(50);
     for i in 0..3000u32 {
-        let v4 = i.wrapping_mul(2_654_435_761) | 1 << 24;
-        data.push_str(&line(&std::net::Ipv4Addr::from(v4).to_string()));
+        let v4 = common::public_v4(i);
+        data.push_str(&line(&v4.to_string()));
     }
     let log = write(dir.path(), "probes.log", data.as_bytes());
     let probes = 3050;
@@ -1661,4 +1661,87 @@ fn an_offender_explosion_is_folded_into_networks() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("offending clients") && !stderr.contains("answered 404"));
     }
+}
+
+/// Case 8: loopback beyond 127.0.0.1, unspecified, multicast, link-local,
+/// private, CGNAT and their IPv4-mapped forms are internal: listed as such
+/// with their range, never ranked with the offenders, never in a rule.
+#[test]
+fn special_ranges_are_internal_never_offenders() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let dir = dir.path();
+    let line = |ip: &str| {
+        format!(
+            "{ip} - - [10/Oct/2024:13:55:36 +0000] \"GET /.env HTTP/1.1\" 404 12 \"-\" \"curl\"\n"
+        )
+    };
+    let internal = [
+        "::ffff:10.1.2.3",
+        "0.0.0.0",
+        "224.0.0.1",
+        "fe80::1",
+        "100.64.1.1",
+        "fc00::7",
+    ];
+    let external = ["8.8.8.8", "2a00:1450::1"];
+    let mut log = String::new();
+    for ip in internal
+        .iter()
+        .chain(&external)
+        .chain(&["127.0.0.2", "::ffff:127.9.9.9"])
+    {
+        log.push_str(&line(ip));
+    }
+    // Past the client cap, private clients are counted by network.
+    for i in 0..40 {
+        log.push_str(&line(&format!("192.168.7.{i}")));
+    }
+    let path = write(dir, "special.log", log.as_bytes());
+    let out = run_alf(
+        &["-o", "json", "-j", "1", "--max-clients", "8", &s(&path)],
+        None,
+    );
+    let v = out.json("special ranges");
+    let clients = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["client"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut offenders = clients("offenders");
+    offenders.sort();
+    assert_eq!(offenders, ["2a00:1450::1", "8.8.8.8"]);
+    let inside = clients("internal_offenders");
+    for ip in [
+        "10.1.2.3",
+        "0.0.0.0",
+        "224.0.0.1",
+        "fe80::1",
+        "100.64.1.1",
+        "fc00::7",
+    ] {
+        assert!(
+            inside.iter().any(|c| c == ip),
+            "{ip} not internal: {inside:?}"
+        );
+    }
+    assert!(
+        inside.iter().any(|c| c.starts_with("192.168.7.")),
+        "{inside:?}"
+    );
+    // All of 127/8 is this machine.
+    assert_eq!(v["summary"]["self_traffic"], 2);
+    assert!(!inside
+        .iter()
+        .chain(&offenders)
+        .any(|c| c.starts_with("127.")));
+    // No rule names an internal address.
+    let rules = run_alf(
+        &["rules", "--target", "plain", "--min-score", "0", &s(&path)],
+        None,
+    );
+    let text = String::from_utf8(rules.stdout).unwrap();
+    let entries: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(entries, ["8.8.8.8/32", "2a00:1450::1/128"], "{text}");
 }

@@ -547,7 +547,7 @@ fn tied_offenders_rank_by_address_text() {
     let lines: String = (0..60u32)
         .map(|i| {
             format!(
-                "10.0.{}.{} - - [24/Dec/2020:18:58:33 +0000] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"x\"\n",
+                "45.0.{}.{} - - [24/Dec/2020:18:58:33 +0000] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"x\"\n",
                 i % 3,
                 i * 7 % 256
             )

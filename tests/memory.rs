@@ -92,7 +92,7 @@ fn distinct_clients_past_the_cap_keep_to_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut data = Vec::new();
     for i in 0..400_000u32 {
-        let ip = std::net::Ipv4Addr::from(i.wrapping_mul(2_654_435_761) | 1 << 24);
+        let ip = common::public_v4(i);
         writeln!(
             data,
             "{ip} - - [24/Dec/2020:18:{:02}:33 +0900] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"ua\"",

@@ -90,6 +90,9 @@ pub struct Findings {
     /// Signatures hit, most lines first.
     pub signatures: Vec<SignatureHits>,
     pub offenders: Vec<Offender>,
+    /// Offenders from special ranges (see [`Source::internal`]): shown as
+    /// internal, never ranked with the others and never blocked.
+    pub internal: Vec<Offender>,
     pub floods: Vec<Flood>,
     pub bursts: Vec<Burst>,
     pub proxy_targets: Vec<ProxyTarget>,
@@ -208,6 +211,9 @@ impl Findings {
             Vec::new()
         };
         let onset = incidents.first().map(Onset::of);
+        let (internal, offenders) = offenders::offenders(a, &b, &side, 0)
+            .into_iter()
+            .partition(|o| o.source.internal().is_some());
         let mut floods = b.floods.clone();
         floods.truncate(limit(floods.len()));
         Findings {
@@ -241,7 +247,8 @@ impl Findings {
             classes: classes(a, &b, &side),
             signatures: signature_hits(a, &side),
             // Every offender: rules and JSON need them all; tables cut.
-            offenders: offenders::offenders(a, &b, &side, 0),
+            offenders,
+            internal,
             floods,
             bursts: b.bursts.clone(),
             proxy_targets: proxy_targets(a, n),

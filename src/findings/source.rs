@@ -25,6 +25,19 @@ pub enum Source {
 }
 
 impl Source {
+    /// The special range (loopback, private, CGNAT, link-local, multicast,
+    /// reserved; IPv4-mapped forms alike) that holds this source whole:
+    /// internal traffic, never an external offender.
+    pub fn internal(&self) -> Option<&'static crate::net::Special> {
+        match self {
+            Source::Ip(ip) => crate::net::special(*ip),
+            Source::Net(n) => crate::net::special_ranges()
+                .iter()
+                .find(|s| s.net.contains(n)),
+            Source::Other(_) => None,
+        }
+    }
+
     /// The address of a client table key.
     pub fn of_key(key: u128) -> Source {
         Source::Ip(ip_from_key(key))

@@ -289,16 +289,33 @@ fn geo_cells(country: &Option<String>, asn: Option<u32>, org: &Option<String>) -
 }
 
 fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
-    if r.offenders.is_empty() {
+    offender_table(w, r, &r.offenders, "<h2>Offenders</h2>", "offenders")?;
+    offender_table(
+        w,
+        r,
+        &r.internal_offenders,
+        "<h2>Internal offenders</h2><p>From loopback, private or other special ranges: never ranked with the offenders and never blocked.</p>",
+        "internal offenders",
+    )
+}
+
+fn offender_table(
+    w: &mut impl Write,
+    r: &Triage,
+    all: &super::Rows<'_, super::OffenderRow>,
+    title: &str,
+    noun: &str,
+) -> io::Result<()> {
+    if all.is_empty() {
         return Ok(());
     }
     let geo = r.geo.is_some();
     writeln!(
         w,
-        "<h2>Offenders</h2><table><tr><th>client</th><th class=\"n\">score</th><th class=\"n\">requests</th><th>classes</th><th>evidence</th>{}</tr>",
+        "{title}<table><tr><th>client</th><th class=\"n\">score</th><th class=\"n\">requests</th><th>classes</th><th>evidence</th>{}</tr>",
         if geo { "<th>country</th><th>AS</th>" } else { "" }
     )?;
-    let (rows, left) = take(r.offenders.iter(), r.offenders.len(), r.rows);
+    let (rows, left) = take(all.iter(), all.len(), r.rows);
     for o in rows {
         let classes: Vec<String> = o.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
         writeln!(
@@ -313,7 +330,7 @@ fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         )?;
     }
     writeln!(w, "</table>")?;
-    more(w, left, "offenders")
+    more(w, left, noun)
 }
 
 fn blocks(w: &mut impl Write, r: &Triage) -> io::Result<()> {

@@ -465,6 +465,9 @@ pub struct Triage<'a> {
     pub signatures: Vec<SignatureRow>,
     /// Every offender, best first (tables show the first rows).
     pub offenders: Rows<'a, OffenderRow>,
+    /// Offenders from loopback, private, CGNAT, link-local, multicast or
+    /// reserved ranges: internal traffic, never ranked above nor blocked.
+    pub internal_offenders: Rows<'a, OffenderRow>,
     /// The blocks `alf rules` would emit, with their evidence and collateral.
     pub suggested_blocks: Rows<'a, BlockRow>,
     /// Offenders the never-block check kept out of the blocks, and why.
@@ -995,6 +998,14 @@ impl<'a> Triage<'a> {
                     with_geo(offender_row(o), look.borrow_mut().of(&o.source))
                 })
             },
+            internal_offenders: Rows::new(f.internal.len(), move |i| {
+                let o = &f.internal[i];
+                let mut row = offender_row(o);
+                if let Some(s) = o.source.internal() {
+                    row.notes.insert(0, format!("{} range {}", s.name, s.net));
+                }
+                row
+            }),
             suggested_blocks: match sugg {
                 Some(s) => {
                     let blocks = suggested(s);

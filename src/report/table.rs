@@ -446,15 +446,39 @@ fn more(w: &mut impl Write, total: usize, rows: usize, what: &str) -> io::Result
     Ok(())
 }
 
-/// The offenders, with their evidence.
+/// The offenders, with their evidence; then the internal ones.
 fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
-    if !r.offenders.is_empty() {
+    offender_table(w, r, &r.offenders, "offender", "offenders")?;
+    if !r.internal_offenders.is_empty() {
+        writeln!(
+            w,
+            "internal: offenders from loopback, private or other special ranges, \
+             never ranked with the offenders and never blocked"
+        )?;
+    }
+    offender_table(
+        w,
+        r,
+        &r.internal_offenders,
+        "internal offender",
+        "internal offenders",
+    )
+}
+
+fn offender_table(
+    w: &mut impl Write,
+    r: &Triage,
+    rows: &super::Rows<'_, super::OffenderRow>,
+    head: &str,
+    noun: &str,
+) -> io::Result<()> {
+    if !rows.is_empty() {
         let geo = r.geo.is_some();
         let mut t = table(&header(
-            &["offender", "score", "requests", "classes", "notes"],
+            &[head, "score", "requests", "classes", "notes"],
             geo,
         ));
-        for o in r.offenders.iter().take(shown(r.rows)) {
+        for o in rows.iter().take(shown(r.rows)) {
             let classes: Vec<String> = o.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
             let mut row = vec![
                 cut(&o.client, 45),
@@ -468,7 +492,7 @@ fn offenders(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         }
         right(&mut t, &[1, 2]);
         put(w, t, &r.term)?;
-        more(w, r.offenders.len(), r.rows, "offenders")?;
+        more(w, rows.len(), r.rows, noun)?;
     }
     Ok(())
 }

@@ -34,6 +34,8 @@ pub struct Header {
     pub trusted: usize,
     pub allow: usize,
     pub ssh: Option<IpAddr>,
+    /// Offenders from special ranges, which never reach the plan.
+    pub internal: usize,
 }
 
 /// A hold, in words.
@@ -138,8 +140,9 @@ impl Header {
         }
         let covered: u64 = plan.blocks.iter().map(|b| b.offenders).sum();
         l.push(format!(
-            "counts: {} offenders, {} selected, {} blocked in {} entr{}, {} held back, {} left out over the quota",
+            "counts: {} offenders (and {} internal, from special ranges: never blocked), {} selected, {} blocked in {} entr{}, {} held back, {} left out over the quota",
             plan.offenders,
+            self.internal,
             plan.selected,
             covered,
             plan.blocks.len(),

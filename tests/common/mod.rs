@@ -519,3 +519,10 @@ pub fn physical_lines_from_wc(path: &Path, wc_l: u64) -> u64 {
     let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     wc_l + u64::from(data.last().is_some_and(|&b| b != b'\n'))
 }
+
+/// A distinct, scattered, public IPv4 address for each `i` below 2^29:
+/// 32.0.0.0/3 holds no special range (loopback, private, CGNAT, ...), whose
+/// clients are internal rather than offenders.
+pub fn public_v4(i: u32) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::from((i.wrapping_mul(2_654_435_761) & 0x1fff_ffff) | 0x2000_0000)
+}

@@ -106,6 +106,8 @@ struct HeaderRow<'a> {
     max_prefix_ipv4: u8,
     max_prefix_ipv6: u8,
     offenders: usize,
+    /// Offenders from special ranges: never in the plan.
+    internal_offenders: usize,
     selected: usize,
     regrouped: bool,
     /// The header's lines, as the other targets print them.
@@ -153,6 +155,7 @@ impl Target for Json {
                 max_prefix_ipv4: h.floor_v4,
                 max_prefix_ipv6: h.floor_v6,
                 offenders: r.plan.offenders,
+                internal_offenders: h.internal,
                 selected: r.plan.selected,
                 regrouped: r.plan.regrouped,
                 text: h.lines(r.plan),

@@ -137,6 +137,12 @@ pub enum Output {
     Plain,
     /// One self-contained HTML incident report (triage).
     Html,
+    /// One JSON object a line, each with its `type` (for a database).
+    Ndjson,
+    /// RFC 4180 CSV: the offenders (triage) or the keys and counts (top).
+    Csv,
+    /// The tables as Markdown, for mail and tickets.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -61,6 +61,7 @@ pub fn term(color: ColorMode) -> Term {
         width: tty.then(terminal_width).flatten(),
         colour,
         timing: tty,
+        markdown: false,
     }
 }
 
@@ -469,6 +470,9 @@ fn style(o: Output) -> Style {
         Output::Json => Style::Json,
         Output::Plain => Style::Plain,
         Output::Html => Style::Html,
+        Output::Ndjson => Style::Ndjson,
+        Output::Csv => Style::Csv,
+        Output::Markdown => Style::Markdown,
     }
 }
 

@@ -171,6 +171,10 @@ fn normalize_stdout(s: &str) -> String {
     let s = zero_json_value(s, "\"wall_seconds\": ", is_number_char);
     let s = zero_json_value(&s, "\"mb_per_second\": ", is_number_char);
     let s = zero_json_value(&s, "\"threads\": ", |c| c.is_ascii_digit());
+    // NDJSON writes the same keys without the space.
+    let s = zero_json_value(&s, "\"wall_seconds\":", is_number_char);
+    let s = zero_json_value(&s, "\"mb_per_second\":", is_number_char);
+    let s = zero_json_value(&s, "\"threads\":", |c| c.is_ascii_digit());
     let mut out = String::with_capacity(s.len());
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {

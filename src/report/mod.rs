@@ -6,6 +6,7 @@
 
 pub mod html;
 pub mod json;
+pub mod lines;
 pub mod reference;
 pub mod table;
 
@@ -38,6 +39,8 @@ pub struct Term {
     pub colour: bool,
     /// Show the wall time and throughput (a person is watching).
     pub timing: bool,
+    /// Tables as Markdown, text between them fenced.
+    pub markdown: bool,
 }
 
 /// How a report is written.
@@ -51,6 +54,11 @@ pub enum Style {
     Plain,
     /// One self-contained HTML page (triage only; top prints its table).
     Html,
+    /// One JSON object a line.
+    Ndjson,
+    Csv,
+    /// The tables as Markdown.
+    Markdown,
 }
 
 /// The blocks a triage suggests, and the command that emits them as rules.
@@ -85,20 +93,38 @@ pub fn render_triage(
     term: Term,
 ) -> io::Result<()> {
     let mut r = Triage::build(f, s, rows, geo);
-    r.term = term;
+    r.term = md(style, term);
     match style {
         Style::Json => json::write(w, &r),
         Style::Html => html::triage(w, &r),
+        Style::Ndjson => lines::triage_ndjson(w, &r),
+        Style::Csv => lines::triage_csv(w, &r),
+        Style::Markdown => table::markdown(w, |w| table::triage(w, &r)),
         Style::Table | Style::Plain => table::triage(w, &r),
+    }
+}
+
+/// Markdown is for mail and tickets: plain, whatever the terminal.
+fn md(style: Style, term: Term) -> Term {
+    if style == Style::Markdown {
+        Term {
+            markdown: true,
+            ..Term::default()
+        }
+    } else {
+        term
     }
 }
 
 /// Writes the `alf top` report.
 pub fn render_top(w: &mut impl Write, t: &Top, style: Style, term: Term) -> io::Result<()> {
     let mut r = TopReport::build(t);
-    r.term = term;
+    r.term = md(style, term);
     match style {
         Style::Json => json::write(w, &r),
+        Style::Ndjson => lines::top_ndjson(w, &r),
+        Style::Csv => lines::top_csv(w, &r),
+        Style::Markdown => table::markdown(w, |w| table::top(w, &r)),
         Style::Table | Style::Html => table::top(w, &r),
         Style::Plain => table::top_plain(w, &r),
     }

@@ -44,6 +44,9 @@ const ELASTIC: [&str; 17] = [
 /// line with long cells cut (`…`), coloured when asked. Off a terminal,
 /// tables keep their natural width, so a pipe or a mail gets every byte.
 fn put(w: &mut impl Write, mut t: Table, term: &Term) -> io::Result<()> {
+    if term.markdown {
+        return put_markdown(w, &t);
+    }
     t.force_no_tty();
     if let Some(width) = term.width {
         t.set_content_arrangement(ContentArrangement::Dynamic)
@@ -71,6 +74,91 @@ fn put(w: &mut impl Write, mut t: Table, term: &Term) -> io::Result<()> {
         t.enforce_styling();
     }
     writeln!(w, "{t}")
+}
+
+/// Marks a table's start and end in the text [`markdown`] post-processes:
+/// a NUL never reaches the report otherwise (log bytes are escaped).
+const TABLE_START: &[u8] = b"\0<";
+const TABLE_END: &[u8] = b"\0>";
+
+/// A table as Markdown, each cell's Markdown made literal.
+fn put_markdown(w: &mut impl Write, t: &Table) -> io::Result<()> {
+    let text = |c: &Cell| md_escape(&c.content());
+    let mut m = Table::new();
+    m.force_no_tty()
+        .load_style(presets::ASCII_MARKDOWN)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if let Some(h) = t.header() {
+        m.set_header(h.cell_iter().map(text));
+    }
+    for row in t.row_iter() {
+        m.add_row(row.cell_iter().map(text).collect::<Vec<_>>());
+    }
+    w.write_all(TABLE_START)?;
+    writeln!(w, "{m}")?;
+    w.write_all(TABLE_END)
+}
+
+/// Markdown's active characters, backslash-escaped: a log's text shows as
+/// written and cannot make a link, an image, HTML or a new cell.
+fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    if out.is_empty() {
+        out.push(' ');
+    }
+    out
+}
+
+/// Runs a table renderer and writes its output as Markdown: tables as
+/// Markdown tables, the text between them (timelines, notes) in fenced
+/// blocks so that it keeps its lines and nothing in it is read as markup.
+pub fn markdown<W: Write>(
+    mut w: W,
+    render: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    render(&mut buf)?;
+    let mut rest = &buf[..];
+    loop {
+        let (text, table) = match find(rest, TABLE_START) {
+            Some(i) => {
+                let end = find(&rest[i..], TABLE_END).map_or(rest.len(), |j| i + j);
+                (&rest[..i], Some(&rest[i + TABLE_START.len()..end]))
+            }
+            None => (rest, None),
+        };
+        let trimmed = text.trim_ascii();
+        if !trimmed.is_empty() {
+            // A fence longer than any run of backticks in the text.
+            let fence = "`".repeat(3 + longest_run(trimmed, b'`'));
+            writeln!(w, "{fence}text")?;
+            w.write_all(trimmed)?;
+            writeln!(w, "\n{fence}\n")?;
+        }
+        let Some(table) = table else { break };
+        w.write_all(table)?;
+        writeln!(w)?;
+        let consumed = text.len() + TABLE_START.len() + table.len() + TABLE_END.len();
+        rest = rest.get(consumed..).unwrap_or_default();
+    }
+    w.flush()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn longest_run(s: &[u8], b: u8) -> usize {
+    s.split(|x| *x != b).map(<[u8]>::len).max().unwrap_or(0)
 }
 
 /// A cell in the colour of a severity or a status class, when colour is on.

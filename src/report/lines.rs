@@ -1,0 +1,221 @@
+//! Line-per-record outputs: NDJSON (one finding a line, for a database) and
+//! CSV (RFC 4180, for a spreadsheet or a ticket).
+//!
+//! NDJSON writes the triage's rows, each tagged with its `type` and the
+//! same fields the JSON document gives them; a loader filters on `type`.
+//! CSV holds the offenders (then the internal ones, marked), the table a
+//! spreadsheet is opened for; `top` writes its keys and counts.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{OffenderRow, TopReport, Triage};
+use crate::escape::HtmlSafe;
+
+/// A row with its type: `{"type": "offender", ...the row's fields}`.
+#[derive(Serialize)]
+struct Tagged<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(flatten)]
+    row: &'a T,
+}
+
+/// Writes one compact JSON object and a newline.
+fn line<T: Serialize>(w: &mut impl Write, kind: &str, row: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *w, &Tagged { kind, row }).map_err(io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// A value that is not an object (a warning's text), under `text`.
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+pub fn triage_ndjson(w: impl Write, r: &Triage) -> io::Result<()> {
+    // `<`, `>`, `&` as escapes, as in the JSON document.
+    let mut w = HtmlSafe(io::BufWriter::with_capacity(1 << 16, w));
+    let w = &mut w;
+    line(w, "summary", &r.summary)?;
+    for x in &r.inputs {
+        line(w, "input", x)?;
+    }
+    for x in &r.malformed_reasons {
+        line(w, "malformed_reason", x)?;
+    }
+    for x in &r.examples {
+        line(w, "bad_line", x)?;
+    }
+    for x in &r.status {
+        line(w, "status", x)?;
+    }
+    for x in &r.top_clients {
+        line(w, "client", x)?;
+    }
+    for x in &r.error_clients {
+        line(w, "error_client", x)?;
+    }
+    for x in &r.classes {
+        line(w, "class", x)?;
+    }
+    for x in &r.signatures {
+        line(w, "signature", x)?;
+    }
+    for x in r.offenders.iter() {
+        line(w, "offender", &x)?;
+    }
+    for x in r.internal_offenders.iter() {
+        line(w, "internal_offender", &x)?;
+    }
+    for x in r.suggested_blocks.iter() {
+        line(w, "suggested_block", &x)?;
+    }
+    for x in r.held_back.iter() {
+        line(w, "held_back", &x)?;
+    }
+    for x in &r.floods {
+        line(w, "flood", x)?;
+    }
+    for x in &r.bursts {
+        line(w, "burst", x)?;
+    }
+    for x in &r.proxy_targets {
+        line(w, "proxy_target", x)?;
+    }
+    for x in &r.incidents {
+        line(w, "incident", x)?;
+    }
+    for x in &r.correlation {
+        line(w, "correlation", x)?;
+    }
+    if let Some(x) = &r.onset {
+        line(w, "onset", x)?;
+    }
+    if let Some(x) = &r.timeline {
+        line(w, "timeline", x)?;
+    }
+    if let Some(x) = &r.rules_command {
+        line(w, "rules_command", &Text { text: x })?;
+    }
+    if let Some(x) = &r.origin_policy {
+        line(w, "origin_policy", x)?;
+    }
+    if let Some(x) = &r.geo {
+        line(w, "geo", x)?;
+    }
+    line(w, "timing", &r.timing)?;
+    for x in &r.warnings {
+        line(w, "warning", &Text { text: x })?;
+    }
+    for x in &r.errors {
+        line(w, "error", &Text { text: x })?;
+    }
+    w.flush()
+}
+
+pub fn top_ndjson(w: impl Write, r: &TopReport) -> io::Result<()> {
+    let mut w = HtmlSafe(io::BufWriter::new(w));
+    for x in &r.top {
+        line(&mut w, r.by, x)?;
+    }
+    w.flush()
+}
+
+/// One CSV field: quoted when it holds a separator, a quote or a line
+/// break (RFC 4180); a cell a spreadsheet would run as a formula (`=`, `+`,
+/// `-`, `@`, tab, carriage return first) gets a leading `'`.
+fn field(s: &str) -> String {
+    // A lone `-` (a log's "none") is no formula; `-1+2` is.
+    let formula =
+        s.starts_with(['=', '@', '\t', '\r']) || (s.starts_with(['+', '-']) && s.len() > 1);
+    let s = if formula {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn record(w: &mut impl Write, cells: &[String]) -> io::Result<()> {
+    let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
+    // RFC 4180 ends records with CRLF.
+    write!(w, "{}\r\n", line.join(","))
+}
+
+const OFFENDER_COLUMNS: [&str; 11] = [
+    "client",
+    "internal",
+    "score",
+    "requests",
+    "classes",
+    "notes",
+    "first_seen",
+    "last_seen",
+    "country",
+    "asn",
+    "as_org",
+];
+
+fn offender(w: &mut impl Write, o: &OffenderRow, internal: bool) -> io::Result<()> {
+    let classes: Vec<String> = o.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    record(
+        w,
+        &[
+            o.client.clone(),
+            internal.to_string(),
+            format!("{:.1}", o.score),
+            o.requests.map(|n| n.to_string()).unwrap_or_default(),
+            classes.join("; "),
+            o.notes.join("; "),
+            o.first_seen.clone().unwrap_or_default(),
+            o.last_seen.clone().unwrap_or_default(),
+            o.country.clone().unwrap_or_default(),
+            o.asn.map(|n| n.to_string()).unwrap_or_default(),
+            o.as_org.clone().unwrap_or_default(),
+        ],
+    )
+}
+
+pub fn triage_csv(w: impl Write, r: &Triage) -> io::Result<()> {
+    let mut w = io::BufWriter::new(w);
+    record(&mut w, &OFFENDER_COLUMNS.map(String::from))?;
+    for o in r.offenders.iter() {
+        offender(&mut w, &o, false)?;
+    }
+    for o in r.internal_offenders.iter() {
+        offender(&mut w, &o, true)?;
+    }
+    w.flush()
+}
+
+pub fn top_csv(w: impl Write, r: &TopReport) -> io::Result<()> {
+    let mut w = io::BufWriter::new(w);
+    record(&mut w, &[r.by.to_string(), "count".into()])?;
+    for x in &r.top {
+        record(&mut w, &[x.key.clone(), x.count.to_string()])?;
+    }
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(field("1.2.3.4"), "1.2.3.4");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("-1+2"), "'-1+2");
+        assert_eq!(field("+cmd"), "'+cmd");
+        assert_eq!(field("-"), "-");
+    }
+}

@@ -531,6 +531,8 @@ fn read_opts(
         },
         max_decompressed: a.max_decompressed_bytes,
         error_tz: a.error_tz,
+        // A person watching: never in a pipe or cron.
+        progress: !a.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         scan: ScanOpts {
             chunk_size: a.chunk_size.max(1),
             max_line: a.max_line.max(1),

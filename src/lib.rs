@@ -17,6 +17,7 @@ pub mod format;
 pub mod geo;
 pub mod input;
 pub mod net;
+pub mod progress;
 pub mod read;
 pub mod record;
 pub mod report;

@@ -17,6 +17,7 @@ use crate::format::time::LocalZone;
 use crate::format::{self, Format};
 use crate::input::lookahead::Lookahead;
 use crate::input::{self, Compression, InputSpec, MmapPolicy, Source};
+use crate::progress;
 use crate::scan::{scan_slice_then, scan_stream, Reading, ScanOpts};
 use crate::zone;
 
@@ -32,6 +33,8 @@ pub struct ReadOpts {
     pub error_tz: Option<i64>,
     pub threads: usize,
     pub scan: ScanOpts,
+    /// Draw a progress line on stderr (a terminal, not `--quiet`).
+    pub progress: bool,
 }
 
 /// How an input was read.
@@ -204,7 +207,12 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
             .collect(),
         Choice::Fixed(..) => Vec::new(),
     };
+    let counter = progress::Counter::default();
+    let _progress = opts
+        .progress
+        .then(|| progress::Progress::start(counter.clone(), total_bytes(&opts.inputs)));
     let ctx = Ctx {
+        counter,
         opts,
         scan: ScanOpts {
             pair: survey.both_kinds,
@@ -270,8 +278,25 @@ impl Data<'_> {
     }
 }
 
+/// The bytes to read, when every input is an uncompressed regular file
+/// (a compressed file's size is not what its scan consumes).
+fn total_bytes(inputs: &[InputSpec]) -> Option<u64> {
+    inputs.iter().try_fold(0u64, |sum, i| {
+        let InputSpec::Path(p) = i else { return None };
+        let compressed = p
+            .extension()
+            .is_some_and(|e| e == "gz" || e == "zst" || e == "zstd");
+        let meta = std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file() && !compressed)?;
+        Some(sum + meta.len())
+    })
+}
+
 /// What every input's scan shares.
 struct Ctx<'a> {
+    /// Bytes consumed, for the progress line.
+    counter: progress::Counter,
     opts: &'a ReadOpts,
     /// `opts.scan`, with what the survey found.
     scan: ScanOpts,
@@ -312,7 +337,10 @@ fn read_one(spec: &InputSpec, ctx: &Ctx) -> Result<Scanned, InputError> {
                 // when the scan reaches them.
                 samples.iter().for_each(|w| m.release(w));
                 chosen.map(|(fname, f)| {
-                    let done = |c: &[u8]| m.release(c);
+                    let done = |c: &[u8]| {
+                        ctx.counter.add(c.len());
+                        m.release(c)
+                    };
                     let s = ctx.scan(&fname, &f, Data::Mapped(data, &done));
                     (fname, s.agg)
                 })
@@ -352,6 +380,10 @@ fn read_stream(
     let Source::Stream(r) = source else {
         unreachable!("read_stream takes a stream")
     };
+    let r: Box<dyn Read + Send> = Box::new(progress::Counting {
+        inner: r,
+        counter: ctx.counter.clone(),
+    });
     let r: Box<dyn Read + Send> = if c != Compression::None && opts.max_decompressed > 0 {
         Box::new(input::Capped {
             inner: r,

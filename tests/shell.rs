@@ -238,3 +238,42 @@ fn bare_alf_on_a_terminal_says_where_it_reads() {
     let piped = run_alf::<&str>(&[], Some(b""));
     assert!(!piped.stderr_text().contains("standard input"));
 }
+
+#[test]
+fn progress_only_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("big.log");
+    let line = std::fs::read(root().join(INCIDENT)).unwrap();
+    std::fs::write(&log, line.repeat(20_000)).unwrap();
+    let log = log.to_str().unwrap();
+    // In a pipe (stderr captured), never, even with no delay.
+    let piped = Command::new(alf_bin())
+        .arg(log)
+        .env("ALF_PROGRESS_DELAY_MS", "0")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&piped.stderr);
+    assert!(!said.contains("B/s"), "progress in a pipe: {said}");
+    if !require_tool("script") {
+        return;
+    }
+    let under_pty = |cmd: String| {
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("ALF_PROGRESS_DELAY_MS", "0")
+            .env("ALF_GEOIP", "none")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // A mapped file: its size is known, so the line has an ETA.
+    let mapped = under_pty(format!("{} {log} >/dev/null", alf_bin()));
+    assert!(mapped.contains("B/s") && mapped.contains("ETA"), "{mapped}");
+    // A pipe into alf, and a compressed file: bytes and rate.
+    let stdin = under_pty(format!("cat {log} | {} - >/dev/null", alf_bin()));
+    assert!(stdin.contains("read, "), "{stdin}");
+    // --quiet: none.
+    let quiet = under_pty(format!("{} -q {log} >/dev/null", alf_bin()));
+    assert!(!quiet.contains("B/s"), "{quiet}");
+}

@@ -102,9 +102,18 @@ impl<W: std::io::Write> std::io::Write for HtmlSafe<W> {
 pub fn write_json<T: serde::Serialize>(w: impl std::io::Write, v: &T) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = HtmlSafe(std::io::BufWriter::with_capacity(1 << 16, w));
-    serde_json::to_writer_pretty(&mut out, v).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(&mut out, v).map_err(json_io)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// A JSON writer's error as an I/O error of the same kind, so that a closed
+/// pipe (`alf -o json | head`) is still one.
+pub fn json_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    }
 }
 
 /// A word for a POSIX shell: as it is when it holds only characters no shell

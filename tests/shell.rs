@@ -277,3 +277,45 @@ fn progress_only_on_a_terminal() {
     let quiet = under_pty(format!("{} -q {log} >/dev/null", alf_bin()));
     assert!(!quiet.contains("B/s"), "{quiet}");
 }
+
+/// A reader that stops early (`| head`) ends alf quietly in every output.
+#[test]
+fn a_closed_pipe_is_no_error_in_any_output() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("many.log");
+    let mut data = String::new();
+    for i in 0..20_000u32 {
+        data += &format!(
+            "{} - - [24/Dec/2020:18:58:33 +0000] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"ua\"\n",
+            common::public_v4(i)
+        );
+    }
+    std::fs::write(&log, data).unwrap();
+    for args in [
+        vec!["triage", "-n", "0", "-o", "json"],
+        vec!["triage", "-n", "0", "-o", "ndjson"],
+        vec!["triage", "-n", "0", "-o", "csv"],
+        vec!["triage", "-n", "0", "-o", "markdown"],
+        vec!["triage", "-n", "0", "-o", "html"],
+        vec!["triage", "-n", "0"],
+        vec!["top", "-n", "0"],
+        vec!["rules", "--target", "plain"],
+    ] {
+        let mut child = Command::new(alf_bin())
+            .args(&args)
+            .arg(&log)
+            .env("ALF_GEOIP", "none")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // The pipe is closed here, with most of the output unwritten.
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!said.contains("writing the report"), "{args:?}: {said}");
+    }
+}

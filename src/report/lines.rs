@@ -24,7 +24,7 @@ struct Tagged<'a, T: Serialize> {
 
 /// Writes one compact JSON object and a newline.
 fn line<T: Serialize>(w: &mut impl Write, kind: &str, row: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *w, &Tagged { kind, row }).map_err(io::Error::other)?;
+    serde_json::to_writer(&mut *w, &Tagged { kind, row }).map_err(crate::escape::json_io)?;
     w.write_all(b"\n")
 }
 

@@ -346,17 +346,20 @@ fn to_net(v4: bool, addr: u128, len: u8) -> IpNet {
 /// client the access logs saw in it (one pass over the client table).
 fn floor_groups(hosts: &FxHashMap<IpAddr, Chosen>, agg: &Agg, guard: &Guard) -> Vec<FloorGroup> {
     let floor = |v4: bool| if v4 { guard.floor_v4 } else { guard.floor_v6 };
-    let mut groups: FxHashMap<(bool, u128), Vec<Member>> = FxHashMap::default();
+    // Each floor prefix: its clients, and the selected addresses in it.
+    let mut groups: FxHashMap<(bool, u128), (Vec<Member>, Vec<u128>)> = FxHashMap::default();
     for ip in hosts.keys() {
         let (v4, a) = number(*ip);
         groups
             .entry((v4, prefix(a, floor(v4), width(v4))))
-            .or_default();
+            .or_default()
+            .1
+            .push(a);
     }
     for (key, s) in agg.clients.iter() {
         let v4 = is_v4_key(key);
         let (_, a) = number(ip_from_key(key));
-        if let Some(m) = groups.get_mut(&(v4, prefix(a, floor(v4), width(v4)))) {
+        if let Some((m, _)) = groups.get_mut(&(v4, prefix(a, floor(v4), width(v4)))) {
             m.push(Member {
                 addr: a,
                 selected: false,
@@ -366,15 +369,11 @@ fn floor_groups(hosts: &FxHashMap<IpAddr, Chosen>, agg: &Agg, guard: &Guard) -> 
     }
     let mut out: Vec<FloorGroup> = groups
         .into_iter()
-        .map(|((v4, net), mut members)| {
+        .map(|((v4, net), (mut members, selected))| {
             // Mark the selected; one held by address whose requests went to a
             // network past the cap is not in the table: add it.
             members.sort_by_key(|m| m.addr);
-            for (ip, _) in hosts.iter().filter(|(ip, _)| ip.is_ipv4() == v4) {
-                let (_, a) = number(*ip);
-                if prefix(a, floor(v4), width(v4)) != net {
-                    continue;
-                }
+            for a in selected {
                 match members.binary_search_by_key(&a, |m| m.addr) {
                     Ok(i) => members[i].selected = true,
                     Err(i) => members.insert(

@@ -1745,3 +1745,83 @@ fn special_ranges_are_internal_never_offenders() {
     let entries: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(entries, ["8.8.8.8/32", "2a00:1450::1/128"], "{text}");
 }
+
+/// Case 68, for the formats where a field the client writes comes before
+/// its address (nginx `$host`, a logged `Host` header): address-shaped text
+/// with spaces, dashes and quotes planted in those fields never becomes the
+/// client. The line keeps its real client, or is counted as ambiguous or
+/// malformed, or names no address: never the planted one.
+#[test]
+fn text_before_the_client_never_moves_it() {
+    use alf::format::{AccessFormat, Dialect, Format, Parsed};
+    use alf::record::{Client, Record};
+    let real: std::net::IpAddr = "203.0.113.5".parse().unwrap();
+    let planted = [
+        "evil.example 198.51.100.9 -",
+        "evil.example 198.51.100.9 - x",
+        "198.51.100.9 -",
+        "a 198.51.100.9 - - [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"",
+        "evil\" 198.51.100.9 - \"",
+        "- 198.51.100.9 - -",
+    ];
+    let users = ["-", "bob", "198.51.100.9 - x", "x - 198.51.100.9"];
+    let mut formats: Vec<(String, Format, bool)> = ["nginx_vhost", "nginx_vhost_main"]
+        .iter()
+        .map(|n| (n.to_string(), format::preset(n).unwrap(), true))
+        .collect();
+    for (src, dialect) in [
+        ("%{Host}i %h %l %u %t \"%r\" %>s %b", Dialect::Apache),
+        ("$http_host $remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent", Dialect::Nginx),
+        // The client first: the host after it cannot move it.
+        ("%h %l %u %t \"%r\" %>s %b \"%{Host}i\"", Dialect::Apache),
+    ] {
+        let host_first = !src.starts_with('%') || src.starts_with("%{Host}i");
+        formats.push((src.into(), Format::Access(AccessFormat::compile(src, dialect).unwrap()), host_first));
+    }
+    let mut checked = 0;
+    for (name, f, host_first) in &formats {
+        for host in planted {
+            for user in users {
+                let tail = "[10/Oct/2024:13:55:36 +0000] \"GET /.env HTTP/1.1\" 404 12";
+                let line = if name.contains("nginx_vhost") {
+                    let xff = if name.ends_with("main") { " \"-\"" } else { "" };
+                    format!("{host} {real} - {user} {tail} \"-\" \"curl\"{xff}")
+                } else if *host_first {
+                    format!("{host} {real} - {user} {tail}")
+                } else {
+                    format!("{real} - {user} {tail} \"{host}\"")
+                };
+                let mut rec = Record::default();
+                match f.parse(line.as_bytes(), &mut rec) {
+                    Ok(Parsed::Ok) => match rec.client {
+                        Client::Ip(ip) => {
+                            assert_eq!(ip, real, "{name}: the client moved in {line}");
+                            checked += 1;
+                        }
+                        Client::Other(_) | Client::None => {}
+                    },
+                    Ok(Parsed::Ambiguous) | Err(_) => {}
+                }
+            }
+        }
+        // An ordinary line still parses, with its client.
+        let mut rec = Record::default();
+        let plain = if *host_first || name.contains("nginx_vhost") {
+            let xff = if name.ends_with("main") { " \"-\"" } else { "" };
+            let tail = if name.contains("nginx_vhost") {
+                format!(" \"-\" \"curl\"{xff}")
+            } else {
+                String::new()
+            };
+            format!("example.com {real} - bob [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1{tail}")
+        } else {
+            format!("{real} - bob [10/Oct/2024:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"example.com\"")
+        };
+        assert!(
+            matches!(f.parse(plain.as_bytes(), &mut rec), Ok(Parsed::Ok)),
+            "{name}: {plain}"
+        );
+        assert_eq!(rec.client, Client::Ip(real), "{name}");
+    }
+    assert!(checked > 0);
+}

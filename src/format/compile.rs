@@ -149,6 +149,10 @@ pub struct AccessFormat {
     /// The format starts with `%h %l %u %t "%r" %>s ` (Common Log Format), which
     /// [`clf_head`] parses in straight-line code.
     clf_head: bool,
+    /// The client's step, when a field before it may hold the client's own
+    /// text (nginx `$host`): a space in it would shift the fields and make
+    /// an address the client wrote into the client. See [`AccessFormat::read`].
+    shift_guard: Option<usize>,
 }
 
 /// Steps covered by [`clf_head`].
@@ -219,14 +223,61 @@ impl AccessFormat {
     /// Parses one line (without its terminator).
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reason> {
+        self.read(line, rec).map(|_| ())
+    }
+
+    /// Parses one line; `Ok(true)` when the client field cannot be trusted
+    /// (see [`AccessFormat::shifted`]): such a line is counted as ambiguous,
+    /// never attributed.
+    #[inline]
+    pub fn read<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<bool, Reason> {
         if self.clf_head {
             if let Some(pos) = clf_head(line, rec) {
                 if self.run(line, rec, None, CLF_HEAD_STEPS, pos).is_ok() {
-                    return Ok(());
+                    return Ok(false);
                 }
             }
         }
-        self.run(line, rec, None, 0, 0)
+        let ends = self.run(line, rec, None, 0, 0)?;
+        Ok(self.shift_guard.is_some() && self.shifted(line, rec, ends))
+    }
+
+    /// Whether text the client wrote before its address (nginx `$host`, a
+    /// logged `Host` header) could have moved the address: the field after
+    /// the address holds the address's own delimiter (`Host: evil
+    /// 198.51.100.9 -` leaves the real address in `$remote_user`), or
+    /// another reading, with the first field taking more of the line, finds
+    /// another address. `ends`: where the client's field and the next ended.
+    fn shifted(&self, line: &[u8], rec: &Record, ends: [usize; 2]) -> bool {
+        let Some(c) = self.shift_guard else {
+            return false;
+        };
+        let delim = &self.steps[c].delim;
+        if find(line.get(ends[0]..ends[1]).unwrap_or_default(), delim).is_some() {
+            return true;
+        }
+        // No second delimiter after the address: no other reading.
+        let (Client::Ip(ip), Some(_)) = (rec.client, find(&line[ends[0]..], delim)) else {
+            return false;
+        };
+        // Each later delimiter could end another address: if the text just
+        // before it (after the first field's delimiter) is one, a reading in
+        // which the first field ran that far names another client. Bounded:
+        // an attacker may repeat the delimiter.
+        let first = &self.steps[0].delim;
+        let mut at = ends[0];
+        for _ in 0..256 {
+            let Some(d) = find(&line[at..], delim).map(|d| at + d) else {
+                return false;
+            };
+            at = d + delim.len();
+            let head = &line[self.prefix.len()..d];
+            let start = rfind(head, first).map_or(0, |s| s + first.len());
+            if matches!(client_from_field(&head[start..]), Client::Ip(a) if a != ip) {
+                return true;
+            }
+        }
+        true
     }
 
     /// Parses one line and counts the raw quotes that quoted fields had to
@@ -245,7 +296,7 @@ impl AccessFormat {
         mut sloppy: Option<&mut u32>,
         start: usize,
         start_pos: usize,
-    ) -> Result<(), Reason> {
+    ) -> Result<[usize; 2], Reason> {
         if start == 0 && !has_at(line, 0, &self.prefix) {
             return Err(Reason::Shape);
         }
@@ -263,10 +314,12 @@ impl AccessFormat {
         };
         // A resumed choice point: search from this offset, with these raw quotes.
         let mut resume: Option<(usize, u32)> = None;
+        // Where the client's field ended and the one after it ended.
+        let mut ends = [0usize; 2];
         loop {
             let Some(st) = self.steps.get(i) else {
                 if pos == line.len() {
-                    return Ok(());
+                    return Ok(ends);
                 }
                 // Trailing text: fail and try another reading.
                 let e = Reason::Shape;
@@ -351,6 +404,14 @@ impl AccessFormat {
             match step {
                 Ok(n) => {
                     pos += n;
+                    if let Some(c) = self.shift_guard {
+                        if i == c {
+                            ends[0] = pos;
+                        } else if i == c + 1 {
+                            // The field alone, without its delimiter.
+                            ends[1] = pos - st.delim.len();
+                        }
+                    }
                     i += 1;
                 }
                 Err(e) => {
@@ -448,10 +509,22 @@ fn steps(ops: Vec<Op>) -> Result<AccessFormat, FormatError> {
             .iter()
             .zip(&steps)
             .all(|((f, m, d), s)| s.field == *f && s.mode == *m && s.delim == *d);
+    // A first field ended by a space (nginx `$host `, `%{Host}i `) can hold
+    // spaces its writer chose; one ended by `:` (Apache's `%v:%p`, the
+    // server's own name) cannot shift anything.
+    let client = steps.iter().position(|s| s.field == Field::Client);
+    let shift_guard = client.filter(|&c| {
+        c > 0
+            && steps[c].mode == Mode::Plain
+            && steps[0].mode == Mode::Plain
+            && steps[0].delim.contains(&b' ')
+            && steps.get(c + 1).is_some_and(|s| s.mode == Mode::Plain)
+    });
     Ok(AccessFormat {
         prefix,
         steps,
         clf_head,
+        shift_guard,
     })
 }
 
@@ -553,6 +626,10 @@ fn rfind_byte(h: &[u8], b: u8) -> Option<usize> {
 /// First occurrence of a format literal. Literals are a few bytes long, so a
 /// memchr for the first byte plus a compare beats building a memmem finder.
 #[inline]
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::rfind(hay, needle)
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let (&first, tail) = needle.split_first()?;
     let mut from = 0;
@@ -1157,7 +1234,7 @@ mod tests {
                     }
                     let (mut a, mut b) = (Record::default(), Record::default());
                     let fast = f.parse(&line, &mut a);
-                    let general = f.run(&line, &mut b, None, 0, 0);
+                    let general = f.run(&line, &mut b, None, 0, 0).map(|_| ());
                     assert_eq!(fast, general, "{}", String::from_utf8_lossy(&line));
                     if fast.is_ok() {
                         assert_eq!(

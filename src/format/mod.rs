@@ -31,7 +31,13 @@ impl Format {
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed, Reason> {
         match self {
-            Format::Access(f) => f.parse(line, rec).map(|_| Parsed::Ok),
+            Format::Access(f) => f.read(line, rec).map(|shifted| {
+                if shifted {
+                    Parsed::Ambiguous
+                } else {
+                    Parsed::Ok
+                }
+            }),
             _ => self.parse_measured(line, rec).map(|(p, _)| p),
         }
     }

@@ -168,6 +168,13 @@ pub struct CommonArgs {
     /// An nginx log_format string, or a whole pasted `log_format name '...';` directive.
     #[arg(long, value_name = "FORMAT")]
     pub nginx_format: Option<String>,
+    /// One input's format, taken as named: `FILE=NAME` with NAME a preset or
+    /// `auto` (repeatable; split at the last `=`; `-=NAME` for standard
+    /// input). --format, --log-format and --nginx-format name the access
+    /// logs' format, and an error log beside them is still recognised; this
+    /// is for the rare input that must be read otherwise.
+    #[arg(long = "format-for", value_name = "FILE=NAME")]
+    pub format_for: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,

@@ -161,13 +161,7 @@ pub const DETECT_MAX_LINE: usize = 64 << 10;
 /// single line of the first [`DETECT_MAX_LINES`] (lines longer than
 /// [`DETECT_MAX_LINE`] aside).
 pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
-    let lines: Vec<&[u8]> = sample
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .map(|l| &l[l.iter().take_while(|&&b| b == 0).count()..])
-        .filter(|l| !l.is_empty() && l.len() <= DETECT_MAX_LINE)
-        .take(DETECT_MAX_LINES)
-        .collect();
+    let lines = sample_lines(sample);
     // Per preset: lines parsed, and the raw quotes they needed.
     let mut scores: Vec<(usize, u32, &'static str, Format)> = PRESETS
         .iter()
@@ -198,6 +192,39 @@ pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
         }
     }
     best.map(|(_, _, name, f)| (name, f))
+}
+
+/// How many of the sample's lines each of `formats` parses, batch after
+/// batch as [`detect`] reads them: the counts of the first batch in which
+/// any of them parses a line (all zero if none does).
+pub fn fit(sample: &[u8], formats: &[&Format]) -> Vec<usize> {
+    let lines = sample_lines(sample);
+    let mut counts = vec![0; formats.len()];
+    for batch in lines.chunks(SAMPLE_LINES) {
+        for (n, f) in counts.iter_mut().zip(formats) {
+            *n = batch
+                .iter()
+                .filter(|l| f.parse(l, &mut Record::default()).is_ok())
+                .count();
+        }
+        if counts.iter().any(|&n| n > 0) {
+            break;
+        }
+    }
+    counts
+}
+
+/// The lines of a sample that detection looks at: non-empty once line ends
+/// and a leading NUL hole are cut, not over [`DETECT_MAX_LINE`], at most
+/// [`DETECT_MAX_LINES`].
+fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
+    sample
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .map(|l| &l[l.iter().take_while(|&&b| b == 0).count()..])
+        .filter(|l| !l.is_empty() && l.len() <= DETECT_MAX_LINE)
+        .take(DETECT_MAX_LINES)
+        .collect()
 }
 
 #[cfg(test)]

@@ -512,13 +512,14 @@ fn correlation(w: &mut impl Write, r: &Triage) -> io::Result<()> {
 }
 
 fn inputs(w: &mut impl Write, r: &Triage) -> io::Result<()> {
-    writeln!(w, "<h2>Inputs</h2><table><tr><th>input</th><th>format</th><th>read</th><th class=\"n\">lines</th><th class=\"n\">parsed</th><th class=\"n\">malformed</th></tr>")?;
+    writeln!(w, "<h2>Inputs</h2><table><tr><th>input</th><th>format</th><th>chosen by</th><th>read</th><th class=\"n\">lines</th><th class=\"n\">parsed</th><th class=\"n\">malformed</th></tr>")?;
     for i in &r.inputs {
         writeln!(
             w,
-            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             h(&i.path),
             h(&i.format),
+            h(&i.format_reason),
             i.read,
             i.compression,
             i.lines,

@@ -109,6 +109,9 @@ pub fn render_top(w: &mut impl Write, t: &Top, style: Style, term: Term) -> io::
 pub struct InputReport {
     pub path: String,
     pub format: String,
+    /// Why it got that format: `detected`, `--format`, `--log-format`,
+    /// `--nginx-format`, `--format-for`, or `error log detected beside OPTION`.
+    pub format_reason: String,
     pub compression: &'static str,
     /// `mmap` or `stream`.
     pub read: &'static str,
@@ -600,6 +603,28 @@ fn input_warning_text(w: &Warning) -> String {
                 list.join(", ")
             )
         }
+        Warning::FewParse {
+            path,
+            parsed,
+            tried,
+            format,
+            reason,
+            parses_as,
+        } => {
+            let head = match parsed {
+                0 => format!("no line of {tried} parses as {format} ({reason})"),
+                n => format!("only {n} line(s) of {tried} parse as {format} ({reason})"),
+            };
+            match parses_as {
+                Some(p) => {
+                    format!("{head}: they parse as {p}: --format-for {path}={p} reads them so")
+                }
+                None => format!(
+                    "{head}, nor as any preset: --log-format or --nginx-format can describe them"
+                ),
+            }
+        }
+        Warning::Empty { .. } => "no line to read (empty, or blank lines only)".into(),
         Warning::LocalAddress { ip, requests } => format!(
             "{requests} request(s) from {ip}, an address of this machine, counted as self \
              traffic (never an offender); if the log comes from another machine, \
@@ -722,6 +747,7 @@ fn input_report(i: &InputAccount, warnings: &[Warning]) -> InputReport {
     InputReport {
         path: i.path.clone(),
         format: i.format.clone(),
+        format_reason: i.reason.clone(),
         compression: i.compression.label(),
         read: i.read.label(),
         bytes_read: i.bytes_read,

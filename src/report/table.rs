@@ -228,18 +228,27 @@ fn summary(w: &mut impl Write, r: &Triage) -> io::Result<()> {
 /// Each input's accounting, when there are several.
 fn inputs(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if r.inputs.len() > 1 {
-        let mut t = table(&["input", "format", "read", "lines", "parsed", "malformed"]);
+        let mut t = table(&[
+            "input",
+            "format",
+            "chosen by",
+            "read",
+            "lines",
+            "parsed",
+            "malformed",
+        ]);
         for i in &r.inputs {
             t.add_row(vec![
                 cut(&i.path, 60),
                 i.format.clone(),
+                i.format_reason.clone(),
                 format!("{}/{}", i.read, i.compression),
                 i.lines.to_string(),
                 i.parsed.to_string(),
                 i.malformed.to_string(),
             ]);
         }
-        right(&mut t, &[3, 4, 5]);
+        right(&mut t, &[4, 5, 6]);
         put(w, t, &r.term)?;
     }
     Ok(())

@@ -164,6 +164,8 @@ impl Run {
             } else {
                 Exit::NoInput
             }
+        } else if !any_parsed && self.total.filtered > 0 {
+            Exit::FilteredOut
         } else if !any_parsed && (self.total.lines > self.total.empty || unrecognised) {
             Exit::Unrecognised
         } else if !self.failed.is_empty() || self.inputs.iter().any(|i| i.cut_short.is_some()) {

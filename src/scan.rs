@@ -192,7 +192,7 @@ impl Agg {
                         && matches!(client, crate::record::Client::Ip(ip) if !opts.trusted.contains(ip));
                 }
                 if !opts.filter.is_empty() && !opts.filter.accepts(rec) {
-                    self.filtered += 1;
+                    self.filter_out(rec.ts);
                     return false;
                 }
                 true
@@ -226,7 +226,7 @@ impl Agg {
     fn finish(&mut self, p: &Pending, fmt: &Reading, opts: &ScanOpts, cache: &mut FieldCache) {
         let marks = Marks::of(p, fmt, cache);
         if !opts.filter.accepts_classes(marks.classes) {
-            self.filtered += 1;
+            self.filter_out(p.rec.ts);
             return;
         }
         self.add(&p.rec, fmt.format.is_error_log());

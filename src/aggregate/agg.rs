@@ -97,6 +97,11 @@ pub struct Agg {
     pub ambiguous: u64,
     /// Parsed lines left out by `--since`, `--until`, `--client`, `--vhost`.
     pub filtered: u64,
+    /// The earliest and latest times of the filtered lines (`i64::MAX` and
+    /// `i64::MIN` while none had one): the span to show when the filters
+    /// leave no record.
+    pub filtered_first: i64,
+    pub filtered_last: i64,
     pub nul_bytes: u64,
     pub examples: Vec<Example>,
     /// Parsed lines by status; index = status code (100..=999).
@@ -154,6 +159,8 @@ impl Agg {
             empty: 0,
             ambiguous: 0,
             filtered: 0,
+            filtered_first: i64::MAX,
+            filtered_last: i64::MIN,
             nul_bytes: 0,
             examples: Vec::new(),
             status: vec![0; 1000],
@@ -297,6 +304,16 @@ impl Agg {
     }
 
     /// Adds `o`'s counts without touching examples (for another input's totals).
+    /// Counts a parsed line that the filters left out, at time `ts`.
+    #[inline]
+    pub fn filter_out(&mut self, ts: Option<i64>) {
+        self.filtered += 1;
+        if let Some(t) = ts {
+            self.filtered_first = self.filtered_first.min(t);
+            self.filtered_last = self.filtered_last.max(t);
+        }
+    }
+
     pub fn absorb(&mut self, mut o: Agg) {
         self.flush();
         o.flush();
@@ -309,6 +326,8 @@ impl Agg {
         self.empty += o.empty;
         self.ambiguous += o.ambiguous;
         self.filtered += o.filtered;
+        self.filtered_first = self.filtered_first.min(o.filtered_first);
+        self.filtered_last = self.filtered_last.max(o.filtered_last);
         self.nul_bytes += o.nul_bytes;
         for (a, b) in self.status.iter_mut().zip(&o.status) {
             *a += b;

@@ -42,8 +42,10 @@ pub struct Top {
     pub lines: u64,
     pub parsed: u64,
     pub malformed: u64,
-    /// Lines that were not counted: malformed, overlong, ambiguous or filtered.
+    /// Lines that could not be counted: malformed, overlong or ambiguous.
     pub skipped: u64,
+    /// Parsed lines the filters left out.
+    pub filtered: u64,
     pub rows: Vec<(Key, u64)>,
     pub warnings: Vec<Warning>,
     pub errors: Vec<String>,
@@ -72,7 +74,8 @@ impl Top {
             lines: a.lines,
             parsed: a.parsed,
             malformed: a.malformed_total(),
-            skipped: a.lines - a.parsed - a.empty,
+            skipped: a.lines - a.parsed - a.empty - a.filtered,
+            filtered: a.filtered,
             rows,
             warnings: warnings::warnings(run, None),
             errors: super::errors(run),

@@ -562,6 +562,26 @@ fn seen_times(s: &Seen) -> (Option<String>, Option<String>, Option<String>) {
     )
 }
 
+/// Why a run whose filters left no record ends so (exit 5): what they
+/// left out, and the span of the records, to set them again.
+pub fn no_record_text(run: &crate::read::Run, filter: &crate::filter::Filter) -> String {
+    let t = &run.total;
+    let span = if t.filtered_first <= t.filtered_last {
+        format!(
+            "; the records span {} .. {}",
+            format_utc(t.filtered_first),
+            format_utc(t.filtered_last)
+        )
+    } else {
+        "; no record carries a time".into()
+    };
+    format!(
+        "the filters left no record: all {} parsed line(s) were left out by {}{span}",
+        t.filtered,
+        filter.describe()
+    )
+}
+
 /// A warning in words. One about an input names it first.
 pub fn warning_text(w: &Warning) -> String {
     match w.input() {
@@ -1242,6 +1262,8 @@ pub struct TopReport {
     pub lines: u64,
     pub parsed: u64,
     pub malformed: u64,
+    /// Parsed lines the filters left out.
+    pub filtered: u64,
     pub top: Vec<KeyCount>,
     #[serde(skip)]
     pub term: Term,
@@ -1259,6 +1281,7 @@ impl TopReport {
             lines: t.lines,
             parsed: t.parsed,
             malformed: t.malformed,
+            filtered: t.filtered,
             top: t
                 .rows
                 .iter()

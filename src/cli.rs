@@ -125,6 +125,12 @@ pub enum By {
     Method,
     Vhost,
     Referer,
+    /// Error logs: the severity (`error`, `warn`...).
+    Level,
+    /// Error logs: Apache's module (`proxy_fcgi`, `core`).
+    Module,
+    /// Error logs: Apache's `AHnnnnn` message code.
+    Code,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -454,6 +454,9 @@ impl Top {
             ByArg::Method => By::Field(KeyField::Method),
             ByArg::Vhost => By::Field(KeyField::Vhost),
             ByArg::Referer => By::Field(KeyField::Referer),
+            ByArg::Level => By::Field(KeyField::Level),
+            ByArg::Module => By::Field(KeyField::Module),
+            ByArg::Code => By::Field(KeyField::Code),
         };
         Ok(Top {
             read: read_opts(&a.common, by.key_field(), false, &a.class)?,
@@ -616,7 +619,9 @@ fn typos(a: &CommonArgs, top: bool) -> Result<(), OptionError> {
     use clap::CommandFactory;
     let cmd = crate::cli::Cli::command();
     let commands: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
-    const BY: [&str; 7] = ["ip", "path", "ua", "status", "method", "vhost", "referer"];
+    const BY: [&str; 10] = [
+        "ip", "path", "ua", "status", "method", "vhost", "referer", "level", "module", "code",
+    ];
     for f in &a.files {
         let Some(word) = f.to_str() else { continue };
         if word == "-" || f.exists() || word.contains('/') || word.contains('.') {

@@ -32,6 +32,12 @@ pub enum KeyField {
     Method,
     Vhost,
     Referer,
+    /// Error logs: the severity (`error` of `[proxy_fcgi:error]`).
+    Level,
+    /// Error logs: Apache's module (`proxy_fcgi`); `-` when none is written.
+    Module,
+    /// Error logs: Apache's `AHnnnnn` message code; `-` when none is written.
+    Code,
 }
 
 impl KeyField {
@@ -43,7 +49,15 @@ impl KeyField {
             KeyField::Method => "method",
             KeyField::Vhost => "vhost",
             KeyField::Referer => "referer",
+            KeyField::Level => "level",
+            KeyField::Module => "module",
+            KeyField::Code => "code",
         }
+    }
+
+    /// A field only error logs carry: counted over their lines, not requests.
+    pub const fn of_error_log(self) -> bool {
+        matches!(self, KeyField::Level | KeyField::Module | KeyField::Code)
     }
 
     #[inline]
@@ -54,6 +68,23 @@ impl KeyField {
             KeyField::Method => r.method,
             KeyField::Vhost => r.vhost,
             KeyField::Referer => r.referer,
+            // `[module:level]` in Apache 2.4, `[level]` elsewhere.
+            KeyField::Level => match r.level.iter().rposition(|&b| b == b':') {
+                Some(i) => &r.level[i + 1..],
+                None => r.level,
+            },
+            KeyField::Module => match r.level.iter().rposition(|&b| b == b':') {
+                Some(i) => &r.level[..i],
+                None => b"-",
+            },
+            // Apache writes the code first in the message, before any text a
+            // client could have put there.
+            KeyField::Code => match r.message.get(..8) {
+                Some([b'A', b'H', d @ .., b':']) if d.iter().all(u8::is_ascii_digit) => {
+                    &r.message[..7]
+                }
+                _ => b"-",
+            },
         }
     }
 }
@@ -227,13 +258,17 @@ impl Agg {
             }
             Client::None => self.no_client += 1,
         }
-        if let Some(k) = self.key {
-            let v = k.of(r);
-            match self.keys.get_mut(v) {
-                Some(c) => *c += 1,
-                None => {
-                    self.keys.insert(v.into(), 1);
-                }
+        if let Some(k) = self.key.filter(|k| !k.of_error_log()) {
+            self.count_key(k.of(r));
+        }
+    }
+
+    #[inline]
+    fn count_key(&mut self, v: &[u8]) {
+        match self.keys.get_mut(v) {
+            Some(c) => *c += 1,
+            None => {
+                self.keys.insert(v.into(), 1);
             }
         }
     }
@@ -243,6 +278,9 @@ impl Agg {
     #[cold]
     fn add_error_line(&mut self, r: &Record) {
         self.error_lines += 1;
+        if let Some(k) = self.key.filter(|k| k.of_error_log()) {
+            self.count_key(k.of(r));
+        }
         if let Some(t) = r.ts {
             self.first = self.first.min(t);
             self.last = self.last.max(t);

@@ -69,6 +69,12 @@ impl Top {
                 .map(|(k, c)| (Key::Text(k), c))
                 .collect(),
         };
+        let mut warnings = warnings::warnings(run, None);
+        if by == By::Status && a.error_lines > 0 {
+            warnings.push(Warning::NoStatus {
+                error_lines: a.error_lines,
+            });
+        }
         Top {
             by,
             lines: a.lines,
@@ -77,7 +83,7 @@ impl Top {
             skipped: a.lines - a.parsed - a.empty - a.filtered,
             filtered: a.filtered,
             rows,
-            warnings: warnings::warnings(run, None),
+            warnings,
             errors: super::errors(run),
         }
     }

@@ -38,6 +38,8 @@ pub enum Warning {
         /// The preset that parses its lines, if one does.
         parses_as: Option<&'static str>,
     },
+    /// `alf top --by status` over error-log lines, which have none.
+    NoStatus { error_lines: u64 },
     /// An input with no line, or only blank ones.
     Empty { path: String },
     /// A client with one of this machine's own addresses, counted as self.

@@ -644,6 +644,10 @@ fn input_warning_text(w: &Warning) -> String {
                 ),
             }
         }
+        Warning::NoStatus { error_lines } => format!(
+            "{error_lines} error-log line(s) not counted: error logs have no status; \
+             --by level, --by module or --by code counts them"
+        ),
         Warning::Empty { .. } => "no line to read (empty, or blank lines only)".into(),
         Warning::LocalAddress { ip, requests } => format!(
             "{requests} request(s) from {ip}, an address of this machine, counted as self \

@@ -131,6 +131,8 @@ pub enum By {
     Module,
     /// Error logs: Apache's `AHnnnnn` message code.
     Code,
+    /// The host of a syslog prefix (`-` for lines without one).
+    Host,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -457,6 +457,7 @@ impl Top {
             ByArg::Level => By::Field(KeyField::Level),
             ByArg::Module => By::Field(KeyField::Module),
             ByArg::Code => By::Field(KeyField::Code),
+            ByArg::Host => By::Field(KeyField::Host),
         };
         Ok(Top {
             read: read_opts(&a.common, by.key_field(), false, &a.class)?,
@@ -619,8 +620,9 @@ fn typos(a: &CommonArgs, top: bool) -> Result<(), OptionError> {
     use clap::CommandFactory;
     let cmd = crate::cli::Cli::command();
     let commands: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
-    const BY: [&str; 10] = [
+    const BY: [&str; 11] = [
         "ip", "path", "ua", "status", "method", "vhost", "referer", "level", "module", "code",
+        "host",
     ];
     for f in &a.files {
         let Some(word) = f.to_str() else { continue };

@@ -66,7 +66,7 @@ pub struct InputAccount {
     /// `error log detected beside OPTION`.
     pub reason: String,
     /// The preset its sample parses as, when not the format chosen.
-    pub parses_as: Option<&'static str>,
+    pub parses_as: Option<String>,
     pub compression: Compression,
     pub read: ReadMode,
     pub bytes_read: u64,
@@ -104,7 +104,7 @@ impl InputAccount {
             path: path.to_string(),
             format: chosen.name.clone(),
             reason: chosen.reason.clone(),
-            parses_as: chosen.parses_as,
+            parses_as: chosen.parses_as.clone(),
             compression,
             read,
             bytes_read,

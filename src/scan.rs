@@ -308,7 +308,7 @@ impl<'c> Marks<'c> {
     fn of(p: &Pending<'c>, fmt: &Reading, cache: &mut FieldCache) -> Marks<'c> {
         if fmt.format.is_error_log() {
             let event = classify::error_event_line(p.line, &p.rec);
-            let nginx = matches!(fmt.format, Format::NginxError);
+            let nginx = matches!(fmt.format.beneath(), Format::NginxError);
             let request =
                 Some(classify::error_request(&p.rec, nginx)).filter(|r| r.shape.is_some());
             let line = match &request {

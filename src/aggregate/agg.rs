@@ -23,6 +23,10 @@ pub const MAX_EXAMPLES: usize = 5;
 /// client takes 85 to 170 bytes of a worker's table (64-byte slots, filled
 /// to between 3/8 and 3/4).
 pub const MAX_CLIENTS: usize = 2_000_000;
+/// Distinct syslog hosts counted; past this many the host table is dropped
+/// (on every thread alike: the union of the threads' hosts passes it exactly
+/// when one of theirs does or the merge does).
+pub const MAX_HOSTS: usize = 65_536;
 
 /// Which field `alf top` counts, besides the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +42,8 @@ pub enum KeyField {
     Module,
     /// Error logs: Apache's `AHnnnnn` message code; `-` when none is written.
     Code,
+    /// The host of a syslog prefix; `-` for a line without one.
+    Host,
 }
 
 impl KeyField {
@@ -52,6 +58,7 @@ impl KeyField {
             KeyField::Level => "level",
             KeyField::Module => "module",
             KeyField::Code => "code",
+            KeyField::Host => "host",
         }
     }
 
@@ -68,6 +75,8 @@ impl KeyField {
             KeyField::Method => r.method,
             KeyField::Vhost => r.vhost,
             KeyField::Referer => r.referer,
+            KeyField::Host if r.host.is_empty() => b"-",
+            KeyField::Host => r.host,
             // `[module:level]` in Apache 2.4, `[level]` elsewhere.
             KeyField::Level => match r.level.iter().rposition(|&b| b == b':') {
                 Some(i) => &r.level[i + 1..],
@@ -162,6 +171,10 @@ pub struct Agg {
     pub no_client: u64,
     /// Counts by `key` when `alf top --by` asks for a field other than the client.
     pub keys: FxHashMap<Box<[u8]>, u64>,
+    /// Parsed lines by syslog host, for lines that came behind a prefix.
+    pub hosts: FxHashMap<Box<[u8]>, u64>,
+    /// More than [`MAX_HOSTS`] distinct hosts: `hosts` is dropped.
+    pub hosts_over: bool,
     /// Malformed lines that another preset parses, by preset (with an
     /// auto-detected format only): a file of mixed formats.
     pub other_formats: FxHashMap<&'static str, u64>,
@@ -208,6 +221,8 @@ impl Agg {
             other_clients: FxHashMap::default(),
             no_client: 0,
             keys: FxHashMap::default(),
+            hosts: FxHashMap::default(),
+            hosts_over: false,
             other_formats: FxHashMap::default(),
             key,
             classes: ClassAgg::default(),
@@ -261,6 +276,30 @@ impl Agg {
         if let Some(k) = self.key.filter(|k| !k.of_error_log()) {
             self.count_key(k.of(r));
         }
+        self.count_host(r.host);
+    }
+
+    #[inline]
+    fn count_host(&mut self, host: &[u8]) {
+        if host.is_empty() || self.hosts_over {
+            return;
+        }
+        match self.hosts.get_mut(host) {
+            Some(c) => *c += 1,
+            None => {
+                self.hosts.insert(host.into(), 1);
+                self.check_hosts();
+            }
+        }
+    }
+
+    fn check_hosts(&mut self) {
+        if self.hosts.len() > MAX_HOSTS {
+            self.hosts_over = true;
+        }
+        if self.hosts_over && !self.hosts.is_empty() {
+            self.hosts = FxHashMap::default();
+        }
     }
 
     #[inline]
@@ -278,9 +317,10 @@ impl Agg {
     #[cold]
     fn add_error_line(&mut self, r: &Record) {
         self.error_lines += 1;
-        if let Some(k) = self.key.filter(|k| k.of_error_log()) {
+        if let Some(k) = (self.key).filter(|k| k.of_error_log() || *k == KeyField::Host) {
             self.count_key(k.of(r));
         }
+        self.count_host(r.host);
         if let Some(t) = r.ts {
             self.first = self.first.min(t);
             self.last = self.last.max(t);
@@ -392,6 +432,11 @@ impl Agg {
         self.self_traffic += o.self_traffic;
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
         merge_map(&mut self.keys, o.keys, |a, b| *a += b);
+        self.hosts_over |= o.hosts_over;
+        if !self.hosts_over {
+            merge_map(&mut self.hosts, o.hosts, |a, b| *a += b);
+        }
+        self.check_hosts();
         merge_map(&mut self.other_formats, o.other_formats, |a, b| *a += b);
     }
 }

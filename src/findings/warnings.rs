@@ -36,8 +36,10 @@ pub enum Warning {
         format: String,
         reason: String,
         /// The preset that parses its lines, if one does.
-        parses_as: Option<&'static str>,
+        parses_as: Option<String>,
     },
+    /// Past [`crate::aggregate::MAX_HOSTS`] distinct syslog hosts: no host table.
+    HostCap { max: usize },
     /// `alf top --by status` over error-log lines, which have none.
     NoStatus { error_lines: u64 },
     /// An input with no line, or only blank ones.
@@ -114,7 +116,8 @@ pub fn warnings(run: &Run, own: Option<&SelfAddrs>) -> Vec<Warning> {
                 tried,
                 format: i.format.clone(),
                 reason: i.reason.clone(),
-                parses_as: i.parses_as.or(i.other_formats.first().map(|f| f.0)),
+                parses_as: (i.parses_as.clone())
+                    .or(i.other_formats.first().map(|f| f.0.to_string())),
             });
         }
         if !i.other_formats.is_empty() {
@@ -123,6 +126,11 @@ pub fn warnings(run: &Run, own: Option<&SelfAddrs>) -> Vec<Warning> {
                 formats: i.other_formats.clone(),
             });
         }
+    }
+    if run.total.hosts_over {
+        w.push(Warning::HostCap {
+            max: crate::aggregate::MAX_HOSTS,
+        });
     }
     clients(&run.total, own, &mut w);
     w

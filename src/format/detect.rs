@@ -46,7 +46,7 @@ pub struct Chosen {
     pub reason: String,
     /// The preset detection finds in the sample when it is not the format
     /// chosen: what to suggest when the chosen one parses (almost) nothing.
-    pub parses_as: Option<&'static str>,
+    pub parses_as: Option<String>,
 }
 
 /// The format of an input, from `samples` of it, its start first.
@@ -94,10 +94,10 @@ impl<'c> Detection<'c> {
         }
         self.shown.get_or_insert_with(|| first_lines(s));
         let detected = || super::detect(s).map(|(n, _)| n);
-        let other = |name: &str| detected().filter(|d| *d != name);
+        let other = |name: &str| detected().filter(|d| d != name);
         match self.choice {
             Choice::Auto => super::detect(s).map(|(n, f)| Chosen {
-                name: n.to_string(),
+                name: n,
                 format: f,
                 reason: "detected".into(),
                 parses_as: None,
@@ -113,30 +113,35 @@ impl<'c> Detection<'c> {
                 format,
                 option,
             } => {
-                let errs: Vec<Format> = ERROR_PRESETS
-                    .iter()
-                    .map(|p| preset(p).expect("preset"))
-                    .collect();
-                let mut all = vec![format];
-                all.extend(errs.iter());
-                let counts = super::fit(s, &all);
-                // The error preset that parses most, if it ties or beats the named one.
-                let best = (1..all.len())
-                    .filter(|&i| counts[i] > 0 && counts[i] >= counts[0])
+                // The named format and the error presets, as written and
+                // beneath each syslog prefix: every third is the named one.
+                let mut named = vec![(name.clone(), format.clone())];
+                named.extend(
+                    ERROR_PRESETS
+                        .iter()
+                        .map(|p| (p.to_string(), preset(p).expect("preset"))),
+                );
+                let all = super::candidates(named.into_iter());
+                let formats: Vec<&Format> = all.iter().map(|c| &c.3).collect();
+                let counts = super::fit(s, &formats);
+                let access_best = (0..all.len())
+                    .step_by(3)
+                    .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+                    .unwrap_or(0);
+                // An error reading that ties or beats the access one wins.
+                let error_best = (0..all.len())
+                    .filter(|i| i % 3 != 0)
+                    .filter(|&i| counts[i] > 0 && counts[i] >= counts[access_best])
                     .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)));
-                Some(match best {
-                    Some(i) => Chosen {
-                        name: ERROR_PRESETS[i - 1].to_string(),
-                        format: errs[i - 1].clone(),
-                        reason: format!("error log detected beside {option}"),
-                        parses_as: None,
-                    },
-                    None => Chosen {
-                        name: name.clone(),
-                        format: format.clone(),
-                        reason: option.to_string(),
-                        parses_as: other(name),
-                    },
+                let pick = |i: usize, reason: String, parses_as| Chosen {
+                    name: all[i].2.clone(),
+                    format: all[i].3.clone(),
+                    reason,
+                    parses_as,
+                };
+                Some(match error_best {
+                    Some(i) => pick(i, format!("error log detected beside {option}"), None),
+                    None => pick(access_best, option.to_string(), other(&all[access_best].2)),
                 })
             }
         }

@@ -89,6 +89,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     proxy(w, r)?;
     correlation(w, r)?;
     inputs(w, r)?;
+    hosts(w, r)?;
     if let Some(credit) = r.geo.as_ref().and_then(|g| g.credit) {
         writeln!(w, "<p class=\"more\">{}</p>", h(credit))?;
     }
@@ -506,6 +507,25 @@ fn correlation(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             c.error_lines,
             c.upstream_timeouts,
             c.peak_failures_per_minute
+        )?;
+    }
+    writeln!(w, "</table>")
+}
+
+fn hosts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    if r.hosts.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "<h2>Syslog hosts</h2><table><tr><th>host</th><th class=\"n\">lines</th></tr>"
+    )?;
+    for x in &r.hosts {
+        writeln!(
+            w,
+            "<tr><td class=\"mono\">{}</td><td class=\"n\">{}</td></tr>",
+            h(&x.host),
+            x.lines
         )?;
     }
     writeln!(w, "</table>")

@@ -487,6 +487,9 @@ pub struct Triage<'a> {
     pub incidents: Vec<IncidentJson>,
     pub onset: Option<OnsetJson>,
     pub correlation: Vec<CorrelationRow>,
+    /// Parsed lines by syslog host; only when some line came behind a prefix.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostRow>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     /// The geo databases read (`null` when none).
@@ -643,6 +646,9 @@ fn input_warning_text(w: &Warning) -> String {
                     "{head}, nor as any preset: --log-format or --nginx-format can describe them"
                 ),
             }
+        }
+        Warning::HostCap { max } => {
+            format!("more than {max} distinct syslog hosts: the host table is left out")
         }
         Warning::NoStatus { error_lines } => format!(
             "{error_lines} error-log line(s) not counted: error logs have no status; \
@@ -1099,6 +1105,14 @@ impl<'a> Triage<'a> {
             timeline,
             incidents: f.incidents.iter().map(incident_json).collect(),
             onset,
+            hosts: f
+                .hosts
+                .iter()
+                .map(|(host, lines)| HostRow {
+                    host: host.clone(),
+                    lines: *lines,
+                })
+                .collect(),
             correlation: f
                 .correlation
                 .iter()
@@ -1250,6 +1264,13 @@ fn onset_json(o: &crate::findings::Onset) -> OnsetJson {
         networks,
         summary,
     }
+}
+
+/// A syslog host and its parsed lines.
+#[derive(Debug, Serialize)]
+pub struct HostRow {
+    pub host: String,
+    pub lines: u64,
 }
 
 #[derive(Debug, Serialize)]

@@ -133,6 +133,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     status(w, r)?;
     clients(w, r)?;
     error_clients(w, r)?;
+    hosts(w, r)?;
     classes(w, r)?;
     signatures(w, r)?;
     timeline(w, r)?;
@@ -321,6 +322,19 @@ fn error_clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                 c.first_seen.clone().unwrap_or_else(|| "-".into()),
                 c.last_seen.clone().unwrap_or_else(|| "-".into()),
             ]);
+        }
+        right(&mut t, &[1]);
+        put(w, t, &r.term)?;
+    }
+    Ok(())
+}
+
+/// Lines by syslog host, when lines came behind a syslog prefix.
+fn hosts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    if !r.hosts.is_empty() {
+        let mut t = table(&["syslog host", "lines"]);
+        for h in &r.hosts {
+            t.add_row(vec![cut(&h.host, 60), h.lines.to_string()]);
         }
         right(&mut t, &[1]);
         put(w, t, &r.term)?;

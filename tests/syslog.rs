@@ -133,3 +133,46 @@ fn a_named_format_is_read_beneath_a_prefix() {
     assert_eq!(v["inputs"][0]["format_reason"], "--format");
     assert_eq!(v["summary"]["parsed"], 7);
 }
+
+/// The host table holds 65,536 hosts; one more drops it, with a warning,
+/// whatever the threads and chunks the lines were counted on.
+#[test]
+fn host_cap_does_not_depend_on_threads() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (hosts, kept) in [(65_536usize, true), (65_537, false)] {
+        let mut data = Vec::new();
+        for h in 0..hosts {
+            data.extend_from_slice(
+                format!(
+                    "Dec 21 00:00:00 h{h} nginx: 192.0.2.1 - - [21/Dec/2025:00:00:00 +0000] \
+                     \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let path = dir.path().join(format!("hosts-{hosts}.log"));
+        std::fs::write(&path, &data).unwrap();
+        for extra in [&["-j", "1"][..], &["-j", "3", "--chunk-size", "65536"]] {
+            let mut args: Vec<std::ffi::OsString> = vec!["--no-classify".into()];
+            args.extend(extra.iter().map(Into::into));
+            args.push(path.clone().into());
+            let (out, v) = common::triage(&args, None);
+            assert_eq!(v["summary"]["parsed"], hosts as u64);
+            let warned = out.stderr_text().contains("distinct syslog hosts");
+            match kept {
+                true => {
+                    assert_eq!(
+                        v["hosts"].as_array().map(Vec::len),
+                        Some(hosts),
+                        "{extra:?}"
+                    );
+                    assert!(!warned, "{extra:?}");
+                }
+                false => {
+                    assert!(v.get("hosts").is_none(), "{extra:?}");
+                    assert!(warned, "{extra:?}: {}", out.stderr_text());
+                }
+            }
+        }
+    }
+}

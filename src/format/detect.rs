@@ -141,7 +141,15 @@ impl<'c> Detection<'c> {
                 };
                 Some(match error_best {
                     Some(i) => pick(i, format!("error log detected beside {option}"), None),
-                    None => pick(access_best, option.to_string(), other(&all[access_best].2)),
+                    // What else parses the sample matters only when this
+                    // reading parses next to none of it (a warning names it).
+                    None => pick(
+                        access_best,
+                        option.to_string(),
+                        (counts[access_best] * 100 < super::SAMPLE_LINES)
+                            .then(|| other(&all[access_best].2))
+                            .flatten(),
+                    ),
                 })
             }
         }

@@ -106,7 +106,7 @@ fn triage(cfg: &config::Triage) -> Result<Exit> {
     if let Some(w) = cfg.geo_warning.as_ref().filter(|_| !cfg.quiet) {
         eprintln!("alf: warning: {w}");
     }
-    let exit = finish(&run, &f.errors, &f.warnings, cfg.quiet);
+    let exit = finish(&run, &f.errors, &f.warnings, cfg.quiet, &cfg.read);
     // Cron: findings that cross the line the user drew.
     let crossed = f.offenders.iter().chain(&f.internal).any(|o| {
         o.class_counts().any(|(c, _)| cfg.fail_on.contains(c))
@@ -152,7 +152,7 @@ fn rules(cfg: &config::Rules) -> Result<Exit> {
             }
         }
     }
-    Ok(finish(&run, &f.errors, &f.warnings, cfg.quiet))
+    Ok(finish(&run, &f.errors, &f.warnings, cfg.quiet, &cfg.read))
 }
 
 /// Writes a file whole or not at all: into a temporary file beside it, then
@@ -229,6 +229,9 @@ fn top(cfg: &config::Top) -> Result<Exit> {
         let mut out = io::stdout().lock();
         report::render_top(&mut out, &t, cfg.style, cfg.term).map_err(OutputError::from)?;
         out.flush().map_err(OutputError::from)?;
+        if t.filtered > 0 {
+            eprintln!("alf: {} of {} lines filtered out", t.filtered, t.lines);
+        }
         if t.skipped > 0 {
             eprintln!(
                 "alf: {} of {} lines not counted (malformed, overlong or ambiguous); `alf triage` shows them",
@@ -236,7 +239,7 @@ fn top(cfg: &config::Top) -> Result<Exit> {
             );
         }
     }
-    Ok(finish(&run, &t.errors, &t.warnings, cfg.quiet))
+    Ok(finish(&run, &t.errors, &t.warnings, cfg.quiet, &cfg.read))
 }
 
 /// `alf explain [ID]`.
@@ -260,14 +263,24 @@ fn explain(id: Option<&str>) -> Result<Exit> {
 }
 
 /// Says what went wrong and (unless `quiet`) what to be wary of, on stderr.
-fn finish(run: &Run, errors: &[String], warnings: &[Warning], quiet: bool) -> Exit {
+fn finish(
+    run: &Run,
+    errors: &[String],
+    warnings: &[Warning],
+    quiet: bool,
+    read: &ReadOpts,
+) -> Exit {
     for e in errors {
         eprintln!("alf: {e}");
     }
     for w in warnings.iter().filter(|_| !quiet) {
         eprintln!("alf: warning: {}", report::warning_text(w));
     }
-    run.exit()
+    let exit = run.exit();
+    if exit == Exit::FilteredOut {
+        eprintln!("alf: {}", report::no_record_text(run, &read.scan.filter));
+    }
+    exit
 }
 
 /// With no file named and a person at the terminal, says where alf reads

@@ -13,7 +13,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed\n  6  an offender matched --fail-on or --fail-on-score (triage)";
+pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed\n  5  the filters left no record: lines parsed, but --since/--until/--client/--vhost/--class left none\n  6  an offender matched --fail-on or --fail-on-score (triage)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -125,6 +125,14 @@ pub enum By {
     Method,
     Vhost,
     Referer,
+    /// Error logs: the severity (`error`, `warn`...).
+    Level,
+    /// Error logs: Apache's module (`proxy_fcgi`, `core`).
+    Module,
+    /// Error logs: Apache's `AHnnnnn` message code.
+    Code,
+    /// The host of a syslog prefix (`-` for lines without one).
+    Host,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,6 +182,13 @@ pub struct CommonArgs {
     /// An nginx log_format string, or a whole pasted `log_format name '...';` directive.
     #[arg(long, value_name = "FORMAT")]
     pub nginx_format: Option<String>,
+    /// One input's format, taken as named: `FILE=NAME` with NAME a preset or
+    /// `auto` (repeatable; split at the last `=`; `-=NAME` for standard
+    /// input). --format, --log-format and --nginx-format name the access
+    /// logs' format, and an error log beside them is still recognised; this
+    /// is for the rare input that must be read otherwise.
+    #[arg(long = "format-for", value_name = "FILE=NAME")]
+    pub format_for: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long)]
     pub threads: Option<usize>,

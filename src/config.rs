@@ -365,6 +365,9 @@ fn blocks(
     } else if c.format != "auto" {
         flag("--format", c.format.clone());
     }
+    for f in &c.format_for {
+        flag("--format-for", f.clone());
+    }
     for (name, values) in [
         ("--since", c.since.iter().cloned().collect::<Vec<_>>()),
         ("--until", c.until.iter().cloned().collect()),
@@ -452,6 +455,10 @@ impl Top {
             ByArg::Method => By::Field(KeyField::Method),
             ByArg::Vhost => By::Field(KeyField::Vhost),
             ByArg::Referer => By::Field(KeyField::Referer),
+            ByArg::Level => By::Field(KeyField::Level),
+            ByArg::Module => By::Field(KeyField::Module),
+            ByArg::Code => By::Field(KeyField::Code),
+            ByArg::Host => By::Field(KeyField::Host),
         };
         Ok(Top {
             read: read_opts(&a.common, by.key_field(), false, &a.class)?,
@@ -485,19 +492,25 @@ fn read_opts(
     class: &[String],
 ) -> Result<ReadOpts> {
     let format = if let Some(s) = &a.log_format {
-        Choice::Fixed(
-            "custom (LogFormat)".into(),
-            Format::Access(AccessFormat::compile(s, Dialect::Apache)?),
-        )
+        Choice::Access {
+            name: "custom (LogFormat)".into(),
+            format: Format::Access(AccessFormat::compile(s, Dialect::Apache)?),
+            option: "--log-format",
+        }
     } else if let Some(s) = &a.nginx_format {
-        Choice::Fixed(
-            "custom (log_format)".into(),
-            Format::Access(AccessFormat::compile(s, Dialect::Nginx)?),
-        )
+        Choice::Access {
+            name: "custom (log_format)".into(),
+            format: Format::Access(AccessFormat::compile(s, Dialect::Nginx)?),
+            option: "--nginx-format",
+        }
     } else if a.format == "auto" {
         Choice::Auto
     } else {
-        Choice::Fixed(a.format.clone(), format::preset(&a.format)?)
+        Choice::Access {
+            name: a.format.clone(),
+            format: format::preset(&a.format)?,
+            option: "--format",
+        }
     };
     typos(a, key.is_some() || !classify)?;
     let inputs = if a.files.is_empty() {
@@ -514,6 +527,7 @@ fn read_opts(
             })
             .collect()
     };
+    let formats = format_for(&a.format_for, &inputs, &format)?;
     let threads = a.threads.filter(|&t| t > 0).unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -523,7 +537,7 @@ fn read_opts(
     let bad = |option: &'static str| move |message: String| OptionError::Value { option, message };
     Ok(ReadOpts {
         inputs,
-        format,
+        formats,
         threads,
         mmap: match a.mmap {
             MmapMode::Auto => MmapPolicy::Auto,
@@ -548,6 +562,63 @@ fn read_opts(
     })
 }
 
+/// Each input's format choice: `default`, or what `--format-for FILE=NAME`
+/// names for it. FILE is an input as given, or the same file under another
+/// name; `-` is standard input.
+fn format_for(
+    args: &[String],
+    inputs: &[InputSpec],
+    default: &Choice,
+) -> Result<Vec<Choice>, OptionError> {
+    let bad = |message: String| OptionError::Value {
+        option: "--format-for",
+        message,
+    };
+    let mut out: Vec<Option<Choice>> = vec![None; inputs.len()];
+    for arg in args {
+        let (file, name) = arg
+            .rsplit_once('=')
+            .ok_or_else(|| bad(format!("`{}` is not FILE=NAME", escape(arg.as_bytes()))))?;
+        let choice = if name == "auto" {
+            Choice::Auto
+        } else {
+            let format = format::preset(name).map_err(|e| bad(e.to_string()))?;
+            Choice::Exact {
+                name: name.to_string(),
+                format,
+            }
+        };
+        let same = |i: &InputSpec| match i {
+            InputSpec::Stdin => file == "-",
+            InputSpec::Path(p) => {
+                file != "-" && (p.as_os_str() == file || same_file(p, std::path::Path::new(file)))
+            }
+        };
+        let at = inputs.iter().position(same).ok_or_else(|| {
+            bad(format!(
+                "`{}` is not one of the inputs",
+                escape(file.as_bytes())
+            ))
+        })?;
+        if out[at].replace(choice).is_some() {
+            return Err(bad(format!("`{}` is named twice", escape(file.as_bytes()))));
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|c| c.unwrap_or_else(|| default.clone()))
+        .collect())
+}
+
+/// Two names of one file (device and inode).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (a.metadata(), b.metadata()) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
 /// A file argument that does not exist but is, within two edits, a command
 /// (`alf tirage log`) or, for `top`, a field to count (`alf top path log`):
 /// a usage error before anything is read.
@@ -555,7 +626,10 @@ fn typos(a: &CommonArgs, top: bool) -> Result<(), OptionError> {
     use clap::CommandFactory;
     let cmd = crate::cli::Cli::command();
     let commands: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
-    const BY: [&str; 7] = ["ip", "path", "ua", "status", "method", "vhost", "referer"];
+    const BY: [&str; 11] = [
+        "ip", "path", "ua", "status", "method", "vhost", "referer", "level", "module", "code",
+        "host",
+    ];
     for f in &a.files {
         let Some(word) = f.to_str() else { continue };
         if word == "-" || f.exists() || word.contains('/') || word.contains('.') {

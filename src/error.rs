@@ -17,6 +17,9 @@ pub enum Exit {
     NoInput,
     /// No line of any input parsed.
     Unrecognised,
+    /// Lines parsed, but `--since`/`--until`/`--client`/`--vhost`/`--class`
+    /// left none.
+    FilteredOut,
     /// An offender matched `--fail-on` or `--fail-on-score`.
     Findings,
 }
@@ -29,6 +32,7 @@ impl Exit {
             Exit::Usage => 2,
             Exit::NoInput => 3,
             Exit::Unrecognised => 4,
+            Exit::FilteredOut => 5,
             Exit::Findings => 6,
         }
     }

@@ -30,6 +30,27 @@ impl Filter {
             && self.classes.is_empty()
     }
 
+    /// The filters as options: `--since 2021-01-01T00:00:00Z, --client 10.0.0.0/8`.
+    pub fn describe(&self) -> String {
+        use crate::format::time::format_utc;
+        let mut parts: Vec<String> = Vec::new();
+        parts.extend(self.since.map(|t| format!("--since {}", format_utc(t))));
+        parts.extend(self.until.map(|t| format!("--until {}", format_utc(t))));
+        parts.extend(self.clients.iter().map(|c| format!("--client {c}")));
+        parts.extend(
+            self.vhosts
+                .iter()
+                .map(|v| format!("--vhost {}", crate::escape::escape(v))),
+        );
+        parts.extend(
+            crate::classify::ClassId::ALL
+                .iter()
+                .filter(|c| self.classes.contains(**c))
+                .map(|c| format!("--class {}", c.id())),
+        );
+        parts.join(", ")
+    }
+
     /// Whether `--class` asks for the classifier's verdict on every line.
     pub fn has_classes(&self) -> bool {
         !self.classes.is_empty()

@@ -12,7 +12,9 @@ use std::time::Instant;
 use crate::aggregate::{Agg, Example};
 use crate::error::{CutShort, Exit, InputError};
 use crate::escape::escape;
-use crate::format::detect::{choose, windows, Choice, Detection, SAMPLE_BYTES, STREAM_LOOKAHEAD};
+use crate::format::detect::{
+    choose, windows, Choice, Chosen, Detection, SAMPLE_BYTES, STREAM_LOOKAHEAD,
+};
 use crate::format::time::LocalZone;
 use crate::format::{self, Format};
 use crate::input::lookahead::Lookahead;
@@ -25,7 +27,8 @@ use crate::zone;
 #[derive(Clone, Debug)]
 pub struct ReadOpts {
     pub inputs: Vec<InputSpec>,
-    pub format: Choice,
+    /// How each input's format is chosen, one per input.
+    pub formats: Vec<Choice>,
     pub mmap: MmapPolicy,
     /// Decompressed bytes read at most from one compressed input (0: no limit).
     pub max_decompressed: u64,
@@ -62,6 +65,11 @@ pub struct InputAccount {
     pub path: String,
     /// The preset or format string it was read with (`none` for blank input).
     pub format: String,
+    /// Why it got that format: `detected`, the option that named it, or
+    /// `error log detected beside OPTION`.
+    pub reason: String,
+    /// The preset its sample parses as, when not the format chosen.
+    pub parses_as: Option<String>,
     pub compression: Compression,
     pub read: ReadMode,
     pub bytes_read: u64,
@@ -85,7 +93,7 @@ pub struct InputAccount {
 impl InputAccount {
     fn new(
         path: &str,
-        format: &str,
+        chosen: &Chosen,
         compression: Compression,
         read: ReadMode,
         a: &Agg,
@@ -97,7 +105,9 @@ impl InputAccount {
         InputAccount {
             index: 0,
             path: path.to_string(),
-            format: format.to_string(),
+            format: chosen.name.clone(),
+            reason: chosen.reason.clone(),
+            parses_as: chosen.parses_as.clone(),
             compression,
             read,
             bytes_read,
@@ -157,6 +167,8 @@ impl Run {
             } else {
                 Exit::NoInput
             }
+        } else if !any_parsed && self.total.filtered > 0 {
+            Exit::FilteredOut
         } else if !any_parsed && (self.total.lines > self.total.empty || unrecognised) {
             Exit::Unrecognised
         } else if !self.failed.is_empty() || self.inputs.iter().any(|i| i.cut_short.is_some()) {
@@ -200,13 +212,10 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
     };
     // With a detected format, a malformed line is also tried with the other
     // presets, to tell a file of mixed formats.
-    let presets: Vec<(&'static str, Format)> = match opts.format {
-        Choice::Auto => format::PRESETS
-            .iter()
-            .map(|p| (p.name, format::preset(p.name).expect("presets compile")))
-            .collect(),
-        Choice::Fixed(..) => Vec::new(),
-    };
+    let presets: Vec<(&'static str, Format)> = format::PRESETS
+        .iter()
+        .map(|p| (p.name, format::preset(p.name).expect("presets compile")))
+        .collect();
     let counter = progress::Counter::default();
     let _progress = opts
         .progress
@@ -222,7 +231,7 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
         presets: &presets,
     };
     for (index, spec) in opts.inputs.iter().enumerate() {
-        match pool.install(|| read_one(spec, &ctx)) {
+        match pool.install(|| read_one(spec, &opts.formats[index], &ctx)) {
             Ok(mut s) => {
                 s.account.index = index;
                 run.examples.extend(
@@ -301,29 +310,30 @@ struct Ctx<'a> {
     /// `opts.scan`, with what the survey found.
     scan: ScanOpts,
     error_zone: LocalZone,
-    /// The presets a malformed line is tried with (none with a fixed format).
+    /// The presets a malformed line of a detected format is tried with.
     presets: &'a [(&'static str, Format)],
 }
 
 impl Ctx<'_> {
-    /// Scans `data` as format `f`, named `name`.
-    fn scan(&self, name: &str, f: &Format, data: Data) -> Scan {
+    /// Scans `data` as `c` says.
+    fn scan(&self, c: &Chosen, data: Data) -> Scan {
         let others: Vec<(&'static str, Format)> = self
             .presets
             .iter()
-            .filter(|p| p.0 != name)
+            .filter(|p| p.0 != c.name)
             .cloned()
             .collect();
         let rd = Reading {
-            format: f,
+            format: &c.format,
             error_zone: self.error_zone,
-            others: (!self.presets.is_empty()).then_some(&others[..]),
+            // A format the user named is read as named: nothing else is tried.
+            others: (c.reason == "detected").then_some(&others[..]),
         };
         data.scan(&rd, &self.scan)
     }
 }
 
-fn read_one(spec: &InputSpec, ctx: &Ctx) -> Result<Scanned, InputError> {
+fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, InputError> {
     let opened = input::open(spec, ctx.opts.mmap)?;
     let name = opened.name.clone();
     match opened.source {
@@ -332,32 +342,32 @@ fn read_one(spec: &InputSpec, ctx: &Ctx) -> Result<Scanned, InputError> {
                 // A leading NUL hole (copytruncate) tells nothing about the format.
                 let from = input::chunk::leading_nul(data, &|w: &[u8]| m.release(w));
                 let samples: Vec<&[u8]> = windows(&data[from..]).collect();
-                let chosen = choose(&ctx.opts.format, samples.iter().copied(), &name);
+                let chosen = choose(choice, samples.iter().copied(), &name);
                 // The samples are spread over the file: drop them now, not
                 // when the scan reaches them.
                 samples.iter().for_each(|w| m.release(w));
-                chosen.map(|(fname, f)| {
-                    let done = |c: &[u8]| {
-                        ctx.counter.add(c.len());
-                        m.release(c)
+                chosen.map(|c| {
+                    let done = |d: &[u8]| {
+                        ctx.counter.add(d.len());
+                        m.release(d)
                     };
-                    let s = ctx.scan(&fname, &f, Data::Mapped(data, &done));
-                    (fname, s.agg)
+                    let s = ctx.scan(&c, Data::Mapped(data, &done));
+                    (c, s.agg)
                 })
             });
             if shrank {
                 // The scan saw zeros where the file had been cut: read it again.
                 drop(m);
                 let again = input::reopen_stream(spec)?;
-                let mut s = read_stream(again.source, again.compression, &name, ctx)?;
+                let mut s = read_stream(again.source, again.compression, &name, choice, ctx)?;
                 s.account.shrank = true;
                 return Ok(s);
             }
-            let (fname, agg) = res?;
+            let (chosen, agg) = res?;
             Ok(Scanned {
                 account: InputAccount::new(
                     &name,
-                    &fname,
+                    &chosen,
                     Compression::None,
                     ReadMode::Mmap,
                     &agg,
@@ -366,7 +376,7 @@ fn read_one(spec: &InputSpec, ctx: &Ctx) -> Result<Scanned, InputError> {
                 agg,
             })
         }
-        Source::Stream(_) => read_stream(opened.source, opened.compression, &name, ctx),
+        Source::Stream(_) => read_stream(opened.source, opened.compression, &name, choice, ctx),
     }
 }
 
@@ -374,6 +384,7 @@ fn read_stream(
     source: Source,
     c: Compression,
     name: &str,
+    choice: &Choice,
     ctx: &Ctx,
 ) -> Result<Scanned, InputError> {
     let opts = ctx.opts;
@@ -396,21 +407,18 @@ fn read_stream(
     // Read ahead a window at a time until a line parses (or the stream
     // ends, fails, or the look-ahead is spent).
     let mut ahead = Lookahead::new(r);
-    let mut detection = Detection::default();
-    let (fname, f) = loop {
+    let mut detection = Detection::new(choice);
+    let chosen = loop {
         let part = ahead.next_window(SAMPLE_BYTES);
-        if let Choice::Fixed(n, f) = &opts.format {
-            break (n.clone(), f.clone());
-        }
         if let Some(found) = detection.feed(part) {
             break found;
         }
         if ahead.exhausted(STREAM_LOOKAHEAD) {
-            break std::mem::take(&mut detection).give_up(name)?;
+            break detection.give_up(name)?;
         }
     };
-    let s = ctx.scan(&fname, &f, Data::Stream(ahead.into_reader()));
-    let mut account = InputAccount::new(name, &fname, c, ReadMode::Stream, &s.agg, s.bytes);
+    let s = ctx.scan(&chosen, Data::Stream(ahead.into_reader()));
+    let mut account = InputAccount::new(name, &chosen, c, ReadMode::Stream, &s.agg, s.bytes);
     account.cut_short = s.error.map(|e| match c {
         Compression::Gzip | Compression::Zstd if e.kind() == io::ErrorKind::UnexpectedEof => {
             CutShort::Truncated { codec: c.label() }
@@ -451,8 +459,9 @@ struct Survey {
 /// not sampled, as they cannot be read twice: they may be either kind.
 fn survey(opts: &ReadOpts) -> Survey {
     let want_zone = opts.error_tz.is_none();
-    // One fixed format is one kind of log.
-    let want_kinds = opts.scan.classify && matches!(opts.format, Choice::Auto);
+    // Formats each named exactly are known kinds of log.
+    let want_kinds =
+        opts.scan.classify && (opts.formats.iter()).any(|c| !matches!(c, Choice::Exact { .. }));
     if opts.inputs.len() < 2 || !(want_zone || want_kinds) {
         return Survey::default();
     }
@@ -462,13 +471,16 @@ fn survey(opts: &ReadOpts) -> Survey {
     // lose what was sampled.
     let regular =
         |s: &&InputSpec| matches!(s, InputSpec::Path(p) if p.metadata().is_ok_and(|m| m.is_file()));
-    for spec in opts.inputs.iter().filter(regular) {
+    for (spec, choice) in opts.inputs.iter().zip(&opts.formats) {
+        if !regular(&spec) {
+            continue;
+        }
         let Ok(opened) = input::open(spec, opts.mmap) else {
             continue;
         };
         let format_of = |windows: &[&[u8]]| {
-            let (_, f) = choose(&opts.format, windows.iter().copied(), &opened.name).ok()?;
-            Some(f)
+            let c = choose(choice, windows.iter().copied(), &opened.name).ok()?;
+            Some(c.format)
         };
         let f = match opened.source {
             Source::Mapped(ref m) => {

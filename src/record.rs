@@ -44,6 +44,8 @@ pub struct Record<'a> {
     pub level: &'a [u8],
     /// Error logs: the message text.
     pub message: &'a [u8],
+    /// The host of a syslog prefix the line came behind.
+    pub host: &'a [u8],
 }
 
 /// Parses a client field into a canonical address.

@@ -192,7 +192,7 @@ impl Agg {
                         && matches!(client, crate::record::Client::Ip(ip) if !opts.trusted.contains(ip));
                 }
                 if !opts.filter.is_empty() && !opts.filter.accepts(rec) {
-                    self.filtered += 1;
+                    self.filter_out(rec.ts);
                     return false;
                 }
                 true
@@ -226,7 +226,7 @@ impl Agg {
     fn finish(&mut self, p: &Pending, fmt: &Reading, opts: &ScanOpts, cache: &mut FieldCache) {
         let marks = Marks::of(p, fmt, cache);
         if !opts.filter.accepts_classes(marks.classes) {
-            self.filtered += 1;
+            self.filter_out(p.rec.ts);
             return;
         }
         self.add(&p.rec, fmt.format.is_error_log());
@@ -308,7 +308,7 @@ impl<'c> Marks<'c> {
     fn of(p: &Pending<'c>, fmt: &Reading, cache: &mut FieldCache) -> Marks<'c> {
         if fmt.format.is_error_log() {
             let event = classify::error_event_line(p.line, &p.rec);
-            let nginx = matches!(fmt.format, Format::NginxError);
+            let nginx = matches!(fmt.format.beneath(), Format::NginxError);
             let request =
                 Some(classify::error_request(&p.rec, nginx)).filter(|r| r.shape.is_some());
             let line = match &request {

@@ -533,8 +533,22 @@ fn empty_and_newline_only_inputs_succeed() {
             assert_eq!(summary(&v, "parsed"), 0, "{ctx}");
             assert_eq!(summary(&v, "lines"), lines, "{ctx}");
             assert_eq!(v["errors"], Value::Array(vec![]), "{ctx}");
-            assert_eq!(v["warnings"], Value::Array(vec![]), "{ctx}");
-            assert!(out.stderr.is_empty(), "{ctx}: {}", out.stderr_text());
+            // Not silence: one word that there was nothing to read.
+            let w = v["warnings"].as_array().expect("warnings");
+            assert_eq!(w.len(), 1, "{ctx}: {w:?}");
+            let said = "no line to read (empty, or blank lines only)";
+            assert!(w[0].as_str().unwrap().ends_with(said), "{ctx}: {w:?}");
+            assert_eq!(
+                out.stderr_text().lines().count(),
+                1,
+                "{ctx}: {}",
+                out.stderr_text()
+            );
+            assert!(
+                out.stderr_text().contains(said),
+                "{ctx}: {}",
+                out.stderr_text()
+            );
         }
         // The table renders too.
         let out = run_alf(&[s(&p)], None);

@@ -295,6 +295,10 @@ fn fixture_counts_are_pinned() {
         ("nginx-hex-escapes.log", "combined", [5, 5, 0, 0, 0, 0, 0, 3]),
         ("no-final-newline.log", "combined", [2, 2, 0, 0, 0, 0, 0, 2]),
         ("nul-hole.log", "combined", [30, 30, 0, 0, 0, 0, 66536, 4]),
+        ("syslog-journal-short.log", "combined (syslog rfc3164)", [8, 7, 1, 0, 0, 0, 0, 3]),
+        ("syslog-rfc3164.log", "combined (syslog rfc3164)", [10, 9, 1, 0, 0, 0, 0, 3]),
+        ("syslog-rfc5424.log", "combined (syslog rfc5424)", [8, 7, 1, 0, 0, 0, 0, 3]),
+        ("syslog-short-iso.log", "combined (syslog iso)", [8, 7, 1, 0, 0, 0, 0, 3]),
     ];
     let dir = common::root().join("testdata/fixtures");
     let mut bad = Vec::new();

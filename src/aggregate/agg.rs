@@ -23,6 +23,10 @@ pub const MAX_EXAMPLES: usize = 5;
 /// client takes 85 to 170 bytes of a worker's table (64-byte slots, filled
 /// to between 3/8 and 3/4).
 pub const MAX_CLIENTS: usize = 2_000_000;
+/// Distinct syslog hosts counted; past this many the host table is dropped
+/// (on every thread alike: the union of the threads' hosts passes it exactly
+/// when one of theirs does or the merge does).
+pub const MAX_HOSTS: usize = 65_536;
 
 /// Which field `alf top` counts, besides the client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +36,14 @@ pub enum KeyField {
     Method,
     Vhost,
     Referer,
+    /// Error logs: the severity (`error` of `[proxy_fcgi:error]`).
+    Level,
+    /// Error logs: Apache's module (`proxy_fcgi`); `-` when none is written.
+    Module,
+    /// Error logs: Apache's `AHnnnnn` message code; `-` when none is written.
+    Code,
+    /// The host of a syslog prefix; `-` for a line without one.
+    Host,
 }
 
 impl KeyField {
@@ -43,7 +55,16 @@ impl KeyField {
             KeyField::Method => "method",
             KeyField::Vhost => "vhost",
             KeyField::Referer => "referer",
+            KeyField::Level => "level",
+            KeyField::Module => "module",
+            KeyField::Code => "code",
+            KeyField::Host => "host",
         }
+    }
+
+    /// A field only error logs carry: counted over their lines, not requests.
+    pub const fn of_error_log(self) -> bool {
+        matches!(self, KeyField::Level | KeyField::Module | KeyField::Code)
     }
 
     #[inline]
@@ -54,6 +75,25 @@ impl KeyField {
             KeyField::Method => r.method,
             KeyField::Vhost => r.vhost,
             KeyField::Referer => r.referer,
+            KeyField::Host if r.host.is_empty() => b"-",
+            KeyField::Host => r.host,
+            // `[module:level]` in Apache 2.4, `[level]` elsewhere.
+            KeyField::Level => match r.level.iter().rposition(|&b| b == b':') {
+                Some(i) => &r.level[i + 1..],
+                None => r.level,
+            },
+            KeyField::Module => match r.level.iter().rposition(|&b| b == b':') {
+                Some(i) => &r.level[..i],
+                None => b"-",
+            },
+            // Apache writes the code first in the message, before any text a
+            // client could have put there.
+            KeyField::Code => match r.message.get(..8) {
+                Some([b'A', b'H', d @ .., b':']) if d.iter().all(u8::is_ascii_digit) => {
+                    &r.message[..7]
+                }
+                _ => b"-",
+            },
         }
     }
 }
@@ -97,6 +137,11 @@ pub struct Agg {
     pub ambiguous: u64,
     /// Parsed lines left out by `--since`, `--until`, `--client`, `--vhost`.
     pub filtered: u64,
+    /// The earliest and latest times of the filtered lines (`i64::MAX` and
+    /// `i64::MIN` while none had one): the span to show when the filters
+    /// leave no record.
+    pub filtered_first: i64,
+    pub filtered_last: i64,
     pub nul_bytes: u64,
     pub examples: Vec<Example>,
     /// Parsed lines by status; index = status code (100..=999).
@@ -126,6 +171,10 @@ pub struct Agg {
     pub no_client: u64,
     /// Counts by `key` when `alf top --by` asks for a field other than the client.
     pub keys: FxHashMap<Box<[u8]>, u64>,
+    /// Parsed lines by syslog host, for lines that came behind a prefix.
+    pub hosts: FxHashMap<Box<[u8]>, u64>,
+    /// More than [`MAX_HOSTS`] distinct hosts: `hosts` is dropped.
+    pub hosts_over: bool,
     /// Malformed lines that another preset parses, by preset (with an
     /// auto-detected format only): a file of mixed formats.
     pub other_formats: FxHashMap<&'static str, u64>,
@@ -154,6 +203,8 @@ impl Agg {
             empty: 0,
             ambiguous: 0,
             filtered: 0,
+            filtered_first: i64::MAX,
+            filtered_last: i64::MIN,
             nul_bytes: 0,
             examples: Vec::new(),
             status: vec![0; 1000],
@@ -170,6 +221,8 @@ impl Agg {
             other_clients: FxHashMap::default(),
             no_client: 0,
             keys: FxHashMap::default(),
+            hosts: FxHashMap::default(),
+            hosts_over: false,
             other_formats: FxHashMap::default(),
             key,
             classes: ClassAgg::default(),
@@ -220,13 +273,41 @@ impl Agg {
             }
             Client::None => self.no_client += 1,
         }
-        if let Some(k) = self.key {
-            let v = k.of(r);
-            match self.keys.get_mut(v) {
-                Some(c) => *c += 1,
-                None => {
-                    self.keys.insert(v.into(), 1);
-                }
+        if let Some(k) = self.key.filter(|k| !k.of_error_log()) {
+            self.count_key(k.of(r));
+        }
+        self.count_host(r.host);
+    }
+
+    #[inline]
+    fn count_host(&mut self, host: &[u8]) {
+        if host.is_empty() || self.hosts_over {
+            return;
+        }
+        match self.hosts.get_mut(host) {
+            Some(c) => *c += 1,
+            None => {
+                self.hosts.insert(host.into(), 1);
+                self.check_hosts();
+            }
+        }
+    }
+
+    fn check_hosts(&mut self) {
+        if self.hosts.len() > MAX_HOSTS {
+            self.hosts_over = true;
+        }
+        if self.hosts_over && !self.hosts.is_empty() {
+            self.hosts = FxHashMap::default();
+        }
+    }
+
+    #[inline]
+    fn count_key(&mut self, v: &[u8]) {
+        match self.keys.get_mut(v) {
+            Some(c) => *c += 1,
+            None => {
+                self.keys.insert(v.into(), 1);
             }
         }
     }
@@ -236,6 +317,10 @@ impl Agg {
     #[cold]
     fn add_error_line(&mut self, r: &Record) {
         self.error_lines += 1;
+        if let Some(k) = (self.key).filter(|k| k.of_error_log() || *k == KeyField::Host) {
+            self.count_key(k.of(r));
+        }
+        self.count_host(r.host);
         if let Some(t) = r.ts {
             self.first = self.first.min(t);
             self.last = self.last.max(t);
@@ -297,6 +382,16 @@ impl Agg {
     }
 
     /// Adds `o`'s counts without touching examples (for another input's totals).
+    /// Counts a parsed line that the filters left out, at time `ts`.
+    #[inline]
+    pub fn filter_out(&mut self, ts: Option<i64>) {
+        self.filtered += 1;
+        if let Some(t) = ts {
+            self.filtered_first = self.filtered_first.min(t);
+            self.filtered_last = self.filtered_last.max(t);
+        }
+    }
+
     pub fn absorb(&mut self, mut o: Agg) {
         self.flush();
         o.flush();
@@ -309,6 +404,8 @@ impl Agg {
         self.empty += o.empty;
         self.ambiguous += o.ambiguous;
         self.filtered += o.filtered;
+        self.filtered_first = self.filtered_first.min(o.filtered_first);
+        self.filtered_last = self.filtered_last.max(o.filtered_last);
         self.nul_bytes += o.nul_bytes;
         for (a, b) in self.status.iter_mut().zip(&o.status) {
             *a += b;
@@ -335,6 +432,11 @@ impl Agg {
         self.self_traffic += o.self_traffic;
         merge_map(&mut self.other_clients, o.other_clients, |a, b| a.merge(&b));
         merge_map(&mut self.keys, o.keys, |a, b| *a += b);
+        self.hosts_over |= o.hosts_over;
+        if !self.hosts_over {
+            merge_map(&mut self.hosts, o.hosts, |a, b| *a += b);
+        }
+        self.check_hosts();
         merge_map(&mut self.other_formats, o.other_formats, |a, b| *a += b);
     }
 }

@@ -22,7 +22,7 @@ pub mod paired;
 pub mod seen;
 pub mod timeline;
 
-pub use agg::{Agg, Example, ExampleKind, KeyField, MAX_CLIENTS, MAX_EXAMPLES};
+pub use agg::{Agg, Example, ExampleKind, KeyField, MAX_CLIENTS, MAX_EXAMPLES, MAX_HOSTS};
 pub use classes::ClassAgg;
 pub use clients::{ClientStats, ClientTable};
 pub use folded::Folded;

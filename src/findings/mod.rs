@@ -103,6 +103,9 @@ pub struct Findings {
     pub incidents: Vec<Incident>,
     pub onset: Option<Onset>,
     pub correlation: Vec<Correlation>,
+    /// Parsed lines by syslog host, most first, then by name (escaped);
+    /// empty when no line came behind a syslog prefix, or past the cap.
+    pub hosts: Vec<(String, u64)>,
     pub warnings: Vec<Warning>,
     /// Inputs that failed, or ended early, each worded by its error.
     pub errors: Vec<String>,
@@ -266,6 +269,7 @@ impl Findings {
             incidents,
             onset,
             correlation: correlation::correlation(a, n),
+            hosts: hosts(a),
             warnings: warnings::warnings(run, s.classify.then_some(&s.self_addrs)),
             errors: errors(run),
             timing: Timing {
@@ -432,4 +436,13 @@ fn proxy_targets(a: &Agg, n: usize) -> Vec<ProxyTarget> {
         v.truncate(n);
     }
     v.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The syslog hosts, most lines first, then by name.
+fn hosts(a: &Agg) -> Vec<(String, u64)> {
+    let mut v: Vec<(&[u8], u64)> = a.hosts.iter().map(|(k, n)| (&k[..], *n)).collect();
+    v.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+    v.into_iter()
+        .map(|(k, n)| (crate::escape::escape(k), n))
+        .collect()
 }

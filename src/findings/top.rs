@@ -42,8 +42,10 @@ pub struct Top {
     pub lines: u64,
     pub parsed: u64,
     pub malformed: u64,
-    /// Lines that were not counted: malformed, overlong, ambiguous or filtered.
+    /// Lines that could not be counted: malformed, overlong or ambiguous.
     pub skipped: u64,
+    /// Parsed lines the filters left out.
+    pub filtered: u64,
     pub rows: Vec<(Key, u64)>,
     pub warnings: Vec<Warning>,
     pub errors: Vec<String>,
@@ -67,14 +69,21 @@ impl Top {
                 .map(|(k, c)| (Key::Text(k), c))
                 .collect(),
         };
+        let mut warnings = warnings::warnings(run, None);
+        if by == By::Status && a.error_lines > 0 {
+            warnings.push(Warning::NoStatus {
+                error_lines: a.error_lines,
+            });
+        }
         Top {
             by,
             lines: a.lines,
             parsed: a.parsed,
             malformed: a.malformed_total(),
-            skipped: a.lines - a.parsed - a.empty,
+            skipped: a.lines - a.parsed - a.empty - a.filtered,
+            filtered: a.filtered,
             rows,
-            warnings: warnings::warnings(run, None),
+            warnings,
             errors: super::errors(run),
         }
     }

@@ -26,6 +26,24 @@ pub enum Warning {
         path: String,
         formats: Vec<(&'static str, u64)>,
     },
+    /// An input of which under 1% of the lines tried parse with the format it
+    /// was read with.
+    FewParse {
+        path: String,
+        /// Lines that parsed (filtered ones too), of those tried.
+        parsed: u64,
+        tried: u64,
+        format: String,
+        reason: String,
+        /// The preset that parses its lines, if one does.
+        parses_as: Option<String>,
+    },
+    /// Past [`crate::aggregate::MAX_HOSTS`] distinct syslog hosts: no host table.
+    HostCap { max: usize },
+    /// `alf top --by status` over error-log lines, which have none.
+    NoStatus { error_lines: u64 },
+    /// An input with no line, or only blank ones.
+    Empty { path: String },
     /// A client with one of this machine's own addresses, counted as self.
     LocalAddress { ip: IpAddr, requests: u64 },
     /// Past `--max-clients`, requests and error-log lines counted by network.
@@ -60,7 +78,10 @@ impl Warning {
     /// The input a warning is about, if it is about one.
     pub fn input(&self) -> Option<&str> {
         match self {
-            Warning::Shrank { path } | Warning::OtherFormats { path, .. } => Some(path),
+            Warning::Shrank { path }
+            | Warning::OtherFormats { path, .. }
+            | Warning::FewParse { path, .. }
+            | Warning::Empty { path } => Some(path),
             _ => None,
         }
     }
@@ -81,12 +102,35 @@ pub fn warnings(run: &Run, own: Option<&SelfAddrs>) -> Vec<Warning> {
                 path: i.path.clone(),
             });
         }
+        // Lines that reached the parser, and those it took.
+        let parsed = i.parsed + i.ambiguous + i.filtered;
+        let tried = parsed + i.malformed;
+        if tried == 0 {
+            w.push(Warning::Empty {
+                path: i.path.clone(),
+            });
+        } else if parsed * 100 < tried {
+            w.push(Warning::FewParse {
+                path: i.path.clone(),
+                parsed,
+                tried,
+                format: i.format.clone(),
+                reason: i.reason.clone(),
+                parses_as: (i.parses_as.clone())
+                    .or(i.other_formats.first().map(|f| f.0.to_string())),
+            });
+        }
         if !i.other_formats.is_empty() {
             w.push(Warning::OtherFormats {
                 path: i.path.clone(),
                 formats: i.other_formats.clone(),
             });
         }
+    }
+    if run.total.hosts_over {
+        w.push(Warning::HostCap {
+            max: crate::aggregate::MAX_HOSTS,
+        });
     }
     clients(&run.total, own, &mut w);
     w

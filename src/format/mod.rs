@@ -6,6 +6,7 @@
 pub mod compile;
 pub mod detect;
 pub mod error_log;
+pub mod syslog;
 pub mod time;
 
 pub use compile::{AccessFormat, Dialect, Reason};
@@ -25,6 +26,9 @@ pub enum Format {
     Access(AccessFormat),
     ApacheError,
     NginxError,
+    /// Lines behind a syslog prefix of one kind, read with the format
+    /// beneath; a line without that prefix does not parse.
+    Syslog(syslog::Kind, Box<Format>),
 }
 
 impl Format {
@@ -53,11 +57,25 @@ impl Format {
             Format::ApacheError => error_log::parse_apache(line, rec).map(|_| (Parsed::Ok, 0)),
             Format::NginxError => error_log::parse_nginx(line, rec)
                 .map(|amb| (if amb { Parsed::Ambiguous } else { Parsed::Ok }, 0)),
+            Format::Syslog(kind, inner) => {
+                let (host, rest) = kind.strip(line).ok_or(Reason::Shape)?;
+                let r = inner.parse_measured(rest, rec)?;
+                rec.host = host;
+                Ok(r)
+            }
         }
     }
 
     pub fn is_error_log(&self) -> bool {
-        !matches!(self, Format::Access(_))
+        !matches!(self.beneath(), Format::Access(_))
+    }
+
+    /// The format of the lines themselves, beneath any syslog prefix.
+    pub fn beneath(&self) -> &Format {
+        match self {
+            Format::Syslog(_, inner) => inner,
+            f => f,
+        }
     }
 }
 
@@ -166,22 +184,24 @@ pub const DETECT_MAX_LINE: usize = 64 << 10;
 /// while no preset has parsed a line. Returns `None` when no preset parses a
 /// single line of the first [`DETECT_MAX_LINES`] (lines longer than
 /// [`DETECT_MAX_LINE`] aside).
-pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
-    let lines: Vec<&[u8]> = sample
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .map(|l| &l[l.iter().take_while(|&&b| b == 0).count()..])
-        .filter(|l| !l.is_empty() && l.len() <= DETECT_MAX_LINE)
-        .take(DETECT_MAX_LINES)
-        .collect();
-    // Per preset: lines parsed, and the raw quotes they needed.
-    let mut scores: Vec<(usize, u32, &'static str, Format)> = PRESETS
-        .iter()
-        .map(|p| (0, 0, p.name, preset(p.name).expect("presets compile")))
-        .collect();
+pub fn detect(sample: &[u8]) -> Option<(String, Format)> {
+    let lines = sample_lines(sample);
+    // Per reading (every preset as written, then beneath each syslog
+    // prefix): lines parsed, and the raw quotes they needed.
+    let mut scores: Vec<(usize, u32, String, Format)> = candidates(
+        PRESETS
+            .iter()
+            .map(|p| (p.name.to_string(), preset(p.name).expect("presets compile"))),
+    );
     for batch in lines.chunks(SAMPLE_LINES) {
+        let prefixed: Vec<bool> = batch.iter().map(|l| syslog::has_prefix(l)).collect();
         for (ok, sloppy, _, f) in &mut scores {
-            for l in batch {
+            for (l, &p) in batch.iter().zip(&prefixed) {
+                // A line with a syslog prefix is never read as written: a
+                // loose format would take the syslog time or host for fields.
+                if p && !matches!(f, Format::Syslog(..)) {
+                    continue;
+                }
                 let mut rec = Record::default();
                 if let Ok((_, s)) = f.parse_measured(l, &mut rec) {
                     *ok += 1;
@@ -193,7 +213,7 @@ pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
             break;
         }
     }
-    let mut best: Option<(usize, u32, &'static str, Format)> = None;
+    let mut best: Option<(usize, u32, String, Format)> = None;
     for (ok, sloppy, name, f) in scores {
         let better = match &best {
             None => ok > 0,
@@ -204,6 +224,63 @@ pub fn detect(sample: &[u8]) -> Option<(&'static str, Format)> {
         }
     }
     best.map(|(_, _, name, f)| (name, f))
+}
+
+/// Each format as written, then each beneath each syslog prefix kind, named
+/// `NAME (syslog KIND)`.
+pub fn candidates(
+    formats: impl Iterator<Item = (String, Format)> + Clone,
+) -> Vec<(usize, u32, String, Format)> {
+    let mut v: Vec<(usize, u32, String, Format)> =
+        formats.clone().map(|(n, f)| (0, 0, n, f)).collect();
+    for kind in syslog::Kind::ALL {
+        v.extend(formats.clone().map(|(n, f)| {
+            (
+                0,
+                0,
+                format!("{n} (syslog {})", kind.label()),
+                Format::Syslog(kind, Box::new(f)),
+            )
+        }));
+    }
+    v
+}
+
+/// How many of the sample's lines each of `formats` parses, batch after
+/// batch as [`detect`] reads them: the counts of the first batch in which
+/// any of them parses a line (all zero if none does). A line with a syslog
+/// prefix counts only for a syslog reading.
+pub fn fit(sample: &[u8], formats: &[&Format]) -> Vec<usize> {
+    let lines = sample_lines(sample);
+    let mut counts = vec![0; formats.len()];
+    for batch in lines.chunks(SAMPLE_LINES) {
+        let prefixed: Vec<bool> = batch.iter().map(|l| syslog::has_prefix(l)).collect();
+        for (n, f) in counts.iter_mut().zip(formats) {
+            let wrapped = matches!(f, Format::Syslog(..));
+            *n = batch
+                .iter()
+                .zip(&prefixed)
+                .filter(|(l, &p)| (wrapped || !p) && f.parse(l, &mut Record::default()).is_ok())
+                .count();
+        }
+        if counts.iter().any(|&n| n > 0) {
+            break;
+        }
+    }
+    counts
+}
+
+/// The lines of a sample that detection looks at: non-empty once line ends
+/// and a leading NUL hole are cut, not over [`DETECT_MAX_LINE`], at most
+/// [`DETECT_MAX_LINES`].
+fn sample_lines(sample: &[u8]) -> Vec<&[u8]> {
+    sample
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .map(|l| &l[l.iter().take_while(|&&b| b == 0).count()..])
+        .filter(|l| !l.is_empty() && l.len() <= DETECT_MAX_LINE)
+        .take(DETECT_MAX_LINES)
+        .collect()
 }
 
 #[cfg(test)]
@@ -244,7 +321,10 @@ mod tests {
         s.push_str(&"y".repeat(DETECT_MAX_LINE + 1));
         s.push('\n');
         s.push_str(good);
-        assert_eq!(detect(s.as_bytes()).map(|(n, _)| n), Some("combined"));
+        assert_eq!(
+            detect(s.as_bytes()).map(|(n, _)| n).as_deref(),
+            Some("combined")
+        );
         // Not past the last line looked at.
         let far = "junk\n".repeat(DETECT_MAX_LINES) + good;
         assert!(detect(far.as_bytes()).is_none());

@@ -89,6 +89,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     proxy(w, r)?;
     correlation(w, r)?;
     inputs(w, r)?;
+    hosts(w, r)?;
     if let Some(credit) = r.geo.as_ref().and_then(|g| g.credit) {
         writeln!(w, "<p class=\"more\">{}</p>", h(credit))?;
     }
@@ -528,14 +529,34 @@ fn correlation(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     writeln!(w, "</table>")
 }
 
+fn hosts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    if r.hosts.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "<h2>Syslog hosts</h2><table><tr><th>host</th><th class=\"n\">lines</th></tr>"
+    )?;
+    for x in &r.hosts {
+        writeln!(
+            w,
+            "<tr><td class=\"mono\">{}</td><td class=\"n\">{}</td></tr>",
+            h(&x.host),
+            x.lines
+        )?;
+    }
+    writeln!(w, "</table>")
+}
+
 fn inputs(w: &mut impl Write, r: &Triage) -> io::Result<()> {
-    writeln!(w, "<h2>Inputs</h2><table><tr><th>input</th><th>format</th><th>read</th><th class=\"n\">lines</th><th class=\"n\">parsed</th><th class=\"n\">malformed</th></tr>")?;
+    writeln!(w, "<h2>Inputs</h2><table><tr><th>input</th><th>format</th><th>chosen by</th><th>read</th><th class=\"n\">lines</th><th class=\"n\">parsed</th><th class=\"n\">malformed</th></tr>")?;
     for i in &r.inputs {
         writeln!(
             w,
-            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             h(&i.path),
             h(&i.format),
+            h(&i.format_reason),
             i.read,
             i.compression,
             i.lines,

@@ -57,6 +57,9 @@ pub fn triage_ndjson(w: impl Write, r: &Triage) -> io::Result<()> {
     for x in &r.error_clients {
         line(w, "error_client", x)?;
     }
+    for x in &r.hosts {
+        line(w, "syslog_host", x)?;
+    }
     for x in &r.classes {
         line(w, "class", x)?;
     }

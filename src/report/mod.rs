@@ -135,6 +135,9 @@ pub fn render_top(w: &mut impl Write, t: &Top, style: Style, term: Term) -> io::
 pub struct InputReport {
     pub path: String,
     pub format: String,
+    /// Why it got that format: `detected`, `--format`, `--log-format`,
+    /// `--nginx-format`, `--format-for`, or `error log detected beside OPTION`.
+    pub format_reason: String,
     pub compression: &'static str,
     /// `mmap` or `stream`.
     pub read: &'static str,
@@ -513,6 +516,9 @@ pub struct Triage<'a> {
     pub incidents: Vec<IncidentJson>,
     pub onset: Option<OnsetJson>,
     pub correlation: Vec<CorrelationRow>,
+    /// Parsed lines by syslog host; only when some line came behind a prefix.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostRow>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
     /// The geo databases read (`null` when none).
@@ -588,6 +594,26 @@ fn seen_times(s: &Seen) -> (Option<String>, Option<String>, Option<String>) {
     )
 }
 
+/// Why a run whose filters left no record ends so (exit 5): what they
+/// left out, and the span of the records, to set them again.
+pub fn no_record_text(run: &crate::read::Run, filter: &crate::filter::Filter) -> String {
+    let t = &run.total;
+    let span = if t.filtered_first <= t.filtered_last {
+        format!(
+            "; the records span {} .. {}",
+            format_utc(t.filtered_first),
+            format_utc(t.filtered_last)
+        )
+    } else {
+        "; no record carries a time".into()
+    };
+    format!(
+        "the filters left no record: all {} parsed line(s) were left out by {}{span}",
+        t.filtered,
+        filter.describe()
+    )
+}
+
 /// A warning in words. One about an input names it first.
 pub fn warning_text(w: &Warning) -> String {
     match w.input() {
@@ -629,6 +655,35 @@ fn input_warning_text(w: &Warning) -> String {
                 list.join(", ")
             )
         }
+        Warning::FewParse {
+            path,
+            parsed,
+            tried,
+            format,
+            reason,
+            parses_as,
+        } => {
+            let head = match parsed {
+                0 => format!("no line of {tried} parses as {format} ({reason})"),
+                n => format!("only {n} line(s) of {tried} parse as {format} ({reason})"),
+            };
+            match parses_as {
+                Some(p) => {
+                    format!("{head}: they parse as {p}: --format-for {path}={p} reads them so")
+                }
+                None => format!(
+                    "{head}, nor as any preset: --log-format or --nginx-format can describe them"
+                ),
+            }
+        }
+        Warning::HostCap { max } => {
+            format!("more than {max} distinct syslog hosts: the host table is left out")
+        }
+        Warning::NoStatus { error_lines } => format!(
+            "{error_lines} error-log line(s) not counted: error logs have no status; \
+             --by level, --by module or --by code counts them"
+        ),
+        Warning::Empty { .. } => "no line to read (empty, or blank lines only)".into(),
         Warning::LocalAddress { ip, requests } => format!(
             "{requests} request(s) from {ip}, an address of this machine, counted as self \
              traffic (never an offender); if the log comes from another machine, \
@@ -751,6 +806,7 @@ fn input_report(i: &InputAccount, warnings: &[Warning]) -> InputReport {
     InputReport {
         path: i.path.clone(),
         format: i.format.clone(),
+        format_reason: i.reason.clone(),
         compression: i.compression.label(),
         read: i.read.label(),
         bytes_read: i.bytes_read,
@@ -1086,6 +1142,14 @@ impl<'a> Triage<'a> {
             timeline,
             incidents: f.incidents.iter().map(incident_json).collect(),
             onset,
+            hosts: f
+                .hosts
+                .iter()
+                .map(|(host, lines)| HostRow {
+                    host: host.clone(),
+                    lines: *lines,
+                })
+                .collect(),
             correlation: f
                 .correlation
                 .iter()
@@ -1239,6 +1303,13 @@ fn onset_json(o: &crate::findings::Onset) -> OnsetJson {
     }
 }
 
+/// A syslog host and its parsed lines.
+#[derive(Debug, Serialize)]
+pub struct HostRow {
+    pub host: String,
+    pub lines: u64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct KeyCount {
     pub key: String,
@@ -1253,6 +1324,8 @@ pub struct TopReport {
     pub lines: u64,
     pub parsed: u64,
     pub malformed: u64,
+    /// Parsed lines the filters left out.
+    pub filtered: u64,
     pub top: Vec<KeyCount>,
     #[serde(skip)]
     pub term: Term,
@@ -1270,6 +1343,7 @@ impl TopReport {
             lines: t.lines,
             parsed: t.parsed,
             malformed: t.malformed,
+            filtered: t.filtered,
             top: t
                 .rows
                 .iter()

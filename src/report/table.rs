@@ -221,6 +221,7 @@ pub fn triage(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     status(w, r)?;
     clients(w, r)?;
     error_clients(w, r)?;
+    hosts(w, r)?;
     classes(w, r)?;
     signatures(w, r)?;
     timeline(w, r)?;
@@ -316,18 +317,27 @@ fn summary(w: &mut impl Write, r: &Triage) -> io::Result<()> {
 /// Each input's accounting, when there are several.
 fn inputs(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if r.inputs.len() > 1 {
-        let mut t = table(&["input", "format", "read", "lines", "parsed", "malformed"]);
+        let mut t = table(&[
+            "input",
+            "format",
+            "chosen by",
+            "read",
+            "lines",
+            "parsed",
+            "malformed",
+        ]);
         for i in &r.inputs {
             t.add_row(vec![
                 cut(&i.path, 60),
                 i.format.clone(),
+                i.format_reason.clone(),
                 format!("{}/{}", i.read, i.compression),
                 i.lines.to_string(),
                 i.parsed.to_string(),
                 i.malformed.to_string(),
             ]);
         }
-        right(&mut t, &[3, 4, 5]);
+        right(&mut t, &[4, 5, 6]);
         put(w, t, &r.term)?;
     }
     Ok(())
@@ -400,6 +410,19 @@ fn error_clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                 c.first_seen.clone().unwrap_or_else(|| "-".into()),
                 c.last_seen.clone().unwrap_or_else(|| "-".into()),
             ]);
+        }
+        right(&mut t, &[1]);
+        put(w, t, &r.term)?;
+    }
+    Ok(())
+}
+
+/// Lines by syslog host, when lines came behind a syslog prefix.
+fn hosts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
+    if !r.hosts.is_empty() {
+        let mut t = table(&["syslog host", "lines"]);
+        for h in &r.hosts {
+            t.add_row(vec![cut(&h.host, 60), h.lines.to_string()]);
         }
         right(&mut t, &[1]);
         put(w, t, &r.term)?;

@@ -396,7 +396,9 @@ fn check(e: &Entry) -> Sig {
                 here(format!("{k}: `{shown}` holds a newline"));
             }
             let punct = p.iter().all(u8::is_ascii_punctuation);
-            let short_ok = p.len() >= 4
+            // `then` strings are looked for after a hit only, not by the automaton.
+            let short_ok = (k == "then" && !p.is_empty())
+                || p.len() >= 4
                 || (p.len() == 3 && punct)
                 || (p.len() >= 2 && (anchored || confirm.is_some()));
             if !short_ok {

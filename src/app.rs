@@ -245,19 +245,20 @@ fn top(cfg: &config::Top) -> Result<Exit> {
 /// `alf explain [ID]`.
 fn explain(id: Option<&str>) -> Result<Exit> {
     let mut out = io::stdout().lock();
-    let found = match id {
+    let near = match id {
         None => {
             reference::classes(&mut out).map_err(OutputError::from)?;
-            true
+            return Ok(Exit::Ok);
         }
-        Some(id) => reference::explain(&mut out, id).map_err(OutputError::from)?,
+        Some(id) => match reference::explain(&mut out, id).map_err(OutputError::from)? {
+            reference::Explained::Found => return Ok(Exit::Ok),
+            reference::Explained::Nothing(near) => near,
+        },
     };
-    if found {
-        return Ok(Exit::Ok);
-    }
     eprintln!(
-        "alf: no class or signature `{}` (see `alf explain`)",
-        escape(id.unwrap_or_default().as_bytes())
+        "alf: no class or signature `{}`; closest: {} (see `alf explain`)",
+        escape(id.unwrap_or_default().as_bytes()),
+        near.join(", ")
     );
     Ok(Exit::Usage)
 }

@@ -39,9 +39,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Explain an anomaly class (`alf explain proxy`) or a signature (`alf explain cve-2020-5902`).
+    /// Explain an anomaly class (`alf explain proxy`) or signatures by id, CVE or name (`alf explain log4shell`).
     Explain {
-        /// A class id or a signature id; without one, the list of classes.
+        /// A class id, or a signature's id, CVE, title or words of its title; without one, the list of classes.
         id: Option<String>,
     },
 }

@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 
 use super::merge::merge_map;
 use crate::classify::error_requests::{file_keys, path_key};
+use crate::classify::signatures::{ExploitSet, ScannerSet};
 use crate::classify::{ErrorRequest, LineClass, Shape};
 use crate::record::{ip_key, Client, Record};
 
@@ -43,10 +44,10 @@ pub struct ErrorKey {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ErrorTally {
     pub lines: u64,
-    /// Bit i: `EXPLOIT[i]` hit (probes).
-    pub exploits: u64,
-    /// Bit i: `SCANNER[i]` hit (probes).
-    pub scanners: u32,
+    /// The `EXPLOIT` signatures hit (probes).
+    pub exploits: ExploitSet,
+    /// The `SCANNER` signatures hit (probes).
+    pub scanners: ScannerSet,
     /// The path keys an access-log line must have to be the same request
     /// (one for a target, one per tail for a file; none: no path written).
     pub paths: Box<[u64]>,
@@ -82,7 +83,7 @@ impl Paired {
             Client::Ip(ip) => Some(ip_key(ip)),
             _ => None,
         };
-        let probe = hits.exploit_mask() != 0 || hits.scanner().is_some();
+        let probe = !hits.exploit_mask().is_empty() || hits.scanner().is_some();
         let kinds = [
             (probe, Kind::Probe),
             (req.shape == Some(Shape::AuthFailure), Kind::Login),
@@ -110,7 +111,7 @@ impl Paired {
                 let (exploits, scanners) = if kind == Kind::Probe {
                     (hits.exploit_mask(), hits.scanner_mask())
                 } else {
-                    (0, 0)
+                    (ExploitSet::EMPTY, ScannerSet::EMPTY)
                 };
                 let tally = ErrorTally {
                     lines: 1,
@@ -131,7 +132,7 @@ impl Paired {
         let (Client::Ip(ip), Some(ts)) = (rec.client, rec.ts) else {
             return;
         };
-        let probe = lc.exploit_mask() != 0 || lc.scanner().is_some();
+        let probe = !lc.exploit_mask().is_empty() || lc.scanner().is_some();
         let login = lc.has(crate::classify::ClassId::Bruteforce);
         if !probe && !login {
             return;

@@ -19,11 +19,20 @@
 //! the line is parsed, so the scan can do other work while they arrive (it
 //! classifies each line while parsing the next one).
 //!
+//! A slot names its value's hits by an index into the worker's list of the
+//! distinct hit sets it has seen: a set of signatures sized from the
+//! catalogue would not leave a slot one cache line, and few distinct sets
+//! occur (a value whose hits would be set number [`MAX_HIT_SETS`] + 1 is
+//! not kept).
+//!
 //! Memory is bounded: values longer than [`MAX_KEY`] are not kept, so the
 //! tables and their tails take at most `(8192 + 1024 + 4096) × (64 + 512)`
-//! bytes, and after warm-up nothing is allocated. Results are identical with
+//! bytes, and the hit sets at most [`MAX_HIT_SETS`] of them; after warm-up
+//! nothing is allocated. Results are identical with
 //! and without the cache; a test checks it on every fixture line, on a first
 //! sight and on a second.
+
+use rustc_hash::FxHashMap;
 
 use super::matcher::{FieldHits, Which};
 
@@ -36,11 +45,20 @@ pub const MAX_KEY: usize = 512;
 /// Bytes of a value kept in its slot; the rest, if any, aside.
 const INLINE: usize = 38;
 
+/// Distinct hit sets a worker keeps (see [`FieldCache`]); a value whose
+/// hits would be a new one past that is searched every time.
+pub const MAX_HIT_SETS: usize = 1 << 16;
+
 /// One per worker thread, passed to `Classifier::classify_cached`.
 pub struct FieldCache {
     scratch: Vec<u8>,
     /// One table per field, indexed by `Which`.
     tables: [Table; 3],
+    /// The distinct hit sets seen, which slots name by index (a set of
+    /// signatures sized from the catalogue does not fit a slot's line;
+    /// the sets that occur are few). Index 0 is no hit.
+    sets: Vec<FieldHits>,
+    set_index: FxHashMap<FieldHits, u32>,
 }
 
 struct Table {
@@ -56,18 +74,15 @@ struct Table {
 struct Slot {
     /// 0 while empty; a stored hash has its low bit set.
     hash: u64,
-    hits: FieldHits,
+    /// The index of the value's hits in `FieldCache::sets`.
+    hits: u32,
     len: u16,
     head: [u8; INLINE],
 }
 
 const EMPTY: Slot = Slot {
     hash: 0,
-    hits: FieldHits {
-        exploits: 0,
-        scanners: 0,
-        endpoints: 0,
-    },
+    hits: 0,
     len: 0,
     head: [0; INLINE],
 };
@@ -102,6 +117,8 @@ impl FieldCache {
                 slots: vec![EMPTY; n],
                 tails: vec![Vec::new(); n],
             }),
+            sets: vec![FieldHits::default()],
+            set_index: FxHashMap::from_iter([(FieldHits::default(), 0)]),
         }
     }
 
@@ -171,7 +188,7 @@ impl FieldCache {
         (slot.len as usize == field.len()
             && same_head(&slot.head, &field[..n])
             && (field.len() <= INLINE || table.tails[w] == field[n..]))
-            .then_some(slot.hits)
+            .then(|| self.sets[slot.hits as usize])
     }
 
     /// Remembers what `field` gave, in the newer slot of its set; the newer
@@ -180,6 +197,16 @@ impl FieldCache {
         if field.len() > MAX_KEY {
             return;
         }
+        let hits = match self.set_index.get(&hits) {
+            Some(&i) => i,
+            None if self.sets.len() < MAX_HIT_SETS => {
+                let i = self.sets.len() as u32;
+                self.sets.push(hits);
+                self.set_index.insert(hits, i);
+                i
+            }
+            None => return,
+        };
         let table = &mut self.tables[which as usize];
         let i = probe.index;
         table.slots[i + 1] = table.slots[i];

@@ -28,7 +28,9 @@ use super::malformed::{handshake_first, malformed};
 use super::matcher::{prepare, FieldHits, FieldMatcher, Which};
 use super::proxy::{proxy, ProxyOutcome};
 use super::registry::{ClassId, ClassSet};
-use super::signatures::{Field, Signature, BRUTEFORCE, EXPLOIT, MALFORMED, SCANNER};
+use super::signatures::{
+    ExploitSet, Field, ScannerSet, Signature, BRUTEFORCE, EXPLOIT, MALFORMED, SCANNER,
+};
 use crate::record::Record;
 
 /// What one line shows on its own. Small and `Copy`; byte ranges refer to the
@@ -43,13 +45,13 @@ pub struct LineClass {
     /// Bit i: `MALFORMED[i]`.
     malformed: u8,
     proxy_port: Option<u16>,
-    /// Bit i: `SCANNER[i]`.
-    scanners: u32,
+    /// `SCANNER[i]` hit.
+    scanners: ScannerSet,
     /// `host[:port]` of the proxy target in `rec.target`, and where the host ends.
     proxy_at: (u32, u32),
     proxy_host_end: u32,
-    /// Bit i: `EXPLOIT[i]`.
-    exploits: u64,
+    /// `EXPLOIT[i]` hit.
+    exploits: ExploitSet,
 }
 
 impl LineClass {
@@ -95,32 +97,32 @@ impl LineClass {
     }
 
     pub fn exploit_index(&self) -> Option<usize> {
-        (self.exploits != 0).then(|| self.exploits.trailing_zeros() as usize)
+        self.exploits.first()
     }
 
     /// How many distinct exploit signatures the line hits.
     pub fn exploit_count(&self) -> u32 {
-        self.exploits.count_ones()
+        self.exploits.len()
     }
 
-    /// Bit i set: `EXPLOIT[i]` hit.
-    pub fn exploit_mask(&self) -> u64 {
+    /// The exploit signatures hit, by index in [`EXPLOIT`].
+    pub fn exploit_mask(&self) -> ExploitSet {
         self.exploits
     }
 
     /// An exploit signature hit and the server answered 2xx.
     pub fn exploit_succeeded(&self) -> bool {
-        self.exploits != 0 && self.status_2xx
+        !self.exploits.is_empty() && self.status_2xx
     }
 
-    /// Bit i set: `SCANNER[i]` hit.
-    pub fn scanner_mask(&self) -> u32 {
+    /// The scanner signatures hit, by index in [`SCANNER`].
+    pub fn scanner_mask(&self) -> ScannerSet {
         self.scanners
     }
 
     /// The first scanner signature hit.
     pub fn scanner(&self) -> Option<&'static Signature> {
-        (self.scanners != 0).then(|| &SCANNER[self.scanners.trailing_zeros() as usize])
+        self.scanners.first().map(|i| &SCANNER[i])
     }
 
     /// Every signature hit, table by table, each with its class.
@@ -138,8 +140,15 @@ impl LineClass {
                 t.get(i).map(|s| (class, s))
             })
         }
-        bits(self.exploits, ClassId::Exploit, EXPLOIT)
-            .chain(bits(self.scanners as u64, ClassId::Scanner, SCANNER))
+        let set = |t: &'static [Signature], class| move |i: usize| t.get(i).map(|s| (class, s));
+        self.exploits
+            .iter()
+            .filter_map(set(EXPLOIT, ClassId::Exploit))
+            .chain(
+                self.scanners
+                    .iter()
+                    .filter_map(set(SCANNER, ClassId::Scanner)),
+            )
             .chain(bits(
                 self.bruteforce as u64,
                 ClassId::Bruteforce,
@@ -258,10 +267,10 @@ impl Classifier {
             lc.exploits = h.exploits;
             lc.scanners = h.scanners;
         }
-        if lc.exploits != 0 {
+        if !lc.exploits.is_empty() {
             lc.classes.insert(ClassId::Exploit);
         }
-        if lc.scanners != 0 {
+        if !lc.scanners.is_empty() {
             lc.classes.insert(ClassId::Scanner);
         }
         lc
@@ -323,17 +332,17 @@ impl Classifier {
         if rec.method == b"POST" {
             lc.bruteforce = all.endpoints;
         }
-        if lc.exploits != 0 {
+        if !lc.exploits.is_empty() {
             lc.classes.insert(ClassId::Exploit);
         }
-        if lc.scanners != 0 {
+        if !lc.scanners.is_empty() {
             lc.classes.insert(ClassId::Scanner);
         }
         if lc.bruteforce != 0 {
             lc.classes.insert(ClassId::Bruteforce);
         }
 
-        if lc.exploits == 0 && lc.scanners == 0 && is_dummy(rec) {
+        if lc.exploits.is_empty() && lc.scanners.is_empty() && is_dummy(rec) {
             return LineClass {
                 classes: ClassSet::of(&[ClassId::Dummy]),
                 status_2xx: lc.status_2xx,
@@ -348,10 +357,7 @@ impl Classifier {
     #[inline(always)]
     fn add_hits(&self, (w, field): (Which, &[u8]), look: &mut impl Lookup, all: &mut FieldHits) {
         if self.could_match(w, field) {
-            let h = look.hits(self, w, field);
-            all.exploits |= h.exploits;
-            all.scanners |= h.scanners;
-            all.endpoints |= h.endpoints;
+            all.add(&look.hits(self, w, field));
         }
     }
 

@@ -8,10 +8,12 @@
 //! added longest first to a leftmost-first automaton). One matcher for every
 //! table, rather than one per detector, is what keeps a field to one pass.
 
-use aho_corasick::{AhoCorasick, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 
 use super::log4j::{hex, log4j_jndi};
-use super::signatures::{Confirm, Field, BRUTEFORCE, EXPLOIT, SCANNER};
+use super::signatures::{
+    Confirm, ExploitSet, Field, ScannerSet, Signature, BRUTEFORCE, EXPLOIT, SCANNER,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Table {
@@ -23,7 +25,9 @@ enum Table {
 #[derive(Clone, Copy, Debug)]
 struct Hit {
     table: Table,
-    sig: u8,
+    sig: u16,
+    /// The signature's `then` strings must follow the match.
+    then: bool,
 }
 
 /// One field's automaton and what each of its patterns stands for.
@@ -36,7 +40,7 @@ pub(super) struct FieldMatcher {
     /// Openers of the signatures confirmed by reading (Log4Shell's `${`),
     /// with the signature's index. Kept out of the automaton: a two-byte
     /// pattern would cost its SIMD prefilter most of its speed.
-    lookups: Vec<(u8, &'static [u8])>,
+    lookups: Vec<(u16, &'static [u8])>,
 }
 
 impl FieldMatcher {
@@ -55,7 +59,8 @@ impl FieldMatcher {
                 }
                 let hit = Hit {
                     table,
-                    sig: i as u8,
+                    sig: u16::try_from(i).expect("a table holds fewer than 65536 signatures"),
+                    then: !s.then.is_empty(),
                 };
                 match s.confirm {
                     Confirm::None => pats.extend(s.patterns.iter().map(|p| (*p, hit))),
@@ -68,8 +73,11 @@ impl FieldMatcher {
         }
         // Stable: table order is kept among patterns of equal length.
         pats.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        // A DFA whatever the number of patterns (past about a hundred the
+        // builder would pick an NFA, which costs more per byte searched).
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(pats.iter().map(|(p, _)| p))
             .expect("the signature tables compile");
         FieldMatcher {
@@ -100,9 +108,12 @@ impl FieldMatcher {
         while let Some(m) = self.ac.find(Input::new(hay).range(at..)) {
             at = m.start() + 1;
             let hit = self.hits[m.pattern().as_usize()];
+            if hit.then && !then_follows(hay, m.end(), &table(hit.table)[hit.sig as usize]) {
+                continue;
+            }
             match hit.table {
-                Table::Exploit => h.exploits |= 1 << hit.sig,
-                Table::Scanner => h.scanners |= 1 << hit.sig,
+                Table::Exploit => h.exploits.insert(hit.sig as usize),
+                Table::Scanner => h.scanners.insert(hit.sig as usize),
                 Table::Bruteforce => {
                     let raw = &hay[..raw_len];
                     if m.end() <= memchr::memchr(b'?', raw).unwrap_or(raw_len) {
@@ -114,16 +125,35 @@ impl FieldMatcher {
         // One reading from the first opener settles every later one. An
         // encoded opener (`%24%7b`) can only be in a field that was decoded.
         for (sig, opener) in &self.lookups {
-            if h.exploits >> sig & 1 == 0 && (decoded || opener[0] != b'%') {
+            let sig = *sig as usize;
+            if !h.exploits.contains(sig) && (decoded || opener[0] != b'%') {
                 if let Some(p) = find_opener(hay, opener) {
                     if log4j_jndi(&hay[p..]) {
-                        h.exploits |= 1 << sig;
+                        h.exploits.insert(sig);
                     }
                 }
             }
         }
         h
     }
+}
+
+fn table(t: Table) -> &'static [Signature] {
+    match t {
+        Table::Exploit => EXPLOIT,
+        Table::Scanner => SCANNER,
+        Table::Bruteforce => BRUTEFORCE,
+    }
+}
+
+/// Whether one of `sig`'s `then` strings is in `hay` after `at`, in the same
+/// copy of the field (the copies are separated by a newline).
+fn then_follows(hay: &[u8], at: usize, sig: &Signature) -> bool {
+    let rest = &hay[at..];
+    let rest = &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())];
+    sig.then
+        .iter()
+        .any(|t| memchr::memmem::find(rest, t).is_some())
 }
 
 /// The first `opener` in `hay`. Openers start with a byte that ordinary
@@ -136,11 +166,20 @@ fn find_opener(hay: &[u8], opener: &[u8]) -> Option<usize> {
 
 /// What one field contributed: exploit and scanner signatures, and the login
 /// endpoints in its path (which count only on a POST).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(super) struct FieldHits {
-    pub(super) exploits: u64,
-    pub(super) scanners: u32,
+    pub(super) exploits: ExploitSet,
+    pub(super) scanners: ScannerSet,
     pub(super) endpoints: u8,
+}
+
+impl FieldHits {
+    #[inline(always)]
+    pub(super) fn add(&mut self, o: &FieldHits) {
+        self.exploits |= o.exploits;
+        self.scanners |= o.scanners;
+        self.endpoints |= o.endpoints;
+    }
 }
 
 /// The three searched fields.

@@ -251,8 +251,10 @@ A CONNECT or absolute-URI line with one of these statuses is also *proxy* with o
         definition: "A client running a known scanning tool, told by its User-Agent: zgrab, \
 masscan, the Nmap Scripting Engine, Nikto, sqlmap, Nuclei, WPScan, DirBuster, gobuster, ffuf, \
 feroxbuster, Wfuzz, Censys, LeakIX (l9explore, l9tcpid), Cortex Xpanse, Acunetix, OpenVAS, \
-Nessus, ZmEu, and DFind's `w00tw00t` path (the table in signatures.rs), matched as \
-case-insensitive substrings. Browsers, search-engine crawlers, curl, wget and HTTP libraries do \
+Nessus, ZmEu, WhatWeb, Hydra, Arachni, w3af, skipfish, Netsparker, commix, Wapiti and more, \
+DFind's `w00tw00t` path, and probing by path: WordPress user enumeration (`/?author=N`, \
+`/wp-json/wp/v2/users`) and admin interfaces (`/phpmyadmin`, `/manager/html`) (the catalogue's \
+scanner entries, in signatures/scanners.toml), matched as case-insensitive substrings. Browsers, search-engine crawlers, curl, wget and HTTP libraries do \
 not match: legitimate clients use them too. The behavioural part is the aggregation stage's: a \
 client that got 404 for at least 20 distinct paths, with 404s making up more than half of its \
 requests, is a scanner whatever its User-Agent says. The path signatures (`w00tw00t`) are searched \
@@ -265,10 +267,12 @@ in the error log's targets and files as the exploit signatures are.",
         weight: 100,
         definition:
             "A request carrying a known attack payload, matched by the named signatures in \
-signatures.rs: F5 TMUI `..;/` (CVE-2020-5902), Log4Shell `${jndi:` with its obfuscations \
+the catalogue (signatures/*.toml; `alf explain exploit` lists them): F5 TMUI `..;/` (CVE-2020-5902), Log4Shell `${jndi:` with its obfuscations \
 (CVE-2021-44228), shellshock `() {` (CVE-2014-6271), the Apache 2.4.49/50 traversals `.%2e/` and \
 `%%32%65` (CVE-2021-41773, CVE-2021-42013), PHPUnit `eval-stdin.php` (CVE-2017-9841), Code Red \
-and Nimda, other named CVEs, and the generic path traversal, `.env` / `.git/` / `wp-config` / \
+and Nimda, the CVEs of CISA's Known Exploited Vulnerabilities catalogue that show in an access \
+log (Confluence, Citrix, Ivanti, Fortinet, Exchange, MOVEit, SAP, PAN-OS, routers and cameras, \
+...), webshell and command-injection probes, and the generic path traversal, `.env` / `.git/` / `wp-config` / \
 dotfile exposure, local-file-inclusion, SQL-injection and XSS probes. Signatures are searched in \
 the request target (as written and once percent-decoded) and, for payloads that travel in \
 headers (Log4Shell, shellshock, SQL injection, XSS), in the User-Agent and Referer; letter case \

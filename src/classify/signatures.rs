@@ -1,6 +1,9 @@
 //! Signatures as data: one table per class, each entry a named set of fixed
 //! strings and the field they are looked for in.
 //!
+//! The entries live in `signatures/*.toml`, one file per family, listed in
+//! priority order in `signatures/families.txt`; `build.rs` checks them and
+//! writes the tables included here, so adding a signature is a data change.
 //! Nothing here is code that runs per line. [`crate::classify::Classifier`]
 //! compiles the unanchored patterns once into one Aho-Corasick automaton per
 //! field (`MatchKind::LeftmostFirst`, patterns added longest first, so the
@@ -67,451 +70,123 @@ pub enum Confirm {
     Log4jLookup,
 }
 
-/// One named signature.
+/// One named signature: an entry of the catalogue in `signatures/`.
 #[derive(Debug)]
 pub struct Signature {
     /// Stable id: the CVE in lowercase where there is one (`cve-2020-5902`),
     /// else a short name (`path-traversal`).
     pub id: &'static str,
-    pub name: &'static str,
-    pub cve: Option<&'static str>,
+    /// What the report shows; known false-positive risks are said here.
+    pub title: &'static str,
+    /// The CVEs it stands for (none for a generic family or a tool).
+    pub cves: &'static [&'static str],
+    /// The CVE is in CISA's Known Exploited Vulnerabilities catalogue.
+    pub kev: bool,
+    /// Where to read about it.
+    pub reference: &'static str,
+    /// The catalogue file that holds it (`signatures/f5.toml`).
+    pub family: &'static str,
     pub field: Field,
     /// Lowercase byte strings; any one of them is a hit.
     pub patterns: &'static [&'static [u8]],
+    /// When not empty, a pattern counts only when one of these follows it in
+    /// the same copy of the field (Grafana's `/public/plugins/` then `../`).
+    pub then: &'static [&'static [u8]],
     /// Patterns match only at the start of the field (the handshake markers).
     pub anchored: bool,
     pub confirm: Confirm,
+    /// Field values it must hit, and values it must not (run by the tests).
+    pub must_match: &'static [&'static [u8]],
+    pub must_not_match: &'static [&'static [u8]],
 }
 
-const fn sig(
-    id: &'static str,
-    name: &'static str,
-    cve: Option<&'static str>,
-    field: Field,
-    patterns: &'static [&'static [u8]],
-) -> Signature {
-    Signature {
-        id,
-        name,
-        cve,
-        field,
-        patterns,
-        anchored: false,
-        confirm: Confirm::None,
+impl Signature {
+    /// The first CVE, if any.
+    pub fn cve(&self) -> Option<&'static str> {
+        self.cves.first().copied()
     }
 }
 
-/// Exploit attempts. Order is priority: a line's "first" signature is the
-/// lowest index it hits, so named CVEs come before the generic categories.
-pub const EXPLOIT: &[Signature] = &[
-    sig(
-        "cve-2020-5902",
-        "F5 BIG-IP TMUI path traversal (`..;/`)",
-        Some("CVE-2020-5902"),
-        Field::Target,
-        &[b"tmui/login.jsp/..;", b"/..;/tmui/"],
-    ),
-    Signature {
-        confirm: Confirm::Log4jLookup,
-        ..sig(
-            "cve-2021-44228",
-            "Log4Shell: log4j JNDI lookup (`${jndi:`, obfuscated or not)",
-            Some("CVE-2021-44228"),
-            Field::Any,
-            &[b"${", b"%24%7b"],
-        )
-    },
-    sig(
-        "cve-2022-26134",
-        "Confluence OGNL injection in the path (`${(#...`)",
-        Some("CVE-2022-26134"),
-        Field::Target,
-        &[
-            b"${(#",
-            b"${(@",
-            b"${@java",
-            b"@java.lang.runtime@getruntime",
-        ],
-    ),
-    sig(
-        "cve-2014-6271",
-        "Shellshock: bash function definition in a header (`() {`)",
-        Some("CVE-2014-6271"),
-        Field::Any,
-        &[b"() {", b"(){:;}", b"(){ :;}"],
-    ),
-    sig(
-        "cve-2021-41773",
-        "Apache 2.4.49 path traversal (`.%2e/`)",
-        Some("CVE-2021-41773"),
-        Field::Target,
-        &[b".%2e/"],
-    ),
-    sig(
-        "cve-2021-42013",
-        "Apache 2.4.50 path traversal, double-encoded dot (`%%32%65`)",
-        Some("CVE-2021-42013"),
-        Field::Target,
-        &[b"%%32%65", b"%%32%45", b"%%32e", b"%2%65", b"%2%45"],
-    ),
-    sig(
-        "cve-2017-9841",
-        "PHPUnit eval-stdin.php remote code execution",
-        Some("CVE-2017-9841"),
-        Field::Target,
-        &[b"eval-stdin.php"],
-    ),
-    sig(
-        "cve-2018-13379",
-        "Fortinet FortiOS SSL VPN path traversal (`fgt_lang`)",
-        Some("CVE-2018-13379"),
-        Field::Target,
-        &[b"/remote/fgt_lang?lang=/.."],
-    ),
-    sig(
-        "cve-2019-11510",
-        "Pulse Secure SSL VPN arbitrary file read (`/dana-na/../`)",
-        Some("CVE-2019-11510"),
-        Field::Target,
-        &[b"/dana-na/../", b"/html5acc/guacamole/../"],
-    ),
-    sig(
-        "cve-2021-26086",
-        "Jira path traversal to WEB-INF/META-INF (`/_/;/`)",
-        Some("CVE-2021-26086"),
-        Field::Target,
-        &[b"/_/;/meta-inf/", b"/_/;/web-inf/"],
-    ),
-    sig(
-        "cve-2022-22954",
-        "VMware Workspace ONE template injection (`deviceUdid=${`)",
-        Some("CVE-2022-22954"),
-        Field::Target,
-        &[b"deviceudid=${", b"freemarker.template.utility.execute"],
-    ),
-    sig(
-        "cve-2022-22965",
-        "Spring4Shell class loader manipulation",
-        Some("CVE-2022-22965"),
-        Field::Target,
-        &[b"class.module.classloader"],
-    ),
-    sig(
-        "cve-2018-20062",
-        "ThinkPHP `invokefunction` remote code execution",
-        Some("CVE-2018-20062"),
-        Field::Target,
-        &[b"invokefunction", b"\\think\\", b"\\x5cthink\\x5c"],
-    ),
-    sig(
-        "cve-2022-46169",
-        "Cacti remote_agent.php command injection (`poller_id=;`)",
-        Some("CVE-2022-46169"),
-        Field::Target,
-        &[b"poller_id=;", b"poller_id=$(", b"poller_id=`"],
-    ),
-    sig(
-        "netgear-setup-cgi",
-        "Netgear DGN setup.cgi command execution (`todo=syscmd`)",
-        None,
-        Field::Target,
-        &[b"todo=syscmd"],
-    ),
-    sig(
-        "code-red",
-        "Code Red: IIS Index Server `default.ida` overflow",
-        Some("CVE-2001-0500"),
-        Field::Target,
-        &[b"/default.ida"],
-    ),
-    sig(
-        "nimda",
-        "Nimda / IIS worm shells (`cmd.exe`, `root.exe`)",
-        None,
-        Field::Target,
-        &[b"/cmd.exe", b"/root.exe"],
-    ),
-    sig(
-        "cve-2000-0884",
-        "IIS Unicode directory traversal (overlong UTF-8 `/` or `\\`)",
-        Some("CVE-2000-0884"),
-        Field::Target,
-        &[b"%c0%af", b"%c0%2f", b"%c1%1c", b"%c1%9c", b"%e0%80%af"],
-    ),
-    sig(
-        "cve-2001-0333",
-        "IIS double-decoding directory traversal (`..%255c`)",
-        Some("CVE-2001-0333"),
-        Field::Target,
-        &[b"..%255c", b"%%35%63", b"%%35c", b"%25%35%63"],
-    ),
-    sig(
-        "env-file",
-        "Exposure probe: `.env` file",
-        None,
-        Field::Target,
-        &[b"/.env"],
-    ),
-    sig(
-        "git-exposure",
-        "Exposure probe: version-control metadata (`/.git/`, `/.svn/`, `/.hg/`)",
-        None,
-        Field::Target,
-        &[b"/.git/", b"/.svn/", b"/.hg/"],
-    ),
-    sig(
-        "wp-config",
-        "Exposure probe: WordPress `wp-config` and its backups",
-        None,
-        Field::Target,
-        &[b"wp-config"],
-    ),
-    sig(
-        "sensitive-file",
-        "Exposure probe: credentials and shell dotfiles",
-        None,
-        Field::Target,
-        &[
-            b"/.htpasswd",
-            b"/.bash_history",
-            b"/.ssh",
-            b"/.aws/credentials",
-            b"/.mysql_history",
-            b"/.docker/config.json",
-        ],
-    ),
-    sig(
-        "lfi-probe",
-        "Local file inclusion probe (`/etc/passwd`, `win.ini`)",
-        None,
-        Field::Target,
-        &[
-            b"/etc/passwd",
-            b"/etc/shadow",
-            b"/proc/self/environ",
-            b"win.ini",
-            b"boot.ini",
-        ],
-    ),
-    sig(
-        "path-traversal",
-        "Path traversal (`../`, `..%2f`, `%2e%2e`, `..\\`, `..;/`)",
-        None,
-        Field::Target,
-        &[
-            b"../",
-            b"..%2f",
-            b"%2e%2e",
-            b"%252e%252e",
-            b"..\\",
-            b"..%5c",
-            b"..\\x5c",
-            b"..;/",
-        ],
-    ),
-    sig(
-        "sqli",
-        "SQL injection probe",
-        None,
-        Field::Any,
-        &[
-            b"union select",
-            b"union all select",
-            b"union/**/select",
-            b"' or '1'='1",
-            b"' or 1=1",
-            b"\" or \"1\"=\"1",
-            b"sleep(",
-            b"benchmark(",
-            b"waitfor delay",
-            b"information_schema",
-            b"load_file(",
-            b"@@version",
-            b"extractvalue(",
-            b"updatexml(",
-            b",null,null",
-        ],
-    ),
-    sig(
-        "xss",
-        "Cross-site scripting probe",
-        None,
-        Field::Any,
-        &[
-            b"<script",
-            b"%3cscript",
-            b"javascript:",
-            b"onerror=",
-            b"onload=",
-            b"alert(",
-            b"<svg",
-            b"<iframe",
-            b"document.cookie",
-        ],
-    ),
-];
+// The tables `EXPLOIT`, `SCANNER`, `BRUTEFORCE` and `MALFORMED`, in
+// catalogue order, and the words of a `SigSet` each needs (`EXPLOIT_WORDS`,
+// ...): generated by `build.rs` from `signatures/*.toml`.
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
-/// Scanning tools, by the User-Agent they send (and the one path DFind sends).
-/// Ordinary browsers, crawlers, curl and HTTP libraries are deliberately absent.
-pub const SCANNER: &[Signature] = &[
-    sig("zgrab", "ZGrab", None, Field::UserAgent, &[b"zgrab"]),
-    sig("masscan", "masscan", None, Field::UserAgent, &[b"masscan"]),
-    sig(
-        "nmap",
-        "Nmap Scripting Engine",
-        None,
-        Field::UserAgent,
-        &[b"nmap scripting engine", b"nmap.org"],
-    ),
-    sig("nikto", "Nikto", None, Field::UserAgent, &[b"nikto"]),
-    sig("sqlmap", "sqlmap", None, Field::UserAgent, &[b"sqlmap"]),
-    sig(
-        "nuclei",
-        "Nuclei (ProjectDiscovery)",
-        None,
-        Field::UserAgent,
-        &[b"nuclei"],
-    ),
-    sig("wpscan", "WPScan", None, Field::UserAgent, &[b"wpscan"]),
-    sig(
-        "dirbuster",
-        "DirBuster",
-        None,
-        Field::UserAgent,
-        &[b"dirbuster"],
-    ),
-    sig(
-        "gobuster",
-        "gobuster",
-        None,
-        Field::UserAgent,
-        &[b"gobuster"],
-    ),
-    sig(
-        "ffuf",
-        "ffuf",
-        None,
-        Field::UserAgent,
-        &[b"fuzz faster u fool", b"ffuf/"],
-    ),
-    sig(
-        "feroxbuster",
-        "feroxbuster",
-        None,
-        Field::UserAgent,
-        &[b"feroxbuster"],
-    ),
-    sig("wfuzz", "Wfuzz", None, Field::UserAgent, &[b"wfuzz"]),
-    sig(
-        "censys",
-        "Censys",
-        None,
-        Field::UserAgent,
-        &[b"censysinspect", b"censys.io"],
-    ),
-    sig(
-        "leakix",
-        "LeakIX",
-        None,
-        Field::UserAgent,
-        &[b"l9explore", b"l9tcpid", b"leakix"],
-    ),
-    sig(
-        "xpanse",
-        "Palo Alto Networks Cortex Xpanse",
-        None,
-        Field::UserAgent,
-        &[b"cortex-xpanse", b"expanse, a palo alto networks company"],
-    ),
-    sig(
-        "acunetix",
-        "Acunetix",
-        None,
-        Field::UserAgent,
-        &[b"acunetix"],
-    ),
-    sig("openvas", "OpenVAS", None, Field::UserAgent, &[b"openvas"]),
-    sig("nessus", "Nessus", None, Field::UserAgent, &[b"nessus"]),
-    sig("zmeu", "ZmEu", None, Field::UserAgent, &[b"zmeu"]),
-    sig(
-        "dfind",
-        "DFind (`w00tw00t` probe)",
-        None,
-        Field::Target,
-        &[b"w00tw00t"],
-    ),
-];
+/// A set of signatures of one table, one bit each, sized from the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SigSet<const W: usize>([u64; W]);
 
-/// Login endpoints. A hit counts only on a POST, and only in the path (not
-/// the query); a 401 is a candidate without any of these.
-pub const BRUTEFORCE: &[Signature] = &[
-    sig(
-        "wp-login",
-        "WordPress login form",
-        None,
-        Field::Target,
-        &[b"/wp-login.php"],
-    ),
-    sig(
-        "xmlrpc",
-        "WordPress XML-RPC (`system.multicall`)",
-        None,
-        Field::Target,
-        &[b"/xmlrpc.php"],
-    ),
-    sig(
-        "login-form",
-        "Generic login form (`/login`, `/user/login`)",
-        None,
-        Field::Target,
-        &[b"/login"],
-    ),
-    sig(
-        "joomla-admin",
-        "Joomla administrator login",
-        None,
-        Field::Target,
-        &[b"/administrator"],
-    ),
-];
+/// The exploit signatures a line hit, by index in [`EXPLOIT`].
+pub type ExploitSet = SigSet<EXPLOIT_WORDS>;
+/// The scanner signatures a line hit, by index in [`SCANNER`].
+pub type ScannerSet = SigSet<SCANNER_WORDS>;
 
-const fn handshake(
-    id: &'static str,
-    name: &'static str,
-    patterns: &'static [&'static [u8]],
-) -> Signature {
-    Signature {
-        id,
-        name,
-        cve: None,
-        field: Field::Request,
-        patterns,
-        anchored: true,
-        confirm: Confirm::None,
+const _: () = {
+    assert!(EXPLOIT.len() <= EXPLOIT_WORDS * 64);
+    assert!(SCANNER.len() <= SCANNER_WORDS * 64);
+    // Login endpoints and handshakes are kept in a byte a line.
+    assert!(BRUTEFORCE.len() <= 8);
+    assert!(MALFORMED.len() <= 8);
+};
+
+impl<const W: usize> Default for SigSet<W> {
+    fn default() -> Self {
+        SigSet([0; W])
     }
 }
 
-/// Other protocols spoken to the HTTP port, as the server logs the request
-/// line (escaped by Apache and nginx as `\xHH`; raw bytes from writers that do
-/// not escape). Matched at the start of the request line, case-insensitively.
-pub const MALFORMED: &[Signature] = &[
-    handshake(
-        "tls-handshake",
-        "TLS ClientHello on a plain-HTTP port",
-        &[b"\\x16\\x03", b"\x16\x03"],
-    ),
-    handshake("ssh-banner", "SSH client banner", &[b"ssh-"]),
-    handshake(
-        "rdp-handshake",
-        "RDP / TPKT connection request",
-        &[b"\\x03\\x00\\x00", b"\x03\x00\x00"],
-    ),
-    handshake(
-        "smb-negotiate",
-        "SMB / NetBIOS session request",
-        &[b"\\x00\\x00\\x00"],
-    ),
-];
+impl<const W: usize> SigSet<W> {
+    pub const EMPTY: Self = SigSet([0; W]);
+
+    #[inline(always)]
+    pub fn insert(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+
+    #[inline(always)]
+    pub fn contains(&self, i: usize) -> bool {
+        self.0[i / 64] >> (i % 64) & 1 != 0
+    }
+
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(|&w| w == 0)
+    }
+
+    /// The lowest index in the set.
+    #[inline]
+    pub fn first(&self) -> Option<usize> {
+        self.0
+            .iter()
+            .position(|&w| w != 0)
+            .map(|k| k * 64 + self.0[k].trailing_zeros() as usize)
+    }
+
+    pub fn len(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    /// The indexes in the set, lowest first.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        self.0.into_iter().enumerate().flat_map(|(k, w)| {
+            let mut m = w;
+            std::iter::from_fn(move || {
+                let i = (m != 0).then(|| m.trailing_zeros() as usize)?;
+                m &= m - 1;
+                Some(k * 64 + i)
+            })
+        })
+    }
+}
+
+impl<const W: usize> std::ops::BitOrAssign for SigSet<W> {
+    #[inline(always)]
+    fn bitor_assign(&mut self, o: Self) {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a |= b;
+        }
+    }
+}
 
 /// Every table with the class it belongs to.
 pub const TABLES: &[(ClassId, &[Signature])] = &[
@@ -527,6 +202,125 @@ pub fn by_id(id: &str) -> Option<(ClassId, &'static Signature)> {
         .iter()
         .flat_map(|(c, t)| t.iter().map(move |s| (*c, s)))
         .find(|(_, s)| s.id.eq_ignore_ascii_case(id))
+}
+
+/// What `alf explain QUERY` found among the signatures.
+#[derive(Debug)]
+pub enum Found {
+    /// The query names one signature.
+    One(ClassId, &'static Signature),
+    /// Several signatures answer it (a CVE with two, words of many titles).
+    Many(Vec<(ClassId, &'static Signature)>),
+    /// None does: the ids closest to it, nearest first.
+    Nothing(Vec<&'static str>),
+}
+
+fn all() -> impl Iterator<Item = (ClassId, &'static Signature)> {
+    TABLES
+        .iter()
+        .flat_map(|(c, t)| t.iter().map(move |s| (*c, s)))
+}
+
+/// The lowercase words (runs of letters and digits) of `s`.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The title as the report's tables show it: with its first CVE.
+pub fn shown_title(s: &Signature) -> String {
+    match s.cve() {
+        Some(cve) => format!("{} ({cve})", s.title),
+        None => s.title.to_string(),
+    }
+}
+
+/// The signatures `query` names, in catalogue order: by id, by CVE, by its
+/// title as shown (a title cut with `…` at a terminal is a prefix), else by
+/// words, each of which must be a word of the signature's id, title or
+/// family (or start one, for words of four letters or more). Letter case
+/// is ignored.
+pub fn find(query: &str) -> Found {
+    let q = query.trim();
+    if let Some((c, s)) = by_id(q) {
+        return Found::One(c, s);
+    }
+    let many = |v: Vec<(ClassId, &'static Signature)>| match v.len() {
+        0 => None,
+        1 => Some(Found::One(v[0].0, v[0].1)),
+        _ => Some(Found::Many(v)),
+    };
+    let by_cve: Vec<_> = all()
+        .filter(|(_, s)| s.cves.iter().any(|c| c.eq_ignore_ascii_case(q)))
+        .collect();
+    if let Some(f) = many(by_cve) {
+        return f;
+    }
+    let lower = q.to_lowercase();
+    let by_title: Vec<_> = all()
+        .filter(|(_, s)| {
+            let shown = shown_title(s).to_lowercase();
+            match lower.strip_suffix('…') {
+                Some(cut) => !cut.trim().is_empty() && shown.starts_with(cut),
+                None => shown == lower || s.title.to_lowercase() == lower,
+            }
+        })
+        .collect();
+    if let Some(f) = many(by_title) {
+        return f;
+    }
+    let want = words(q);
+    if !want.is_empty() {
+        let by_words: Vec<_> = all()
+            .filter(|(_, s)| {
+                let have = words(&format!(
+                    "{} {} {} {}",
+                    s.id,
+                    s.title,
+                    s.family,
+                    s.cves.join(" ")
+                ));
+                want.iter().all(|w| {
+                    have.iter()
+                        .any(|h| h == w || (w.chars().count() >= 4 && h.starts_with(w.as_str())))
+                })
+            })
+            .collect();
+        if let Some(f) = many(by_words) {
+            return f;
+        }
+    }
+    // Nearest by id, or by a word of the title (`log5hell` → Log4Shell).
+    let mut near: Vec<(usize, &'static str)> = all()
+        .map(|(_, s)| {
+            let by_word = words(s.title)
+                .iter()
+                .map(|w| edit_distance(&lower, w))
+                .min()
+                .unwrap_or(usize::MAX);
+            (edit_distance(&lower, s.id).min(by_word), s.id)
+        })
+        .collect();
+    near.sort();
+    Found::Nothing(near.into_iter().take(5).map(|(_, id)| id).collect())
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + (ca != cb) as usize).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]
@@ -564,15 +358,25 @@ mod tests {
             for s in *table {
                 assert!(seen.insert(s.id), "duplicate id {}", s.id);
                 assert_eq!(s.id, s.id.to_ascii_lowercase());
-                if let Some(cve) = s.cve {
+                for cve in s.cves {
                     assert!(cve.starts_with("CVE-"), "{}", s.id);
                 }
+                assert!(!s.kev || !s.cves.is_empty(), "{}", s.id);
             }
         }
-        assert!(EXPLOIT.len() <= 64);
-        assert!(SCANNER.len() <= 32);
-        assert!(BRUTEFORCE.len() <= 8);
-        assert!(MALFORMED.len() <= 8);
+    }
+
+    #[test]
+    fn sig_sets() {
+        let mut a = ExploitSet::default();
+        assert_eq!(a.first(), None);
+        let last = EXPLOIT.len() - 1;
+        a.insert(last);
+        a.insert(3);
+        assert_eq!(a.first(), Some(3));
+        assert!(a.contains(last) && !a.contains(4));
+        assert_eq!(a.iter().collect::<Vec<_>>(), [3, last]);
+        assert_eq!(a.len(), 2);
     }
 
     #[test]
@@ -591,10 +395,44 @@ mod tests {
     }
 
     #[test]
+    fn find_by_name_cve_title_and_words() {
+        let one = |q: &str| match find(q) {
+            Found::One(_, s) => s.id,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(one("log4shell"), "cve-2021-44228");
+        assert_eq!(one("CVE-2021-44228"), "cve-2021-44228");
+        assert_eq!(one("cve-2020-5902"), "cve-2020-5902");
+        assert_eq!(one("zgrab"), "zgrab");
+        for (_, s) in all() {
+            for q in [shown_title(s), s.title.to_string(), s.id.to_uppercase()] {
+                match find(&q) {
+                    Found::One(_, t) => assert_eq!(t.id, s.id, "{q}"),
+                    Found::Many(v) => assert!(v.iter().any(|(_, t)| t.id == s.id), "{q}"),
+                    Found::Nothing(_) => panic!("{q}: not found"),
+                }
+            }
+        }
+        match find("path traversal") {
+            Found::Many(v) => assert!(v.iter().any(|(_, s)| s.id == "path-traversal")),
+            other => panic!("{other:?}"),
+        }
+        match find("nosuchthing") {
+            Found::Nothing(near) => assert_eq!(near.len(), 5),
+            other => panic!("{other:?}"),
+        }
+        match find("zgrob") {
+            Found::Nothing(near) => assert_eq!(near[0], "zgrab"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
     fn lookup_by_id() {
         let (c, s) = by_id("CVE-2020-5902").unwrap();
         assert_eq!(c, super::super::ClassId::Exploit);
-        assert_eq!(s.cve, Some("CVE-2020-5902"));
+        assert_eq!(s.cve(), Some("CVE-2020-5902"));
         assert_eq!(by_id("zgrab").unwrap().0, super::super::ClassId::Scanner);
         assert!(by_id("nope").is_none());
     }

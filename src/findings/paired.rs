@@ -117,20 +117,20 @@ pub fn pair(p: &Paired) -> ErrorSide {
         match k.kind {
             Kind::Probe => {
                 let mut classes = Vec::new();
-                if t.exploits != 0 {
+                if !t.exploits.is_empty() {
                     classes.push(ClassId::Exploit);
                 }
-                if t.scanners != 0 {
+                if !t.scanners.is_empty() {
                     classes.push(ClassId::Scanner);
                 }
                 if let Some(c) = k.client {
                     let cl = side.clients.entry(c).or_default();
                     cl.probes_both += both;
                     cl.probes_only += only;
-                    if t.exploits != 0 {
+                    if !t.exploits.is_empty() {
                         cl.exploit += only;
                     }
-                    if t.scanners != 0 {
+                    if !t.scanners.is_empty() {
                         cl.scanner += only;
                     }
                 }
@@ -141,10 +141,13 @@ pub fn pair(p: &Paired) -> ErrorSide {
                     side.classes[c as usize].merge(&seen(only, k.ts));
                     side.minutes.entry(minute).or_default()[c as usize] += only;
                 }
-                let sigs = bits(t.exploits)
+                let sigs = t
+                    .exploits
+                    .iter()
                     .filter_map(|i| EXPLOIT.get(i).map(|s| (ClassId::Exploit, s)))
                     .chain(
-                        bits(t.scanners as u64)
+                        t.scanners
+                            .iter()
                             .filter_map(|i| SCANNER.get(i).map(|s| (ClassId::Scanner, s))),
                     );
                 for (class, sig) in sigs {
@@ -181,16 +184,6 @@ pub fn pair(p: &Paired) -> ErrorSide {
     side
 }
 
-/// The set bits of `mask`, lowest first.
-fn bits(mask: u64) -> impl Iterator<Item = usize> {
-    let mut m = mask;
-    std::iter::from_fn(move || {
-        let i = (m != 0).then(|| m.trailing_zeros() as usize)?;
-        m &= m - 1;
-        Some(i)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,8 +200,12 @@ mod tests {
             },
             ErrorTally {
                 lines,
-                exploits: 1 << 4,
-                scanners: 0,
+                exploits: {
+                    let mut e = crate::classify::signatures::ExploitSet::EMPTY;
+                    e.insert(4);
+                    e
+                },
+                scanners: Default::default(),
                 paths: paths.into(),
             },
         )

@@ -1064,8 +1064,8 @@ impl<'a> Triage<'a> {
                     SignatureRow {
                         id: h.signature.id,
                         class: h.class.id(),
-                        name: h.signature.name,
-                        cve: h.signature.cve,
+                        name: h.signature.title,
+                        cve: h.signature.cve(),
                         count: h.seen.count,
                         first_seen,
                         last_seen,

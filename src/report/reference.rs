@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::table::table;
+use crate::classify::signatures::{Confirm, Field};
 use crate::format::PRESETS;
 
 pub fn formats(w: &mut impl Write) -> io::Result<()> {
@@ -14,10 +15,20 @@ pub fn formats(w: &mut impl Write) -> io::Result<()> {
     writeln!(w, "{t}")
 }
 
-/// `alf explain ID`: a class, or a signature, in words.
-pub fn explain(w: &mut impl Write, id: &str) -> io::Result<bool> {
-    use crate::classify::{by_id, info, signatures};
-    if let Some(c) = by_id(id) {
+/// What `alf explain QUERY` printed.
+pub enum Explained {
+    /// A class or signatures: exit 0.
+    Found,
+    /// Nothing: the closest ids, for the error message (exit 2).
+    Nothing(Vec<&'static str>),
+}
+
+/// `alf explain QUERY`: a class, or the signatures a query names (by id,
+/// CVE, title or words of the title), in words.
+pub fn explain(w: &mut impl Write, query: &str) -> io::Result<Explained> {
+    use crate::classify::signatures::{find, shown_title, Found, TABLES};
+    use crate::classify::{by_id, info};
+    if let Some(c) = by_id(query.trim()) {
         let i = info(c);
         writeln!(
             w,
@@ -28,7 +39,7 @@ pub fn explain(w: &mut impl Write, id: &str) -> io::Result<bool> {
             i.weight
         )?;
         writeln!(w, "{}", i.definition)?;
-        let sigs: Vec<_> = signatures::TABLES
+        let sigs: Vec<_> = TABLES
             .iter()
             .filter(|(k, _)| *k == c)
             .flat_map(|(_, t)| t.iter())
@@ -36,35 +47,64 @@ pub fn explain(w: &mut impl Write, id: &str) -> io::Result<bool> {
         if !sigs.is_empty() {
             writeln!(w, "\nsignatures:")?;
             for s in sigs {
-                writeln!(
-                    w,
-                    "  {:<28} {}{}",
-                    s.id,
-                    s.name,
-                    s.cve.map(|c| format!(" ({c})")).unwrap_or_default()
-                )?;
+                writeln!(w, "  {:<28} {}", s.id, shown_title(s))?;
             }
         }
-        return Ok(true);
+        return Ok(Explained::Found);
     }
-    if let Some((c, s)) = signatures::by_id(id) {
-        writeln!(
-            w,
-            "{} — {}{}\nclass: {}",
-            s.id,
-            s.name,
-            s.cve.map(|c| format!(" ({c})")).unwrap_or_default(),
-            c.id()
-        )?;
-        let pats: Vec<String> = s
-            .patterns
-            .iter()
-            .map(|p| crate::escape::escape(p))
-            .collect();
-        writeln!(w, "matches (case-insensitive): {}", pats.join("  "))?;
-        return Ok(true);
+    match find(query) {
+        Found::One(c, s) => {
+            writeln!(w, "{} — {}\nclass: {}", s.id, shown_title(s), c.id())?;
+            if !s.cves.is_empty() {
+                let kev = if s.kev {
+                    "in CISA's Known Exploited Vulnerabilities catalogue"
+                } else {
+                    "not marked as in CISA's Known Exploited Vulnerabilities catalogue"
+                };
+                writeln!(w, "CVE: {} ({kev})", s.cves.join(", "))?;
+            }
+            let field = match s.field {
+                Field::Target => "the request target (as written, and percent-decoded once)",
+                Field::UserAgent => "the User-Agent",
+                Field::Referer => "the Referer",
+                Field::Request => "the start of the request line",
+                Field::Any => "the request target, User-Agent and Referer",
+            };
+            writeln!(w, "field: {field}")?;
+            let shown = |v: &[&[u8]]| -> String {
+                v.iter()
+                    .map(|p| crate::escape::escape(p))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            };
+            writeln!(w, "matches (case-insensitive): {}", shown(s.patterns))?;
+            if !s.then.is_empty() {
+                writeln!(w, "then, later in the same field: {}", shown(s.then))?;
+            }
+            if s.confirm != Confirm::None {
+                writeln!(
+                    w,
+                    "confirmed by reading the lookup: it must spell `jndi:` once deobfuscated"
+                )?;
+            }
+            writeln!(w, "reference: {}", s.reference)?;
+            writeln!(w, "catalogue: {}", s.family)?;
+            Ok(Explained::Found)
+        }
+        Found::Many(v) => {
+            writeln!(
+                w,
+                "{} signatures match `{}`:",
+                v.len(),
+                crate::escape::escape(query.as_bytes())
+            )?;
+            for (c, s) in v {
+                writeln!(w, "  {:<28} {:<18} {}", s.id, c.id(), shown_title(s))?;
+            }
+            Ok(Explained::Found)
+        }
+        Found::Nothing(near) => Ok(Explained::Nothing(near)),
     }
-    Ok(false)
 }
 
 /// `alf explain`: every class, a line each.

@@ -467,7 +467,15 @@ fn classes(w: &mut impl Write, r: &Triage) -> io::Result<()> {
 /// The signatures hit.
 fn signatures(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.signatures.is_empty() {
-        let mut t = table(&["signature", "class", "lines", "first seen", "first 2xx"]);
+        // The id is what `alf explain` takes.
+        let mut t = table(&[
+            "signature",
+            "id",
+            "class",
+            "lines",
+            "first seen",
+            "first 2xx",
+        ]);
         for g in &r.signatures {
             let name = match g.cve {
                 Some(cve) => format!("{} ({cve})", g.name),
@@ -475,13 +483,14 @@ fn signatures(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             };
             t.add_row(vec![
                 name,
+                g.id.to_string(),
                 g.class.to_string(),
                 g.count.to_string(),
                 g.first_seen.clone().unwrap_or_else(|| "-".into()),
                 g.first_success.clone().unwrap_or_else(|| "-".into()),
             ]);
         }
-        right(&mut t, &[2]);
+        right(&mut t, &[3]);
         put(w, t, &r.term)?;
     }
     Ok(())

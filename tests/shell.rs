@@ -220,6 +220,20 @@ fn colour_width_and_timing_only_on_a_terminal() {
         wide <= 100,
         "the signature table is {wide} wide at 100 columns"
     );
+    // At 80 columns every table fits: columns that do not are left out, and
+    // the report says which.
+    let narrow = on_terminal(&format!("--color never {EXPLOITS}"), 80).unwrap();
+    for line in narrow
+        .lines()
+        .filter(|l| l.starts_with(['│', '┌', '└', '╞']))
+    {
+        assert!(line.chars().count() <= 80, "wider than 80: {line}");
+    }
+    assert!(
+        narrow.contains("left out to fit 80 columns: share, last seen"),
+        "{narrow}"
+    );
+    assert!(narrow.contains("47.121.131.145"));
 }
 
 #[test]

@@ -56,24 +56,81 @@ fn put(w: &mut impl Write, mut t: Table, term: &Term) -> io::Result<()> {
             row.max_height(1);
         }
         // Evidence (addresses, counts, times) is never cut; free text is.
-        let keep: Vec<bool> = t
+        let names: Vec<String> = t
             .header()
-            .map(|h| {
-                h.cell_iter()
-                    .map(|c| !ELASTIC.contains(&c.content().as_str()))
-                    .collect()
-            })
+            .map(|h| h.cell_iter().map(|c| c.content()).collect())
             .unwrap_or_default();
+        let keep: Vec<bool> = names
+            .iter()
+            .map(|n| !ELASTIC.contains(&n.as_str()))
+            .collect();
+        let dropped = narrow(&mut t, &names, &keep, width);
         for (col, keep) in t.column_iter_mut().zip(keep) {
-            if keep {
+            if keep && !col.is_hidden() {
                 col.set_constraint(ColumnConstraint::ContentWidth);
             }
         }
+        if term.colour {
+            t.enforce_styling();
+        }
+        writeln!(w, "{t}")?;
+        if !dropped.is_empty() {
+            writeln!(
+                w,
+                "(left out to fit {width} columns: {}; a wider terminal or --output json shows them)",
+                dropped.join(", ")
+            )?;
+        }
+        return Ok(());
     }
     if term.colour {
         t.enforce_styling();
     }
     writeln!(w, "{t}")
+}
+
+/// Columns a narrow terminal may leave out, first to go first.
+const DROPPABLE: [&str; 9] = [
+    "share",
+    "last seen",
+    "bytes",
+    "AS",
+    "country",
+    "4xx",
+    "5xx",
+    "severity",
+    "first 2xx",
+];
+
+/// Hides droppable columns until the kept ones (and a few characters of
+/// each cut one) fit `width`; returns the names of those hidden.
+fn narrow(t: &mut Table, names: &[String], keep: &[bool], width: u16) -> Vec<String> {
+    let mut widths = vec![0usize; names.len()];
+    for (i, n) in names.iter().enumerate() {
+        widths[i] = unicode_width::UnicodeWidthStr::width(n.as_str());
+    }
+    for row in t.row_iter() {
+        for (i, c) in row.cell_iter().enumerate().take(widths.len()) {
+            let w = unicode_width::UnicodeWidthStr::width(c.content().as_str());
+            widths[i] = widths[i].max(w);
+        }
+    }
+    let need = |i: usize| 3 + if keep[i] { widths[i] } else { widths[i].min(8) };
+    let mut total: usize = 1 + (0..names.len()).map(need).sum::<usize>();
+    let mut dropped = Vec::new();
+    for d in DROPPABLE {
+        if total <= usize::from(width) {
+            break;
+        }
+        if let Some(i) = names.iter().position(|n| n == d) {
+            if let Some(col) = t.column_mut(i) {
+                col.set_constraint(ColumnConstraint::Hidden);
+                total -= need(i);
+                dropped.push(d.to_string());
+            }
+        }
+    }
+    dropped
 }
 
 /// Marks a table's start and end in the text [`markdown`] post-processes:

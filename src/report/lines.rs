@@ -28,6 +28,15 @@ fn line<T: Serialize>(w: &mut impl Write, kind: &str, row: &T) -> io::Result<()>
     w.write_all(b"\n")
 }
 
+/// One line of `kind` for each row.
+fn rows<T: Serialize>(
+    w: &mut impl Write,
+    kind: &str,
+    rows: impl IntoIterator<Item = T>,
+) -> io::Result<()> {
+    rows.into_iter().try_for_each(|row| line(w, kind, &row))
+}
+
 /// A value that is not an object (a warning's text), under `text`.
 #[derive(Serialize)]
 struct Text<'a> {
@@ -39,82 +48,36 @@ pub fn triage_ndjson(w: impl Write, r: &Triage) -> io::Result<()> {
     let mut w = HtmlSafe(io::BufWriter::with_capacity(1 << 16, w));
     let w = &mut w;
     line(w, "summary", &r.summary)?;
-    for x in &r.inputs {
-        line(w, "input", x)?;
-    }
-    for x in &r.malformed_reasons {
-        line(w, "malformed_reason", x)?;
-    }
-    for x in &r.examples {
-        line(w, "bad_line", x)?;
-    }
-    for x in &r.status {
-        line(w, "status", x)?;
-    }
-    for x in &r.top_clients {
-        line(w, "client", x)?;
-    }
-    for x in &r.error_clients {
-        line(w, "error_client", x)?;
-    }
-    for x in &r.hosts {
-        line(w, "syslog_host", x)?;
-    }
-    for x in &r.classes {
-        line(w, "class", x)?;
-    }
-    for x in &r.signatures {
-        line(w, "signature", x)?;
-    }
-    for x in r.offenders.iter() {
-        line(w, "offender", &x)?;
-    }
-    for x in r.internal_offenders.iter() {
-        line(w, "internal_offender", &x)?;
-    }
-    for x in r.suggested_blocks.iter() {
-        line(w, "suggested_block", &x)?;
-    }
-    for x in r.held_back.iter() {
-        line(w, "held_back", &x)?;
-    }
-    for x in &r.floods {
-        line(w, "flood", x)?;
-    }
-    for x in &r.bursts {
-        line(w, "burst", x)?;
-    }
-    for x in &r.proxy_targets {
-        line(w, "proxy_target", x)?;
-    }
-    for x in &r.incidents {
-        line(w, "incident", x)?;
-    }
-    for x in &r.correlation {
-        line(w, "correlation", x)?;
-    }
-    if let Some(x) = &r.onset {
-        line(w, "onset", x)?;
-    }
-    if let Some(x) = &r.timeline {
-        line(w, "timeline", x)?;
-    }
-    if let Some(x) = &r.rules_command {
-        line(w, "rules_command", &Text { text: x })?;
-    }
-    if let Some(x) = &r.origin_policy {
-        line(w, "origin_policy", x)?;
-    }
-    if let Some(x) = &r.geo {
-        line(w, "geo", x)?;
-    }
+    rows(w, "input", &r.inputs)?;
+    rows(w, "malformed_reason", &r.malformed_reasons)?;
+    rows(w, "bad_line", &r.examples)?;
+    rows(w, "status", &r.status)?;
+    rows(w, "client", &r.top_clients)?;
+    rows(w, "error_client", &r.error_clients)?;
+    rows(w, "syslog_host", &r.hosts)?;
+    rows(w, "class", &r.classes)?;
+    rows(w, "signature", &r.signatures)?;
+    rows(w, "offender", r.offenders.iter())?;
+    rows(w, "internal_offender", r.internal_offenders.iter())?;
+    rows(w, "suggested_block", r.suggested_blocks.iter())?;
+    rows(w, "held_back", r.held_back.iter())?;
+    rows(w, "flood", &r.floods)?;
+    rows(w, "burst", &r.bursts)?;
+    rows(w, "proxy_target", &r.proxy_targets)?;
+    rows(w, "incident", &r.incidents)?;
+    rows(w, "correlation", &r.correlation)?;
+    rows(w, "onset", &r.onset)?;
+    rows(w, "timeline", &r.timeline)?;
+    rows(
+        w,
+        "rules_command",
+        r.rules_command.iter().map(|text| Text { text }),
+    )?;
+    rows(w, "origin_policy", &r.origin_policy)?;
+    rows(w, "geo", &r.geo)?;
     line(w, "timing", &r.timing)?;
-    for x in &r.warnings {
-        line(w, "warning", &Text { text: x })?;
-    }
-    for x in &r.errors {
-        line(w, "error", &Text { text: x })?;
-    }
+    rows(w, "warning", r.warnings.iter().map(|text| Text { text }))?;
+    rows(w, "error", r.errors.iter().map(|text| Text { text }))?;
     w.flush()
 }
 

@@ -186,9 +186,9 @@ pub fn markdown<W: Write>(
     render(&mut buf)?;
     let mut rest = &buf[..];
     loop {
-        let (text, table) = match find(rest, TABLE_START) {
+        let (text, table) = match memchr::memmem::find(rest, TABLE_START) {
             Some(i) => {
-                let end = find(&rest[i..], TABLE_END).map_or(rest.len(), |j| i + j);
+                let end = memchr::memmem::find(&rest[i..], TABLE_END).map_or(rest.len(), |j| i + j);
                 (&rest[..i], Some(&rest[i + TABLE_START.len()..end]))
             }
             None => (rest, None),
@@ -208,10 +208,6 @@ pub fn markdown<W: Write>(
         rest = rest.get(consumed..).unwrap_or_default();
     }
     w.flush()
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn longest_run(s: &[u8], b: u8) -> usize {

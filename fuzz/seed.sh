@@ -10,6 +10,7 @@ td=../testdata
 out=seeds
 rm -rf "$out"
 mkdir -p "$out"
+printf '# Fuzz seeds are bytes: no end-of-line conversion, no diffs as text.\n* -text\n' > "$out/.gitattributes"
 
 # seed TARGET NAME PICK-BYTE (octal escape for printf, or "") < bytes
 seed() {

@@ -3,7 +3,8 @@
 //! line is set apart whole, and a NUL run is dropped but for one byte. A
 //! stream, read in pieces of sizes the fuzzer picks, yields the same bytes
 //! by the same rules. The first four bytes set the chunk size, the line cap
-//! and (with the rest) the read sizes.
+//! and (with the rest) the read sizes. Scanned blocks' buffers are handed
+//! back for reuse, as the scan does.
 #![no_main]
 
 use alf::input::chunk::{split_pieces, Block, Blocks, Piece, EXAMPLE_BYTES};
@@ -58,10 +59,13 @@ fn check_map(data: &[u8], size: usize, max_line: usize) {
 }
 
 fn check_stream(data: &[u8], block: usize, max_line: usize, sizes: &[u8]) {
-    let mut blocks = Blocks::new(Pieces::new(data, sizes), block, max_line);
+    // Scanned buffers go back to the reader, as the scan hands them back:
+    // what a reused buffer held before must never show.
+    let (spare, back) = std::sync::mpsc::channel();
+    let mut blocks = Blocks::new(Pieces::new(data, sizes), block, max_line).recycle(back);
     let mut at = 0;
     let mut n = 0;
-    for b in blocks.by_ref() {
+    while let Some(b) = blocks.next() {
         n += 1;
         assert!(n <= 4 * data.len() + 2, "blocks without end");
         match b {
@@ -70,6 +74,7 @@ fn check_stream(data: &[u8], block: usize, max_line: usize, sizes: &[u8]) {
                 assert_eq!(&data[at..at + v.len()], &v[..], "lines out of place");
                 at += v.len();
                 assert!(at == data.len() || v.last() == Some(&b'\n'));
+                spare.send(v).unwrap();
             }
             Block::Overlong { head, nul } => {
                 let nul = nul as usize;

@@ -65,7 +65,7 @@ fn check_stream(data: &[u8], block: usize, max_line: usize, sizes: &[u8]) {
     let mut blocks = Blocks::new(Pieces::new(data, sizes), block, max_line).recycle(back);
     let mut at = 0;
     let mut n = 0;
-    while let Some(b) = blocks.next() {
+    for b in blocks.by_ref() {
         n += 1;
         assert!(n <= 4 * data.len() + 2, "blocks without end");
         match b {

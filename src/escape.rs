@@ -137,7 +137,10 @@ pub fn escape_width(bytes: &[u8], width: usize) -> String {
     let mut w = 0;
     for (i, c) in s.char_indices() {
         w += c.width().unwrap_or(0);
-        if w > width.saturating_sub(1) && i + c.len_utf8() < s.len() {
+        // The last character may take the column kept for the ellipsis,
+        // if it fits: a wide one may not.
+        let last = i + c.len_utf8() == s.len();
+        if w > width || (w > width.saturating_sub(1) && !last) {
             let mut t = s[..i].to_string();
             t.push('…');
             return t;

@@ -70,7 +70,8 @@ pub struct Opened {
     pub source: Source,
 }
 
-fn sniff(head: &[u8], name: &str) -> Result<Compression, InputError> {
+#[doc(hidden)]
+pub fn sniff(head: &[u8], name: &str) -> Result<Compression, InputError> {
     let unsupported = |codec| {
         Err(InputError::Unsupported {
             path: name.to_string(),
@@ -94,7 +95,8 @@ fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+#[doc(hidden)]
+pub fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     Ok(match c {
         Compression::None => r,
         // Rotated logs are often several gzip members back to back.

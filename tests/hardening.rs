@@ -2004,6 +2004,7 @@ fn errors_never_echo_control_bytes_from_arguments() {
         &["top", "--by", "\x1b[2J"],
         &["triage", "--trusted-proxy", "10.0.0.0/\x1b[2J"],
         &["rules", "--target", "\u{9b}31m"],
+        &["--\u{9b}2Jx"],
     ];
     for args in cases {
         let out = run_alf(args, None);
@@ -2014,4 +2015,18 @@ fn errors_never_echo_control_bytes_from_arguments() {
         assert!(!raw, "{args:?}: {:?}", String::from_utf8_lossy(err));
         assert!(!err.is_empty(), "{args:?}: no message");
     }
+    // On a terminal too, where clap would keep an ESC sequence it found in
+    // an argument (it strips them only in a pipe): the error is plain text.
+    if !common::require_tool("script") {
+        return;
+    }
+    let cmd = format!("{} \"--$(printf '\\033[31mx')\"", common::alf_bin());
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("unexpected argument"), "{text:?}");
 }

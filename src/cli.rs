@@ -208,9 +208,11 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = crate::aggregate::MAX_CLIENTS, value_name = "N")]
     pub max_clients: usize,
     /// Stop reading a compressed input after this many decompressed bytes
-    /// (guards against gzip bombs; 0: no limit).
-    #[arg(long, default_value_t = 0, value_name = "BYTES")]
-    pub max_decompressed_bytes: u64,
+    /// (a decompression-bomb guard; 0: no limit). `auto`, the default, stops
+    /// one that passes 1000 times its compressed size after its first GiB,
+    /// which no real log does (they compress 10 to 50 times).
+    #[arg(long, default_value = "auto", value_name = "BYTES|auto")]
+    pub max_decompressed_bytes: crate::input::InflateCap,
     /// The UTC offset of error-log times, which carry no zone: `+0900`,
     /// `-07:00`, `UTC`. By default, the zone that the access logs read with
     /// them write: one offset, or two across a change to or from summer

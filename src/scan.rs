@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -17,9 +18,10 @@ use crate::classify::{
     Shape,
 };
 use crate::filter::Filter;
-use crate::format::time::LocalZone;
-use crate::format::{Format, Parsed};
+use crate::format::time::{in_range, LocalZone};
+use crate::format::{Format, Parsed, Reason};
 use crate::input::chunk::{split_pieces, Block, Blocks, Piece};
+use crate::input::interrupt;
 use crate::record::Record;
 
 /// The classifier, compiled once per process.
@@ -178,8 +180,15 @@ impl Agg {
         match fmt.format.parse(l, rec) {
             Ok(Parsed::Ok) => {
                 if !fmt.error_zone.is_utc() && fmt.format.is_error_log() {
-                    // Error-log times are local: make them UTC.
-                    rec.ts = rec.ts.map(|t| fmt.error_zone.utc(t));
+                    // Error-log times are local: make them UTC (which may
+                    // pass year 9999).
+                    if let Some(t) = rec.ts {
+                        let Some(t) = in_range(fmt.error_zone.utc(t)) else {
+                            self.malformed_line(l, Reason::BadTimestamp, fmt);
+                            return false;
+                        };
+                        rec.ts = Some(t);
+                    }
                 }
                 out.line = l;
                 out.direct = false;
@@ -203,13 +212,18 @@ impl Agg {
                 false
             }
             Err(reason) => {
-                self.malformed[reason as usize] += 1;
-                self.example(ExampleKind::Malformed(reason), l);
-                if let Some(others) = fmt.others {
-                    self.other_format(l, others);
-                }
+                self.malformed_line(l, reason, fmt);
                 false
             }
+        }
+    }
+
+    /// Counts a malformed line, and the other preset that parses it.
+    fn malformed_line(&mut self, l: &[u8], reason: Reason, fmt: &Reading) {
+        self.malformed[reason as usize] += 1;
+        self.example(ExampleKind::Malformed(reason), l);
+        if let Some(others) = fmt.others {
+            self.other_format(l, others);
         }
     }
 
@@ -282,6 +296,31 @@ impl Agg {
                 self.max_clients,
             );
         }
+    }
+
+    /// The input's last line, which has no newline: it may be a line still
+    /// being written, cut anywhere. Counted as *incomplete* (not a record)
+    /// when it does not parse, or when its format ends in a figure that a
+    /// cut would change unseen (`common`'s bytes); else read as any line
+    /// (it parsed up to a closing literal, or ends in text), and noted in
+    /// `unterminated`. Empty and overlong lines are what they always are.
+    pub fn scan_final(&mut self, line: &[u8], fmt: &Reading, opts: &ScanOpts) {
+        let nul = line.iter().take_while(|&&b| b == 0).count();
+        let body = &line[nul..];
+        if body.len() > opts.max_line || body.strip_suffix(b"\r").unwrap_or(body).is_empty() {
+            return self.scan(line, fmt, opts);
+        }
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        let whole = !fmt.format.ends_in_open_figure()
+            && fmt.format.parse(body, &mut Record::default()).is_ok();
+        if whole {
+            self.unterminated += 1;
+            return self.scan(line, fmt, opts);
+        }
+        self.lines += 1;
+        self.nul_bytes += nul as u64;
+        self.incomplete += 1;
+        self.example(ExampleKind::Incomplete, body);
     }
 
     /// An overlong line that was skipped without reading it all.
@@ -367,19 +406,40 @@ fn for_each_line<'c>(chunk: &'c [u8], mut f: impl FnMut(&'c [u8])) {
 
 /// Scans a whole buffer on the current thread pool.
 pub fn scan_slice(data: &[u8], fmt: &Reading, opts: &ScanOpts) -> Agg {
-    scan_slice_then(data, fmt, opts, |_| {})
+    scan_slice_then(data, fmt, opts, |_| {}).0
+}
+
+/// `data` without its last line when that line has no newline and is not
+/// overlong, and that line (see [`Agg::scan_final`]). Only the last
+/// `max_line` bytes are searched: a long line is left to the pieces.
+fn split_final(data: &[u8], max_line: usize) -> (&[u8], Option<&[u8]>) {
+    if data.last().is_none_or(|&b| b == b'\n') {
+        return (data, None);
+    }
+    let from = data.len().saturating_sub(max_line.saturating_add(2));
+    match memchr::memrchr(b'\n', &data[from..]) {
+        Some(p) => {
+            let (body, last) = data.split_at(from + p + 1);
+            (body, Some(last))
+        }
+        None if from == 0 => (&data[..0], Some(data)),
+        None => (data, None),
+    }
 }
 
 /// As [`scan_slice`], calling `done` on each part of `data` that will not be
 /// read again: a chunk once it is scanned and nothing refers to it any more,
-/// a window of an overlong line once it is searched.
+/// a window of an overlong line once it is searched. Also gives the bytes
+/// left unscanned because a stop was asked for ([`interrupt`]): 0 otherwise.
 pub fn scan_slice_then(
     data: &[u8],
     fmt: &Reading,
     opts: &ScanOpts,
     done: impl Fn(&[u8]) + Sync,
-) -> Agg {
+) -> (Agg, u64) {
+    let (data, last) = split_final(data, opts.max_line);
     let chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
+    let skipped = AtomicU64::new(0);
     // One accumulator per thread, not per chunk: merging client tables is
     // the costly part. A chunk goes to whichever thread is free, so that a
     // core slowed by other work, or a run of costly lines, does not leave
@@ -388,6 +448,16 @@ pub fn scan_slice_then(
     let threads = rayon::current_num_threads().max(1);
     let workers: Vec<Mutex<Option<Worker>>> = (0..threads).map(|_| Mutex::new(None)).collect();
     chunks.par_iter().enumerate().for_each(|(i, c)| {
+        // Once a chunk: a stop leaves the rest unread, and the lines read count.
+        if interrupt::requested() {
+            let n = match c {
+                Piece::Lines(l) => l.len() as u64,
+                Piece::Overlong { head, nul } => head.len() as u64 + nul,
+                Piece::Nul(n) => *n,
+            };
+            skipped.fetch_add(n, Ordering::Relaxed);
+            return;
+        }
         let t = rayon::current_thread_index().unwrap_or(0) % threads;
         let mut w = workers[t].lock().unwrap_or_else(|e| e.into_inner());
         w.get_or_insert_with(|| Worker::new(opts))
@@ -420,7 +490,17 @@ pub fn scan_slice_then(
     examples.sort_by_key(|e| e.line);
     examples.truncate(MAX_EXAMPLES);
     total.examples = examples;
-    total
+    let mut skipped = skipped.into_inner();
+    if let Some(last) = last {
+        if interrupt::requested() {
+            skipped += last.len() as u64;
+        } else {
+            let mut fin = Agg::new(opts.key, opts.max_clients);
+            fin.scan_final(last, fmt, opts);
+            total = total.merge(fin);
+        }
+    }
+    (total, skipped)
 }
 
 /// One thread's share of a [`scan_slice`].
@@ -463,19 +543,22 @@ impl Worker {
 }
 
 /// Scans a stream. Reading (and decompressing) runs on its own thread, one
-/// block ahead of the pool that scans.
+/// block ahead of the pool that scans. A stop asked for ([`interrupt`]) is
+/// seen between blocks, or within a tenth of a second while the reader
+/// waits for input; the reader is then left behind.
 pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd) {
     let block = opts.chunk_size.clamp(1, 4 << 20);
     let sub = ScanOpts {
         chunk_size: (block / rayon::current_num_threads().max(1)).max(1),
         ..opts.clone()
     };
-    let (tx, rx) = mpsc::sync_channel::<Block>(2);
+    // Each block goes with the stream's bytes read up to its end.
+    let (tx, rx) = mpsc::sync_channel::<(Block, u64)>(2);
     let max_line = opts.max_line;
     let reader = std::thread::spawn(move || {
         let mut blocks = Blocks::new(r, block, max_line);
-        for b in blocks.by_ref() {
-            if tx.send(b).is_err() {
+        while let Some(b) = blocks.next() {
+            if interrupt::requested() || tx.send((b, blocks.bytes)).is_err() {
                 break;
             }
         }
@@ -483,23 +566,48 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (
     });
     let mut agg = Agg::new(opts.key, opts.max_clients);
     let mut error = None;
-    for b in rx {
+    let mut scanned = 0;
+    let mut stopped = false;
+    loop {
+        let (b, upto) = match rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(got) if !interrupt::requested() => got,
+            Err(mpsc::RecvTimeoutError::Timeout) if !interrupt::requested() => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            _ => {
+                stopped = true;
+                break;
+            }
+        };
         match b {
             Block::Lines(v) => {
-                let part = if v.len() <= sub.chunk_size {
+                // Only the stream's end (or a failure) leaves a line without
+                // its newline.
+                let (body, last) = split_final(&v, opts.max_line);
+                let part = if body.len() <= sub.chunk_size {
                     let mut a = Agg::new(opts.key, opts.max_clients);
-                    a.scan(&v, fmt, &sub);
+                    a.scan(body, fmt, &sub);
                     a
                 } else {
-                    scan_slice(&v, fmt, &sub)
+                    scan_slice(body, fmt, &sub)
                 };
                 agg = agg.merge(part);
+                if let Some(last) = last {
+                    let mut fin = Agg::new(opts.key, opts.max_clients);
+                    fin.scan_final(last, fmt, &sub);
+                    agg = agg.merge(fin);
+                }
             }
             Block::Overlong { head, nul } => agg.overlong_head(&head, nul),
             Block::Nul(n) => agg.nul_bytes += n,
             Block::Error(e) => error = Some(e),
         }
+        scanned = upto;
     }
-    let bytes = reader.join().unwrap_or(0);
+    // A reader stopped mid-read (a terminal, a stalled pipe) is left behind.
+    let bytes = if stopped {
+        scanned
+    } else {
+        reader.join().unwrap_or(0)
+    };
     (agg, StreamEnd { bytes, error })
 }

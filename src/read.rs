@@ -17,8 +17,8 @@ use crate::format::detect::{
 };
 use crate::format::time::LocalZone;
 use crate::format::{self, Format};
-use crate::input::lookahead::Lookahead;
 use crate::input::changes::Change;
+use crate::input::lookahead::Lookahead;
 use crate::input::{self, Compression, InputSpec, MmapPolicy, Opened, Source};
 use crate::progress;
 use crate::scan::{scan_slice_then, scan_stream, Reading, ScanOpts};
@@ -384,7 +384,14 @@ impl Ctx<'_> {
 fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, InputError> {
     let opened = input::open(spec, ctx.opts.mmap)?;
     let Source::Mapped(m) = opened.source else {
-        return read_stream(opened, choice, ctx);
+        let s = read_stream(opened, choice, ctx)?;
+        if !s.account.changed || input::interrupt::requested() {
+            return Ok(s);
+        }
+        // Rewritten while it was read: once more, as it now is.
+        let mut s = read_stream(input::reopen_stream(spec)?, choice, ctx)?;
+        s.account.rewritten = !s.account.changed;
+        return Ok(s);
     };
     let name = opened.name;
     let (res, shrank) = m.scan_guarded(|data| {
@@ -450,7 +457,11 @@ fn read_stream(opened: Opened, choice: &Choice, ctx: &Ctx) -> Result<Scanned, In
         counter: ctx.counter.clone(),
     });
     let r: Box<dyn Read + Send> = if c != Compression::None {
-        Box::new(input::Capped::new(r, opts.max_decompressed, opened.consumed))
+        Box::new(input::Capped::new(
+            r,
+            opts.max_decompressed,
+            opened.consumed,
+        ))
     } else {
         r
     };

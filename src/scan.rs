@@ -409,22 +409,16 @@ pub fn scan_slice(data: &[u8], fmt: &Reading, opts: &ScanOpts) -> Agg {
     scan_slice_then(data, fmt, opts, |_| {}).0
 }
 
-/// `data` without its last line when that line has no newline and is not
-/// overlong, and that line (see [`Agg::scan_final`]). Only the last
-/// `max_line` bytes are searched: a long line is left to the pieces.
-fn split_final(data: &[u8], max_line: usize) -> (&[u8], Option<&[u8]>) {
-    if data.last().is_none_or(|&b| b == b'\n') {
-        return (data, None);
+/// `lines` (whole lines, the last perhaps without its newline) without its
+/// last line when that has no newline, and that line (see
+/// [`Agg::scan_final`]).
+pub fn split_final(lines: &[u8]) -> (&[u8], Option<&[u8]>) {
+    if lines.last().is_none_or(|&b| b == b'\n') {
+        return (lines, None);
     }
-    let from = data.len().saturating_sub(max_line.saturating_add(2));
-    match memchr::memrchr(b'\n', &data[from..]) {
-        Some(p) => {
-            let (body, last) = data.split_at(from + p + 1);
-            (body, Some(last))
-        }
-        None if from == 0 => (&data[..0], Some(data)),
-        None => (data, None),
-    }
+    let cut = memchr::memrchr(b'\n', lines).map_or(0, |p| p + 1);
+    let (body, last) = lines.split_at(cut);
+    (body, Some(last))
 }
 
 /// As [`scan_slice`], calling `done` on each part of `data` that will not be
@@ -437,8 +431,19 @@ pub fn scan_slice_then(
     opts: &ScanOpts,
     done: impl Fn(&[u8]) + Sync,
 ) -> (Agg, u64) {
-    let (data, last) = split_final(data, opts.max_line);
-    let chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
+    let mut chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
+    // The input's last line, without a newline, is read apart (only a piece
+    // of lines can end so: an overlong one is overlong whatever its end).
+    let mut last = None;
+    if let Some(&Piece::Lines(c)) = chunks.last() {
+        if let (body, Some(l)) = split_final(c) {
+            chunks.pop();
+            if !body.is_empty() {
+                chunks.push(Piece::Lines(body));
+            }
+            last = Some(l);
+        }
+    }
     let skipped = AtomicU64::new(0);
     // One accumulator per thread, not per chunk: merging client tables is
     // the costly part. A chunk goes to whichever thread is free, so that a
@@ -582,7 +587,7 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (
             Block::Lines(v) => {
                 // Only the stream's end (or a failure) leaves a line without
                 // its newline.
-                let (body, last) = split_final(&v, opts.max_line);
+                let (body, last) = split_final(&v);
                 let part = if body.len() <= sub.chunk_size {
                     let mut a = Agg::new(opts.key, opts.max_clients);
                     a.scan(body, fmt, &sub);

@@ -32,7 +32,11 @@ pub enum Warning {
     /// old and new lines may be mixed (exit 7).
     Changed { path: String },
     /// A file grew while it was read; a map reads up to its size at open.
-    Grew { path: String, bytes: u64, mapped: bool },
+    Grew {
+        path: String,
+        bytes: u64,
+        mapped: bool,
+    },
     /// The name now leads to another file or none (rotation by rename).
     Replaced { path: String },
     /// The last line has no newline and may be cut: not counted as a record.

@@ -438,7 +438,10 @@ mod tests {
         // Past 9999-12-31T23:59:59Z in UTC, or an offset past ±14:00: no time.
         assert_eq!(parse_clf(b"31/Dec/9999:23:59:59 -0100"), None);
         assert_eq!(parse_clf(b"01/Jan/0000:00:30:00 +0100"), None);
-        assert_eq!(parse_clf(b"01/Jan/0000:00:30:00 +0000"), Some(MIN_TS + 1800));
+        assert_eq!(
+            parse_clf(b"01/Jan/0000:00:30:00 +0000"),
+            Some(MIN_TS + 1800)
+        );
         assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 +1401"), None);
         assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 -1459"), None);
         assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 -1200"), Some(971265336));

@@ -168,15 +168,25 @@ mod tests {
     fn appends_rewrites_cuts_and_renames() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("log");
-        let body: Vec<u8> = (0..20_000u32).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let body: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
         std::fs::write(&p, &body).unwrap();
         let f = File::open(&p).unwrap();
         let s = Snapshot::take(&f).unwrap();
-        let none = Checked { change: Change::None, replaced: false };
+        let none = Checked {
+            change: Change::None,
+            replaced: false,
+        };
         assert_eq!(check(&p, &f, &s), none);
 
         // An append.
-        std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"more\n").unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"more\n")
+            .unwrap();
         assert_eq!(check(&p, &f, &s).change, Change::Grew);
 
         // Written inside (the mtime moves), back to the same size.
@@ -184,7 +194,11 @@ mod tests {
         w.set_len(body.len() as u64).unwrap();
         let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
         w.set_modified(later).unwrap();
-        assert_eq!(check(&p, &f, &s).change, Change::Rewritten, "mtime moved, size same");
+        assert_eq!(
+            check(&p, &f, &s).change,
+            Change::Rewritten,
+            "mtime moved, size same"
+        );
         // Rewritten whole, larger (cp new log: O_TRUNC, then write).
         let mut other = body.clone();
         other.iter_mut().for_each(|b| *b = b.to_ascii_uppercase());
@@ -204,7 +218,10 @@ mod tests {
         std::fs::write(&p, b"new\n").unwrap();
         assert_eq!(
             check(&p, &f, &s),
-            Checked { change: Change::None, replaced: true }
+            Checked {
+                change: Change::None,
+                replaced: true
+            }
         );
     }
 }

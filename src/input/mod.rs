@@ -205,12 +205,13 @@ fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputEr
     }
     let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(file));
     let consumed = Arc::default();
-    let source = Source::Stream(decoder(c, rest, &consumed).map_err(|source| {
-        InputError::Read {
-            path: name.to_string(),
-            source,
-        }
-    })?);
+    let source =
+        Source::Stream(
+            decoder(c, rest, &consumed).map_err(|source| InputError::Read {
+                path: name.to_string(),
+                source,
+            })?,
+        );
     Ok(Opened {
         name: name.to_string(),
         compression: c,
@@ -320,7 +321,8 @@ impl<R: Read> Read for Capped<R> {
                 if self.out >= cap {
                     return Err(io::Error::other(CapReached::Bytes(cap)));
                 }
-                buf.len().min((cap - self.out).min(usize::MAX as u64) as usize)
+                buf.len()
+                    .min((cap - self.out).min(usize::MAX as u64) as usize)
             }
             InflateCap::Auto => {
                 let consumed = self.consumed.load(Ordering::Relaxed);

@@ -665,7 +665,7 @@ fn input_warning_text(w: &Warning) -> String {
             "file changed during read (rewritten in place); read it again as it now is".into()
         }
         Warning::Changed { .. } => "file changed during read (rewritten in place, and again \
-             when read a second time): its counts may mix old and new lines"
+             while read a second time): its counts may mix old and new lines"
             .into(),
         Warning::Grew {
             bytes,
@@ -675,9 +675,9 @@ fn input_warning_text(w: &Warning) -> String {
             "file grew during read: read up to {bytes} bytes, its size when opened; \
              later lines are not counted"
         ),
-        Warning::Grew { bytes, .. } => format!(
-            "file grew during read (from {bytes} bytes when opened): read to its end"
-        ),
+        Warning::Grew { bytes, .. } => {
+            format!("file grew during read (from {bytes} bytes when opened): read to its end")
+        }
         Warning::Replaced { .. } => "file renamed or replaced during read (a rotation?): \
              the file read is the one opened"
             .into(),

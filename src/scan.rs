@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::io::Read;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -307,12 +307,12 @@ impl Agg {
     pub fn scan_final(&mut self, line: &[u8], fmt: &Reading, opts: &ScanOpts) {
         let nul = line.iter().take_while(|&&b| b == 0).count();
         let body = &line[nul..];
-        if body.len() > opts.max_line || body.strip_suffix(b"\r").unwrap_or(body).is_empty() {
+        let trimmed = body.strip_suffix(b"\r").unwrap_or(body);
+        if body.len() > opts.max_line || trimmed.is_empty() {
             return self.scan(line, fmt, opts);
         }
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
         let whole = !fmt.format.ends_in_open_figure()
-            && fmt.format.parse(body, &mut Record::default()).is_ok();
+            && fmt.format.parse(trimmed, &mut Record::default()).is_ok();
         if whole {
             self.unterminated += 1;
             return self.scan(line, fmt, opts);
@@ -320,7 +320,17 @@ impl Agg {
         self.lines += 1;
         self.nul_bytes += nul as u64;
         self.incomplete += 1;
-        self.example(ExampleKind::Incomplete, body);
+        self.example(ExampleKind::Incomplete, trimmed);
+    }
+
+    /// Whole lines, the last of which may lack its newline: then it is the
+    /// input's last, read by [`Agg::scan_final`].
+    fn scan_lines(&mut self, lines: &[u8], fmt: &Reading, opts: &ScanOpts) {
+        let (body, last) = split_final(lines);
+        self.scan(body, fmt, opts);
+        if let Some(last) = last {
+            self.scan_final(last, fmt, opts);
+        }
     }
 
     /// An overlong line that was skipped without reading it all.
@@ -411,7 +421,8 @@ pub fn scan_slice(data: &[u8], fmt: &Reading, opts: &ScanOpts) -> Agg {
 
 /// `lines` (whole lines, the last perhaps without its newline) without its
 /// last line when that has no newline, and that line (see
-/// [`Agg::scan_final`]).
+/// [`Agg::scan_final`]). Only an input's end (or a read that failed) leaves
+/// a line so, and only the last piece of lines holds it.
 pub fn split_final(lines: &[u8]) -> (&[u8], Option<&[u8]>) {
     if lines.last().is_none_or(|&b| b == b'\n') {
         return (lines, None);
@@ -431,81 +442,85 @@ pub fn scan_slice_then(
     opts: &ScanOpts,
     done: impl Fn(&[u8]) + Sync,
 ) -> (Agg, u64) {
-    let mut chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
-    // The input's last line, without a newline, is read apart (only a piece
-    // of lines can end so: an overlong one is overlong whatever its end).
-    let mut last = None;
-    if let Some(&Piece::Lines(c)) = chunks.last() {
-        if let (body, Some(l)) = split_final(c) {
-            chunks.pop();
-            if !body.is_empty() {
-                chunks.push(Piece::Lines(body));
-            }
-            last = Some(l);
-        }
-    }
-    let skipped = AtomicU64::new(0);
-    // One accumulator per thread, not per chunk: merging client tables is
-    // the costly part. A chunk goes to whichever thread is free, so that a
-    // core slowed by other work, or a run of costly lines, does not leave
-    // the other idle at the end; a thread's chunks are then not contiguous,
-    // so line counts and examples are kept by chunk and numbered at the end.
-    let threads = rayon::current_num_threads().max(1);
-    let workers: Vec<Mutex<Option<Worker>>> = (0..threads).map(|_| Mutex::new(None)).collect();
+    let chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
+    let crew = Crew::new();
     chunks.par_iter().enumerate().for_each(|(i, c)| {
-        // Once a chunk: a stop leaves the rest unread, and the lines read count.
-        if interrupt::requested() {
-            let n = match c {
-                Piece::Lines(l) => l.len() as u64,
-                Piece::Overlong { head, nul } => head.len() as u64 + nul,
-                Piece::Nul(n) => *n,
-            };
-            skipped.fetch_add(n, Ordering::Relaxed);
-            return;
-        }
-        let t = rayon::current_thread_index().unwrap_or(0) % threads;
-        let mut w = workers[t].lock().unwrap_or_else(|e| e.into_inner());
-        w.get_or_insert_with(|| Worker::new(opts))
-            .scan(i, *c, fmt, opts);
+        crew.scan(i, *c, fmt, opts);
         if let Piece::Lines(c) = c {
             done(c);
         }
     });
-    let workers: Vec<Worker> = workers
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .collect();
-    // The first line number of each chunk.
-    let mut first = vec![0u64; chunks.len() + 1];
-    for (i, n) in workers.iter().flat_map(|w| &w.lines) {
-        first[i + 1] = *n;
-    }
-    for i in 1..first.len() {
-        first[i] += first[i - 1];
-    }
-    let mut examples: Vec<Example> = Vec::new();
-    let mut total = Agg::new(opts.key, opts.max_clients);
-    for w in workers {
-        examples.extend(w.examples.into_iter().map(|(i, e)| Example {
-            line: e.line + first[i],
-            ..e
-        }));
-        total.absorb(w.agg);
-    }
-    examples.sort_by_key(|e| e.line);
-    examples.truncate(MAX_EXAMPLES);
-    total.examples = examples;
-    let mut skipped = skipped.into_inner();
-    if let Some(last) = last {
-        if interrupt::requested() {
-            skipped += last.len() as u64;
-        } else {
-            let mut fin = Agg::new(opts.key, opts.max_clients);
-            fin.scan_final(last, fmt, opts);
-            total = total.merge(fin);
+    crew.finish(chunks.len(), opts)
+}
+
+/// One accumulator per thread, not per chunk: merging client tables is the
+/// costly part. A chunk goes to whichever thread is free, so that a core
+/// slowed by other work, or a run of costly lines, does not leave the other
+/// idle at the end; a thread's chunks are then not contiguous, so line counts
+/// and examples are kept by chunk and numbered at the end.
+struct Crew {
+    workers: Vec<Mutex<Option<Worker>>>,
+    /// Bytes of the chunks skipped after a stop was asked for.
+    skipped: AtomicU64,
+}
+
+impl Crew {
+    fn new() -> Crew {
+        let threads = rayon::current_num_threads().max(1);
+        Crew {
+            workers: (0..threads).map(|_| Mutex::new(None)).collect(),
+            skipped: AtomicU64::new(0),
         }
     }
-    (total, skipped)
+
+    /// Scans chunk `i` on the calling thread's worker, unless a stop was
+    /// asked for: looked at once a chunk, never a line.
+    fn scan(&self, i: usize, piece: Piece, fmt: &Reading, opts: &ScanOpts) {
+        if interrupt::requested() {
+            let n = match piece {
+                Piece::Lines(l) => l.len() as u64,
+                Piece::Overlong { head, nul } => head.len() as u64 + nul,
+                Piece::Nul(n) => n,
+            };
+            self.skipped.fetch_add(n, Ordering::Relaxed);
+            return;
+        }
+        let t = rayon::current_thread_index().unwrap_or(0) % self.workers.len();
+        let mut w = self.workers[t].lock().unwrap_or_else(|e| e.into_inner());
+        w.get_or_insert_with(|| Worker::new(opts))
+            .scan(i, piece, fmt, opts);
+    }
+
+    /// The sum of `chunks` chunks, their lines numbered in order, and the
+    /// bytes skipped.
+    fn finish(self, chunks: usize, opts: &ScanOpts) -> (Agg, u64) {
+        let workers: Vec<Worker> = self
+            .workers
+            .into_iter()
+            .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+        // The first line number of each chunk.
+        let mut first = vec![0u64; chunks + 1];
+        for (i, n) in workers.iter().flat_map(|w| &w.lines) {
+            first[i + 1] = *n;
+        }
+        for i in 1..first.len() {
+            first[i] += first[i - 1];
+        }
+        let mut examples: Vec<Example> = Vec::new();
+        let mut total = Agg::new(opts.key, opts.max_clients);
+        for w in workers {
+            examples.extend(w.examples.into_iter().map(|(i, e)| Example {
+                line: e.line + first[i],
+                ..e
+            }));
+            total.absorb(w.agg);
+        }
+        examples.sort_by_key(|e| e.line);
+        examples.truncate(MAX_EXAMPLES);
+        total.examples = examples;
+        (total, self.skipped.into_inner())
+    }
 }
 
 /// One thread's share of a [`scan_slice`].
@@ -529,7 +544,7 @@ impl Worker {
     fn scan(&mut self, i: usize, piece: Piece, fmt: &Reading, opts: &ScanOpts) {
         let before = self.agg.lines;
         match piece {
-            Piece::Lines(chunk) => self.agg.scan(chunk, fmt, opts),
+            Piece::Lines(chunk) => self.agg.scan_lines(chunk, fmt, opts),
             Piece::Overlong { head, nul } => self.agg.overlong_head(head, nul),
             Piece::Nul(n) => self.agg.nul_bytes += n,
         }
@@ -547,72 +562,76 @@ impl Worker {
     }
 }
 
-/// Scans a stream. Reading (and decompressing) runs on its own thread, one
-/// block ahead of the pool that scans. A stop asked for ([`interrupt`]) is
-/// seen between blocks, or within a tenth of a second while the reader
+/// Scans a stream. Reading (and decompressing) runs on its own thread,
+/// filling blocks that the pool's threads take as they come free, each
+/// scanning into its own accumulator as the chunks of a map are; a scanned
+/// block's buffer goes back to the reader. A stop asked for ([`interrupt`])
+/// is seen between blocks, or within a tenth of a second while the reader
 /// waits for input; the reader is then left behind.
 pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd) {
-    let block = opts.chunk_size.clamp(1, 4 << 20);
-    let sub = ScanOpts {
-        chunk_size: (block / rayon::current_num_threads().max(1)).max(1),
-        ..opts.clone()
-    };
+    let threads = rayon::current_num_threads().max(1);
+    let block = opts.chunk_size.clamp(1, STREAM_BLOCK);
     // Each block goes with the stream's bytes read up to its end.
-    let (tx, rx) = mpsc::sync_channel::<(Block, u64)>(2);
+    let (work, queue) = mpsc::sync_channel::<(usize, Block, u64)>(threads);
+    let (give_back, spare) = mpsc::channel::<Vec<u8>>();
     let max_line = opts.max_line;
     let reader = std::thread::spawn(move || {
-        let mut blocks = Blocks::new(r, block, max_line);
+        let mut blocks = Blocks::new(r, block, max_line).recycle(spare);
+        let mut i = 0;
         while let Some(b) = blocks.next() {
-            if interrupt::requested() || tx.send((b, blocks.bytes)).is_err() {
+            if interrupt::requested() || work.send((i, b, blocks.bytes)).is_err() {
                 break;
             }
+            i += 1;
         }
         blocks.bytes
     });
-    let mut agg = Agg::new(opts.key, opts.max_clients);
-    let mut error = None;
-    let mut scanned = 0;
-    let mut stopped = false;
-    loop {
-        let (b, upto) = match rx.recv_timeout(std::time::Duration::from_millis(100)) {
-            Ok(got) if !interrupt::requested() => got,
-            Err(mpsc::RecvTimeoutError::Timeout) if !interrupt::requested() => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            _ => {
-                stopped = true;
-                break;
-            }
-        };
-        match b {
-            Block::Lines(v) => {
-                // Only the stream's end (or a failure) leaves a line without
-                // its newline.
-                let (body, last) = split_final(&v);
-                let part = if body.len() <= sub.chunk_size {
-                    let mut a = Agg::new(opts.key, opts.max_clients);
-                    a.scan(body, fmt, &sub);
-                    a
-                } else {
-                    scan_slice(body, fmt, &sub)
+    let queue = Mutex::new(queue);
+    let crew = Crew::new();
+    let error = Mutex::new(None);
+    let chunks = AtomicUsize::new(0);
+    let scanned = AtomicU64::new(0);
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| loop {
+                let wait = std::time::Duration::from_millis(100);
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .recv_timeout(wait);
+                let (i, b, upto) = match next {
+                    Ok(got) if !interrupt::requested() => got,
+                    Err(mpsc::RecvTimeoutError::Timeout) if !interrupt::requested() => continue,
+                    _ => break,
                 };
-                agg = agg.merge(part);
-                if let Some(last) = last {
-                    let mut fin = Agg::new(opts.key, opts.max_clients);
-                    fin.scan_final(last, fmt, &sub);
-                    agg = agg.merge(fin);
+                chunks.fetch_max(i + 1, Ordering::Relaxed);
+                scanned.fetch_max(upto, Ordering::Relaxed);
+                match b {
+                    Block::Lines(v) => {
+                        crew.scan(i, Piece::Lines(&v), fmt, opts);
+                        // The reader may have finished: then the buffer is dropped.
+                        let _ = give_back.send(v);
+                    }
+                    Block::Overlong { head, nul } => {
+                        crew.scan(i, Piece::Overlong { head: &head, nul }, fmt, opts)
+                    }
+                    Block::Nul(n) => crew.scan(i, Piece::Nul(n), fmt, opts),
+                    Block::Error(e) => *error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e),
                 }
-            }
-            Block::Overlong { head, nul } => agg.overlong_head(&head, nul),
-            Block::Nul(n) => agg.nul_bytes += n,
-            Block::Error(e) => error = Some(e),
+            });
         }
-        scanned = upto;
-    }
+    });
     // A reader stopped mid-read (a terminal, a stalled pipe) is left behind.
-    let bytes = if stopped {
-        scanned
+    let bytes = if interrupt::requested() {
+        scanned.into_inner()
     } else {
         reader.join().unwrap_or(0)
     };
+    let (agg, _) = crew.finish(chunks.into_inner(), opts);
+    let error = error.into_inner().unwrap_or_else(|e| e.into_inner());
     (agg, StreamEnd { bytes, error })
 }
+
+/// The most a stream's block holds: 1 MiB is 16 reads of a pipe, and small
+/// enough for both threads to have work from the first megabytes.
+const STREAM_BLOCK: usize = 1 << 20;

@@ -13,7 +13,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed\n  5  the filters left no record: lines parsed, but --since/--until/--client/--vhost/--class left none\n  6  an offender matched --fail-on or --fail-on-score (triage)";
+pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed\n  5  the filters left no record: lines parsed, but --since/--until/--client/--vhost/--class left none\n  6  an offender matched --fail-on or --fail-on-score (triage)\n  7  an input changed during read (rewritten in place, twice): its counts may mix old and new lines\n  130  interrupted by Ctrl-C or SIGTERM: the report covers what was read before it (a second Ctrl-C ends alf at once)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -161,15 +161,13 @@ fn rotate_under_alf(mode: Rotation, runs: usize) {
             .append(true)
             .open(&log)
             .expect("open for append");
-        let out = loop {
+        while new < 40 * BATCH {
             w.write_all(lines('b', new, new + BATCH).as_bytes())
                 .expect("append");
             new += BATCH;
             std::thread::sleep(Duration::from_micros(300));
-            if new >= 40 * BATCH {
-                break child.wait_with_output().expect("alf");
-            }
-        };
+        }
+        let out = child.wait_with_output().expect("alf");
         let ctx = format!("{mode:?} run {run} after {delay:?}");
         let err = stderr(&out);
         assert_eq!(

@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
 
 fn triage(cfg: &config::Triage) -> Result<Exit> {
     hint_stdin(&cfg.read);
+    catch_stop();
     let pool = thread_pool(cfg.read.threads)?;
     let run = read_all(&cfg.read, &pool);
     // The verdicts after the scan use the same threads (`-j`).
@@ -121,12 +122,19 @@ fn triage(cfg: &config::Triage) -> Result<Exit> {
 
 fn rules(cfg: &config::Rules) -> Result<Exit> {
     hint_stdin(&cfg.read);
+    catch_stop();
     let pool = thread_pool(cfg.read.threads)?;
     let run = read_all(&cfg.read, &pool);
     let f = pool.install(|| Findings::build(&run, &cfg.findings));
     let exit = run.exit();
     // Rules only from logs that were read: an empty file is a no-op for
-    // every tool a pipe could end in.
+    // every tool a pipe could end in. Nor from a read that was stopped, or
+    // that mixed a file's old and new lines.
+    match exit {
+        Exit::Interrupted => eprintln!("alf: interrupted: no rules written"),
+        Exit::Changed => eprintln!("alf: an input changed during read: no rules written"),
+        _ => {}
+    }
     if matches!(exit, Exit::Ok | Exit::Partial) {
         let b = &cfg.blocks;
         let plan = rules::plan::plan(
@@ -223,6 +231,7 @@ fn rules_command(options: &[String], target: &str, read: &ReadOpts) -> String {
 
 fn top(cfg: &config::Top) -> Result<Exit> {
     hint_stdin(&cfg.read);
+    catch_stop();
     let run = read_all(&cfg.read, &thread_pool(cfg.read.threads)?);
     let t = Top::build(&run, cfg.by, cfg.top);
     if !run.inputs.is_empty() || cfg.style == Style::Json {
@@ -234,7 +243,7 @@ fn top(cfg: &config::Top) -> Result<Exit> {
         }
         if t.skipped > 0 {
             eprintln!(
-                "alf: {} of {} lines not counted (malformed, overlong or ambiguous); `alf triage` shows them",
+                "alf: {} of {} lines not counted (malformed, overlong, ambiguous or incomplete); `alf triage` shows them",
                 t.skipped, t.lines
             );
         }
@@ -293,6 +302,12 @@ fn hint_stdin(read: &ReadOpts) {
             "alf: reading a log from standard input (Ctrl-D ends it); name files to read them: alf access_log"
         );
     }
+}
+
+/// Ctrl-C and SIGTERM from here on stop the reading, and the report of what
+/// was read is written (a second one ends alf at once).
+fn catch_stop() {
+    crate::input::interrupt::install();
 }
 
 /// The threads every parallel step runs on.

@@ -13,7 +13,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed\n  5  the filters left no record: lines parsed, but --since/--until/--client/--vhost/--class left none\n  6  an offender matched --fail-on or --fail-on-score (triage)";
+pub const EXIT_CODES: &str = "Exit codes:\n  0  success\n  1  partial failure: an input could not be read fully (the report covers the rest)\n  2  usage error: bad option, unknown format, bad format string\n  3  no input could be read\n  4  format not recognised: no line of any input parsed\n  5  the filters left no record: lines parsed, but --since/--until/--client/--vhost/--class left none\n  6  an offender matched --fail-on or --fail-on-score (triage)\n  7  an input changed during read (rewritten in place, twice): its counts may mix old and new lines\n  130  interrupted by Ctrl-C or SIGTERM: the report covers what was read before it (a second Ctrl-C ends alf at once)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -208,9 +208,11 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = crate::aggregate::MAX_CLIENTS, value_name = "N")]
     pub max_clients: usize,
     /// Stop reading a compressed input after this many decompressed bytes
-    /// (guards against gzip bombs; 0: no limit).
-    #[arg(long, default_value_t = 0, value_name = "BYTES")]
-    pub max_decompressed_bytes: u64,
+    /// (a decompression-bomb guard; 0: no limit). `auto`, the default, stops
+    /// one that passes 1000 times its compressed size after its first GiB,
+    /// which no real log does (they compress 10 to 50 times).
+    #[arg(long, default_value = "auto", value_name = "BYTES|auto")]
+    pub max_decompressed_bytes: crate::input::InflateCap,
     /// The UTC offset of error-log times, which carry no zone: `+0900`,
     /// `-07:00`, `UTC`. By default, the zone that the access logs read with
     /// them write: one offset, or two across a change to or from summer

@@ -22,6 +22,11 @@ pub enum Exit {
     FilteredOut,
     /// An offender matched `--fail-on` or `--fail-on-score`.
     Findings,
+    /// An input changed while it was read (rewritten in place, and again
+    /// when read a second time): its counts may mix old and new lines.
+    Changed,
+    /// Ctrl-C or SIGTERM: the report covers what was read before it.
+    Interrupted,
 }
 
 impl Exit {
@@ -34,6 +39,9 @@ impl Exit {
             Exit::Unrecognised => 4,
             Exit::FilteredOut => 5,
             Exit::Findings => 6,
+            Exit::Changed => 7,
+            // 128 + SIGINT, as a shell reports a command Ctrl-C ended.
+            Exit::Interrupted => 130,
         }
     }
 }
@@ -99,6 +107,13 @@ pub enum CutShort {
     Truncated { codec: &'static str },
     #[error("stopped after {bytes} decompressed bytes (--max-decompressed-bytes)")]
     Capped { bytes: u64 },
+    /// The default cap: over 1000:1 past the first GiB.
+    #[error(
+        "stopped after {bytes} decompressed bytes from {compressed} compressed: over \
+         1000:1 past the first GiB, a decompression bomb? (--max-decompressed-bytes 0 \
+         reads on, or N sets a byte limit)"
+    )]
+    Bomb { bytes: u64, compressed: u64 },
     /// `message` is escaped.
     #[error("read error after {bytes} bytes: {message}")]
     Read { bytes: u64, message: String },

@@ -18,8 +18,9 @@ use crate::format::detect::{
 };
 use crate::format::time::LocalZone;
 use crate::format::{self, Format};
+use crate::input::changes::Change;
 use crate::input::lookahead::Lookahead;
-use crate::input::{self, Compression, InputSpec, MmapPolicy, Source};
+use crate::input::{self, Compression, InputSpec, MmapPolicy, Opened, Source};
 use crate::progress;
 use crate::scan::{scan_slice_then, scan_stream, Reading, ScanOpts};
 use crate::zone;
@@ -31,8 +32,8 @@ pub struct ReadOpts {
     /// How each input's format is chosen, one per input.
     pub formats: Vec<Choice>,
     pub mmap: MmapPolicy,
-    /// Decompressed bytes read at most from one compressed input (0: no limit).
-    pub max_decompressed: u64,
+    /// How far one compressed input may inflate.
+    pub max_decompressed: input::InflateCap,
     /// `--error-tz`; `None`: learnt from the access logs.
     pub error_tz: Option<i64>,
     pub threads: usize,
@@ -82,11 +83,31 @@ pub struct InputAccount {
     pub ambiguous: u64,
     pub filtered: u64,
     pub nul_bytes: u64,
+    /// A last line without a newline that may be cut: not a record.
+    pub incomplete: u64,
+    /// A last line without a newline, counted as it parsed.
+    pub unterminated: u64,
     /// Malformed lines another preset parses (auto-detected format only),
     /// most first, then by name.
     pub other_formats: Vec<(&'static str, u64)>,
-    /// The mapped file shrank while it was read, and was read again.
+    /// The file shrank while it was read: a map was read again to the new
+    /// end; a stream stopped there.
     pub shrank: bool,
+    /// The mapped file was rewritten while it was read (bytes there at open
+    /// changed), and was read again.
+    pub rewritten: bool,
+    /// The file changed while it was read, and that read is what is
+    /// counted: old and new lines may be mixed.
+    pub changed: bool,
+    /// The file grew while it was read: its size when opened, which is
+    /// where a mapped read stops (a stream reads on to its end).
+    pub grew: Option<u64>,
+    /// The name now leads to another file, or none (rotated by rename,
+    /// deleted): what was read is the file as opened.
+    pub replaced: bool,
+    /// A stop was asked for (Ctrl-C, SIGTERM) while this input was read:
+    /// the counts cover what was read before it.
+    pub interrupted: bool,
     /// The stream ended early: the lines before are counted.
     pub cut_short: Option<CutShort>,
 }
@@ -120,8 +141,15 @@ impl InputAccount {
             ambiguous: a.ambiguous,
             filtered: a.filtered,
             nul_bytes: a.nul_bytes,
+            incomplete: a.incomplete,
+            unterminated: a.unterminated,
             other_formats,
             shrank: false,
+            rewritten: false,
+            changed: false,
+            grew: None,
+            replaced: false,
+            interrupted: false,
             cut_short: None,
         }
     }
@@ -152,6 +180,11 @@ pub struct Run {
     pub bytes_read: u64,
     /// Threads the scans ran on.
     pub threads: usize,
+    /// A stop was asked for (Ctrl-C, SIGTERM): the inputs listed are those
+    /// read, the last of them perhaps in part; the rest were not begun.
+    pub interrupted: bool,
+    /// Inputs named.
+    pub given: usize,
 }
 
 impl Run {
@@ -162,7 +195,9 @@ impl Run {
             .iter()
             .any(|(_, e)| matches!(e, InputError::Unrecognised { .. }));
         let any_parsed = self.total.parsed > 0;
-        if self.inputs.is_empty() {
+        if self.interrupted {
+            Exit::Interrupted
+        } else if self.inputs.is_empty() {
             if unrecognised {
                 Exit::Unrecognised
             } else {
@@ -172,6 +207,8 @@ impl Run {
             Exit::FilteredOut
         } else if !any_parsed && (self.total.lines > self.total.empty || unrecognised) {
             Exit::Unrecognised
+        } else if self.inputs.iter().any(|i| i.changed) {
+            Exit::Changed
         } else if !self.failed.is_empty() || self.inputs.iter().any(|i| i.cut_short.is_some()) {
             Exit::Partial
         } else {
@@ -198,6 +235,8 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
         seconds: 0.0,
         bytes_read: 0,
         threads: opts.threads,
+        interrupted: false,
+        given: opts.inputs.len(),
     };
     let survey = survey(opts);
     let error_zone = match survey.zone {
@@ -233,6 +272,9 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
     };
     let mut next = 0;
     while next < opts.inputs.len() {
+        if input::interrupt::requested() {
+            break;
+        }
         // A compressed input decodes on one core: consecutive ones are read
         // side by side, as many as there are threads, and summed in order.
         let together = opts.inputs[next..]
@@ -253,6 +295,8 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
             match result {
                 Ok(mut s) => {
                     s.account.index = index;
+                    // Asked during this input's scan: what it counts is a part.
+                    s.account.interrupted = input::interrupt::requested();
                     run.examples.extend(
                         s.agg
                             .examples
@@ -267,6 +311,7 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
             }
         }
     }
+    run.interrupted = input::interrupt::requested();
     run.seconds = start.elapsed().as_secs_f64();
     let cap = run.total.max_clients;
     pool.install(|| run.total.classes.group(cap));
@@ -290,11 +335,14 @@ struct Scan {
 impl Data<'_> {
     fn scan(self, rd: &Reading, opts: &ScanOpts) -> Scan {
         match self {
-            Data::Mapped(data, done) => Scan {
-                agg: scan_slice_then(data, rd, opts, done),
-                bytes: data.len() as u64,
-                error: None,
-            },
+            Data::Mapped(data, done) => {
+                let (agg, skipped) = scan_slice_then(data, rd, opts, done);
+                Scan {
+                    agg,
+                    bytes: data.len() as u64 - skipped,
+                    error: None,
+                }
+            }
             Data::Stream(r) => {
                 let (agg, end) = scan_stream(r, rd, opts);
                 Scan {
@@ -355,72 +403,85 @@ impl Ctx<'_> {
 
 fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, InputError> {
     let opened = input::open(spec, ctx.opts.mmap)?;
-    let name = opened.name.clone();
-    match opened.source {
-        Source::Mapped(m) => {
-            let (res, shrank) = m.scan_guarded(|data| {
-                // A leading NUL hole (copytruncate) tells nothing about the format.
-                let from = input::chunk::leading_nul(data, &|w: &[u8]| m.release(w));
-                let samples: Vec<&[u8]> = windows(&data[from..]).collect();
-                let chosen = choose(choice, samples.iter().copied(), &name);
-                // The samples are spread over the file: drop them now, not
-                // when the scan reaches them.
-                samples.iter().for_each(|w| m.release(w));
-                chosen.map(|c| {
-                    let done = |d: &[u8]| {
-                        ctx.counter.add(d.len());
-                        m.release(d)
-                    };
-                    let s = ctx.scan(&c, Data::Mapped(data, &done));
-                    (c, s.agg)
-                })
-            });
-            if shrank {
-                // The scan saw zeros where the file had been cut: read it again.
-                drop(m);
-                let again = input::reopen_stream(spec)?;
-                let mut s = read_stream(again.source, again.compression, &name, choice, ctx)?;
-                s.account.shrank = true;
-                return Ok(s);
-            }
-            let (chosen, agg) = res?;
-            Ok(Scanned {
-                account: InputAccount::new(
-                    &name,
-                    &chosen,
-                    Compression::None,
-                    ReadMode::Mmap,
-                    &agg,
-                    m.len() as u64,
-                ),
-                agg,
-            })
+    let Source::Mapped(m) = opened.source else {
+        let s = read_stream(opened, choice, ctx)?;
+        if !s.account.changed || input::interrupt::requested() {
+            return Ok(s);
         }
-        Source::Stream(_) => read_stream(opened.source, opened.compression, &name, choice, ctx),
+        // Rewritten while it was read: once more, as it now is.
+        let mut s = read_stream(input::reopen_stream(spec)?, choice, ctx)?;
+        s.account.rewritten = !s.account.changed;
+        return Ok(s);
+    };
+    let name = opened.name;
+    let (res, shrank) = m.scan_guarded(|data| {
+        // A leading NUL hole (copytruncate) tells nothing about the format.
+        let from = input::chunk::leading_nul(data, &|w: &[u8]| m.release(w));
+        let samples: Vec<&[u8]> = windows(&data[from..]).collect();
+        let chosen = choose(choice, samples.iter().copied(), &name);
+        // The samples are spread over the file: drop them now, not
+        // when the scan reaches them.
+        samples.iter().for_each(|w| m.release(w));
+        chosen.map(|c| {
+            let done = |d: &[u8]| {
+                ctx.counter.add(d.len());
+                m.release(d)
+            };
+            let s = ctx.scan(&c, Data::Mapped(data, &done));
+            (c, s)
+        })
+    });
+    let checked = opened.watch.as_ref().map(|w| w.check());
+    let rewritten = checked.is_some_and(|c| c.change == Change::Rewritten);
+    if (shrank || rewritten) && !input::interrupt::requested() {
+        // The scan saw zeros where the file had been cut, or a mix of old
+        // and new bytes: read it again, as it is now.
+        drop(m);
+        let again = input::reopen_stream(spec)?;
+        let mut s = read_stream(again, choice, ctx)?;
+        s.account.shrank |= shrank;
+        s.account.rewritten = rewritten && !shrank;
+        s.account.replaced |= checked.is_some_and(|c| c.replaced);
+        return Ok(s);
     }
+    let (chosen, scan) = res?;
+    let mut account = InputAccount::new(
+        &name,
+        &chosen,
+        Compression::None,
+        ReadMode::Mmap,
+        &scan.agg,
+        scan.bytes,
+    );
+    // Stopped mid-way: what was read is kept as it is.
+    account.shrank = shrank;
+    account.changed = rewritten;
+    if let Some(c) = checked {
+        account.replaced = c.replaced;
+        account.grew = (c.change == Change::Grew).then_some(m.len() as u64);
+    }
+    Ok(Scanned {
+        account,
+        agg: scan.agg,
+    })
 }
 
-fn read_stream(
-    source: Source,
-    c: Compression,
-    name: &str,
-    choice: &Choice,
-    ctx: &Ctx,
-) -> Result<Scanned, InputError> {
+fn read_stream(opened: Opened, choice: &Choice, ctx: &Ctx) -> Result<Scanned, InputError> {
     let opts = ctx.opts;
-    let Source::Stream(r) = source else {
+    let (name, c) = (&opened.name[..], opened.compression);
+    let Source::Stream(r) = opened.source else {
         unreachable!("read_stream takes a stream")
     };
     let r: Box<dyn Read + Send> = Box::new(progress::Counting {
         inner: r,
         counter: ctx.counter.clone(),
     });
-    let r: Box<dyn Read + Send> = if c != Compression::None && opts.max_decompressed > 0 {
-        Box::new(input::Capped {
-            inner: r,
-            left: opts.max_decompressed,
-            cap: opts.max_decompressed,
-        })
+    let r: Box<dyn Read + Send> = if c != Compression::None {
+        Box::new(input::Capped::new(
+            r,
+            opts.max_decompressed,
+            opened.consumed,
+        ))
     } else {
         r
     };
@@ -439,6 +500,17 @@ fn read_stream(
     };
     let s = ctx.scan(&chosen, Data::Stream(ahead.into_reader()));
     let mut account = InputAccount::new(name, &chosen, c, ReadMode::Stream, &s.agg, s.bytes);
+    if let Some(w) = &opened.watch {
+        let checked = w.check();
+        account.replaced = checked.replaced;
+        match checked.change {
+            // Read to where it now ends: what came before the cut.
+            Change::Shrank => account.shrank = true,
+            Change::Rewritten => account.changed = true,
+            Change::Grew => account.grew = Some(w.len()),
+            Change::None => {}
+        }
+    }
     account.cut_short = s.error.map(|e| match c {
         Compression::Gzip | Compression::Zstd if e.kind() == io::ErrorKind::UnexpectedEof => {
             CutShort::Truncated { codec: c.label() }
@@ -447,7 +519,11 @@ fn read_stream(
             .get_ref()
             .and_then(|i| i.downcast_ref::<input::CapReached>())
         {
-            Some(cap) => CutShort::Capped { bytes: cap.0 },
+            Some(input::CapReached::Bytes(n)) => CutShort::Capped { bytes: *n },
+            Some(input::CapReached::Ratio { out, consumed }) => CutShort::Bomb {
+                bytes: *out,
+                compressed: *consumed,
+            },
             None => CutShort::Read {
                 bytes: s.bytes,
                 message: escape(e.to_string().as_bytes()),

@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -17,9 +18,10 @@ use crate::classify::{
     Shape,
 };
 use crate::filter::Filter;
-use crate::format::time::LocalZone;
+use crate::format::time::{in_range, LocalZone};
 use crate::format::{Format, Parsed, Reason};
 use crate::input::chunk::{split_pieces, Block, Blocks, Piece};
+use crate::input::interrupt;
 use crate::record::Record;
 
 /// The classifier, compiled once per process.
@@ -189,8 +191,15 @@ impl Agg {
             }
             Ok(Parsed::Ok) => {
                 if !fmt.error_zone.is_utc() && fmt.format.is_error_log() {
-                    // Error-log times are local: make them UTC.
-                    rec.ts = rec.ts.map(|t| fmt.error_zone.utc(t));
+                    // Error-log times are local: make them UTC (which may
+                    // pass year 9999).
+                    if let Some(t) = rec.ts {
+                        let Some(t) = in_range(fmt.error_zone.utc(t)) else {
+                            self.malformed_line(l, Reason::BadTimestamp, fmt);
+                            return false;
+                        };
+                        rec.ts = Some(t);
+                    }
                 }
                 out.line = l;
                 out.direct = false;
@@ -214,13 +223,18 @@ impl Agg {
                 false
             }
             Err(reason) => {
-                self.malformed[reason as usize] += 1;
-                self.example(ExampleKind::Malformed(reason), l);
-                if let Some(others) = fmt.others {
-                    self.other_format(l, others);
-                }
+                self.malformed_line(l, reason, fmt);
                 false
             }
+        }
+    }
+
+    /// Counts a malformed line, and the other preset that parses it.
+    fn malformed_line(&mut self, l: &[u8], reason: Reason, fmt: &Reading) {
+        self.malformed[reason as usize] += 1;
+        self.example(ExampleKind::Malformed(reason), l);
+        if let Some(others) = fmt.others {
+            self.other_format(l, others);
         }
     }
 
@@ -339,6 +353,47 @@ impl Agg {
         }
     }
 
+    /// The input's last line, which has no newline: it may be a line still
+    /// being written, cut anywhere. Counted as *incomplete* (not a record)
+    /// when it does not parse, or when its format ends in a figure that a
+    /// cut would change unseen (`common`'s bytes); else read as any line
+    /// (it parsed up to a closing literal, or ends in text), and noted in
+    /// `unterminated`. Empty and overlong lines are what they always are.
+    pub fn scan_final(&mut self, line: &[u8], fmt: &Reading, opts: &ScanOpts) {
+        let nul = line.iter().take_while(|&&b| b == 0).count();
+        let body = &line[nul..];
+        let trimmed = body.strip_suffix(b"\r").unwrap_or(body);
+        if body.len() > opts.max_line || trimmed.is_empty() {
+            return self.scan(line, fmt, opts);
+        }
+        let whole = !fmt.format.ends_in_open_figure()
+            && fmt.format.parse(trimmed, &mut Record::default()).is_ok();
+        if whole {
+            // Read as any line; flagged as counted only if it was (a line of
+            // another format, taken apart by the scan, is malformed).
+            let malformed: u64 = self.malformed.iter().sum();
+            self.scan(line, fmt, opts);
+            if self.malformed.iter().sum::<u64>() == malformed {
+                self.unterminated += 1;
+            }
+            return;
+        }
+        self.lines += 1;
+        self.nul_bytes += nul as u64;
+        self.incomplete += 1;
+        self.example(ExampleKind::Incomplete, trimmed);
+    }
+
+    /// Whole lines, the last of which may lack its newline: then it is the
+    /// input's last, read by [`Agg::scan_final`].
+    fn scan_lines(&mut self, lines: &[u8], fmt: &Reading, opts: &ScanOpts) {
+        let (body, last) = split_final(lines);
+        self.scan(body, fmt, opts);
+        if let Some(last) = last {
+            self.scan_final(last, fmt, opts);
+        }
+    }
+
     /// An overlong line that was skipped without reading it all.
     fn overlong_head(&mut self, head: &[u8], nul: u64) {
         self.lines += 1;
@@ -422,18 +477,32 @@ fn for_each_line<'c>(chunk: &'c [u8], mut f: impl FnMut(&'c [u8])) {
 
 /// Scans a whole buffer on the current thread pool.
 pub fn scan_slice(data: &[u8], fmt: &Reading, opts: &ScanOpts) -> Agg {
-    scan_slice_then(data, fmt, opts, |_| {})
+    scan_slice_then(data, fmt, opts, |_| {}).0
+}
+
+/// `lines` (whole lines, the last perhaps without its newline) without its
+/// last line when that has no newline, and that line (see
+/// [`Agg::scan_final`]). Only an input's end (or a read that failed) leaves
+/// a line so, and only the last piece of lines holds it.
+pub fn split_final(lines: &[u8]) -> (&[u8], Option<&[u8]>) {
+    if lines.last().is_none_or(|&b| b == b'\n') {
+        return (lines, None);
+    }
+    let cut = memchr::memrchr(b'\n', lines).map_or(0, |p| p + 1);
+    let (body, last) = lines.split_at(cut);
+    (body, Some(last))
 }
 
 /// As [`scan_slice`], calling `done` on each part of `data` that will not be
 /// read again: a chunk once it is scanned and nothing refers to it any more,
-/// a window of an overlong line once it is searched.
+/// a window of an overlong line once it is searched. Also gives the bytes
+/// left unscanned because a stop was asked for ([`interrupt`]): 0 otherwise.
 pub fn scan_slice_then(
     data: &[u8],
     fmt: &Reading,
     opts: &ScanOpts,
     done: impl Fn(&[u8]) + Sync,
-) -> Agg {
+) -> (Agg, u64) {
     let chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
     let crew = Crew::new();
     chunks.par_iter().enumerate().for_each(|(i, c)| {
@@ -452,6 +521,8 @@ pub fn scan_slice_then(
 /// and examples are kept by chunk and numbered at the end.
 struct Crew {
     workers: Vec<Mutex<Option<Worker>>>,
+    /// Bytes of the chunks skipped after a stop was asked for.
+    skipped: AtomicU64,
 }
 
 impl Crew {
@@ -459,19 +530,31 @@ impl Crew {
         let threads = rayon::current_num_threads().max(1);
         Crew {
             workers: (0..threads).map(|_| Mutex::new(None)).collect(),
+            skipped: AtomicU64::new(0),
         }
     }
 
-    /// Scans chunk `i` on the calling thread's worker.
+    /// Scans chunk `i` on the calling thread's worker, unless a stop was
+    /// asked for: looked at once a chunk, never a line.
     fn scan(&self, i: usize, piece: Piece, fmt: &Reading, opts: &ScanOpts) {
+        if interrupt::requested() {
+            let n = match piece {
+                Piece::Lines(l) => l.len() as u64,
+                Piece::Overlong { head, nul } => head.len() as u64 + nul,
+                Piece::Nul(n) => n,
+            };
+            self.skipped.fetch_add(n, Ordering::Relaxed);
+            return;
+        }
         let t = rayon::current_thread_index().unwrap_or(0) % self.workers.len();
         let mut w = self.workers[t].lock().unwrap_or_else(|e| e.into_inner());
         w.get_or_insert_with(|| Worker::new(opts))
             .scan(i, piece, fmt, opts);
     }
 
-    /// The sum of `chunks` chunks, their lines numbered in order.
-    fn finish(self, chunks: usize, opts: &ScanOpts) -> Agg {
+    /// The sum of `chunks` chunks, their lines numbered in order, and the
+    /// bytes skipped.
+    fn finish(self, chunks: usize, opts: &ScanOpts) -> (Agg, u64) {
         let workers: Vec<Worker> = self
             .workers
             .into_iter()
@@ -497,7 +580,7 @@ impl Crew {
         examples.sort_by_key(|e| e.line);
         examples.truncate(MAX_EXAMPLES);
         total.examples = examples;
-        total
+        (total, self.skipped.into_inner())
     }
 }
 
@@ -522,7 +605,7 @@ impl Worker {
     fn scan(&mut self, i: usize, piece: Piece, fmt: &Reading, opts: &ScanOpts) {
         let before = self.agg.lines;
         match piece {
-            Piece::Lines(chunk) => self.agg.scan(chunk, fmt, opts),
+            Piece::Lines(chunk) => self.agg.scan_lines(chunk, fmt, opts),
             Piece::Overlong { head, nul } => self.agg.overlong_head(head, nul),
             Piece::Nul(n) => self.agg.nul_bytes += n,
         }
@@ -543,32 +626,47 @@ impl Worker {
 /// Scans a stream. Reading (and decompressing) runs on its own thread,
 /// filling blocks that the pool's threads take as they come free, each
 /// scanning into its own accumulator as the chunks of a map are; a scanned
-/// block's buffer goes back to the reader.
+/// block's buffer goes back to the reader. A stop asked for ([`interrupt`])
+/// is seen between blocks, or within a tenth of a second while the reader
+/// waits for input; the reader is then left behind.
 pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd) {
     let threads = rayon::current_num_threads().max(1);
     let block = opts.chunk_size.clamp(1, STREAM_BLOCK);
-    let (work, queue) = mpsc::sync_channel::<(usize, Block)>(threads);
+    // Each block goes with the stream's bytes read up to its end.
+    let (work, queue) = mpsc::sync_channel::<(usize, Block, u64)>(threads);
     let (give_back, spare) = mpsc::channel::<Vec<u8>>();
     let max_line = opts.max_line;
     let reader = std::thread::spawn(move || {
         let mut blocks = Blocks::new(r, block, max_line).recycle(spare);
-        for b in blocks.by_ref().enumerate() {
-            if work.send(b).is_err() {
+        let mut i = 0;
+        while let Some(b) = blocks.next() {
+            if interrupt::requested() || work.send((i, b, blocks.bytes)).is_err() {
                 break;
             }
+            i += 1;
         }
         blocks.bytes
     });
     let queue = Mutex::new(queue);
     let crew = Crew::new();
     let error = Mutex::new(None);
-    let chunks = std::sync::atomic::AtomicUsize::new(0);
+    let chunks = AtomicUsize::new(0);
+    let scanned = AtomicU64::new(0);
     rayon::scope(|s| {
         for _ in 0..threads {
             s.spawn(|_| loop {
-                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                let Ok((i, b)) = next else { break };
-                chunks.fetch_max(i + 1, std::sync::atomic::Ordering::Relaxed);
+                let wait = std::time::Duration::from_millis(100);
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .recv_timeout(wait);
+                let (i, b, upto) = match next {
+                    Ok(got) if !interrupt::requested() => got,
+                    Err(mpsc::RecvTimeoutError::Timeout) if !interrupt::requested() => continue,
+                    _ => break,
+                };
+                chunks.fetch_max(i + 1, Ordering::Relaxed);
+                scanned.fetch_max(upto, Ordering::Relaxed);
                 match b {
                     Block::Lines(v) => {
                         crew.scan(i, Piece::Lines(&v), fmt, opts);
@@ -584,8 +682,13 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (
             });
         }
     });
-    let bytes = reader.join().unwrap_or(0);
-    let agg = crew.finish(chunks.into_inner(), opts);
+    // A reader stopped mid-read (a terminal, a stalled pipe) is left behind.
+    let bytes = if interrupt::requested() {
+        scanned.into_inner()
+    } else {
+        reader.join().unwrap_or(0)
+    };
+    let (agg, _) = crew.finish(chunks.into_inner(), opts);
     let error = error.into_inner().unwrap_or_else(|e| e.into_inner());
     (agg, StreamEnd { bytes, error })
 }

@@ -20,7 +20,7 @@ use alf::aggregate::{Agg, MAX_CLIENTS};
 use alf::findings::rank;
 use alf::format::{self, Format};
 use alf::input::{self, InputSpec, MmapPolicy, Source};
-use alf::scan::{scan_slice, scan_stream, Reading, ScanOpts};
+use alf::scan::{scan_slice, scan_stream, split_final, Reading, ScanOpts};
 
 use common::{
     assert_identity, combined_lines, normalize, physical_lines, run_alf, summary, triage,
@@ -427,6 +427,74 @@ fn decompression_cap_stops_a_bomb() {
     let (out, v) = triage(&[s(&p)], None);
     assert_eq!(out.code(), Some(0));
     assert_eq!(summary(&v, "lines"), (big.len() / line.len()) as u64);
+}
+
+/// The default cap (`auto`): a zstd bomb of frames back to back, 1.3 GiB
+/// from a few hundred KiB, is stopped just past the first GiB, as a partial
+/// failure that says why, from a file and from a pipe; `0` lifts it.
+#[test]
+fn default_cap_stops_a_zstd_bomb() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let line =
+        b"203.0.113.7 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1 \"-\" \"bomb\"\n";
+    let big: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(line.len() * (1 << 20))
+        .collect();
+    let Some(frame) = common::zstd(&big) else {
+        common::skip("`zstd` not found");
+        return;
+    };
+    let frames = 20;
+    let bomb: Vec<u8> = frame.repeat(frames);
+    let inflated = (big.len() * frames) as u64;
+    assert!(
+        inflated > 5 << 28 && bomb.len() < 1 << 20,
+        "{} -> {inflated}",
+        bomb.len()
+    );
+    let p = write(dir.path(), "bomb.zst", &bomb);
+    let args = ["top", "--by", "status", "-o", "json"];
+    for (way, file, stdin) in [
+        ("file", Some(s(&p)), None),
+        ("stdin", None, Some(&bomb[..])),
+    ] {
+        let mut a: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        a.push(file.unwrap_or_else(|| "-".into()));
+        let out = run_alf(&a, stdin);
+        let err = out.stderr_text();
+        assert_eq!(out.code(), Some(1), "{way}: {err}");
+        assert!(err.contains("decompression bomb?"), "{way}: {err}");
+        let v = out.json(way);
+        let counted = v["lines"].as_u64().expect("lines");
+        // Stopped past the first GiB, well before the end.
+        let per_gib = (1u64 << 30) / line.len() as u64;
+        assert!(
+            counted + 1 >= per_gib && counted < per_gib + per_gib / 16,
+            "{way}: {counted} lines"
+        );
+    }
+    // `0`: no limit, every line.
+    let out = run_alf(
+        &[
+            "top",
+            "--by",
+            "status",
+            "-o",
+            "json",
+            "--max-decompressed-bytes",
+            "0",
+            &s(&p),
+        ],
+        None,
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(
+        out.json("no limit")["lines"].as_u64(),
+        Some(inflated / line.len() as u64)
+    );
 }
 
 // ---------------------------------------------------------- 44. misleading names
@@ -1025,6 +1093,114 @@ fn mixed_formats_are_reported_per_format() {
     assert_eq!(v["inputs"][0]["other_formats"], serde_json::json!([]));
 }
 
+// ------------------------------------------- 28. incomplete final line
+
+/// A last line without a newline: one a cut could have changed unseen (a
+/// `common` line ends in its byte count) is *incomplete*, not a record, and
+/// its bytes are not summed; one that parses to its closing quote is a
+/// record; one that does not parse is incomplete, not malformed. The same
+/// from a map, a pipe, gzip and a small chunk size; flagged in the JSON.
+#[test]
+fn an_unterminated_last_line_is_never_half_parsed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let whole = "192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.0\" 200 1234\n";
+    let cut_common = "192.0.2.2 - - [10/Oct/2000:13:55:37 -0700] \"GET /x HTTP/1.0\" 200 12";
+    let combined =
+        "192.0.2.3 - - [10/Oct/2000:13:55:38 -0700] \"GET /y HTTP/1.0\" 200 5 \"-\" \"ua\"";
+    let combined_head =
+        "192.0.2.3 - - [10/Oct/2000:13:55:38 -0700] \"GET /y HTTP/1.0\" 200 5 \"-\" \"ua\"\n";
+    // (body, format, parsed, incomplete, bytes sent)
+    let cases: [(String, &str, u64, u64, u64); 4] = [
+        (format!("{whole}{cut_common}"), "common", 1, 1, 1234),
+        (format!("{whole}{cut_common}\r"), "common", 1, 1, 1234),
+        (format!("{combined_head}{combined}"), "combined", 2, 0, 10),
+        (
+            format!("{combined_head}{}", &combined[..combined.len() - 5]),
+            "combined",
+            1,
+            1,
+            5,
+        ),
+    ];
+    for (i, (body, fmt, parsed, incomplete, bytes)) in cases.iter().enumerate() {
+        let p = write(dir.path(), &format!("c{i}.log"), body.as_bytes());
+        let gz = write(
+            dir.path(),
+            &format!("c{i}.log.gz"),
+            &common::gzip(body.as_bytes()),
+        );
+        let ways: Vec<Way> = vec![
+            ("mmap", vec![s(&p)], None),
+            (
+                "small chunks",
+                vec!["--chunk-size".into(), "7".into(), s(&p)],
+                None,
+            ),
+            ("stdin", vec!["-".into()], Some(body.as_bytes())),
+            ("gzip", vec![s(&gz)], None),
+        ];
+        for (way, args, stdin) in ways {
+            let mut a = vec!["--format".to_string(), fmt.to_string()];
+            a.extend(args);
+            let (out, v) = triage(&a, stdin);
+            let ctx = format!("case {i} by {way}");
+            assert_eq!(out.code(), Some(0), "{ctx}: {}", out.stderr_text());
+            assert_identity(&v, &ctx);
+            assert_eq!(summary(&v, "lines"), 2, "{ctx}");
+            assert_eq!(summary(&v, "parsed"), *parsed, "{ctx}");
+            assert_eq!(summary(&v, "incomplete"), *incomplete, "{ctx}");
+            assert_eq!(summary(&v, "malformed"), 0, "{ctx}");
+            assert_eq!(summary(&v, "bytes_sent"), *bytes, "{ctx}");
+            let warned = input0(&v, "warnings").as_array().is_some_and(|w| {
+                w.iter().any(|w| {
+                    w.as_str()
+                        .is_some_and(|w| w.contains("incomplete final line"))
+                })
+            });
+            assert!(warned, "{ctx}: not flagged: {}", input0(&v, "warnings"));
+        }
+    }
+}
+
+// ------------------------------------------------- 38. timestamps' range
+
+/// Times past 9999-12-31T23:59:59Z (or before year 0) in UTC, and offsets
+/// past ±14:00, are malformed timestamps: every time the report prints is
+/// RFC 3339.
+#[test]
+fn times_rfc3339_cannot_write_are_malformed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at = |t: &str| format!("192.0.2.9 - - [{t}] \"GET / HTTP/1.0\" 200 1\n");
+    let body = [
+        at("31/Dec/9999:23:59:59 +1400"),
+        at("31/Dec/9999:23:59:59 -0100"),
+        at("01/Jan/0000:00:30:00 +0100"),
+        at("10/Oct/2000:13:55:36 +1401"),
+        at("10/Oct/2000:13:55:36 -1459"),
+        at("10/Oct/2000:13:55:36 -1200"),
+    ]
+    .concat();
+    let p = write(dir.path(), "times.log", body.as_bytes());
+    let (out, v) = triage(&["--format".to_string(), "common".into(), s(&p)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(summary(&v, "parsed"), 2);
+    assert_eq!(summary(&v, "malformed"), 4);
+    let reasons = v["malformed_reasons"].to_string();
+    assert!(reasons.contains("bad timestamp"), "{reasons}");
+    assert_eq!(v["summary"]["first_seen"], "2000-10-11T01:55:36Z");
+    assert_eq!(v["summary"]["last_seen"], "9999-12-31T09:59:59Z");
+    // Error-log times moved to UTC by --error-tz may pass year 9999 too.
+    let err = write(
+        dir.path(),
+        "error.log",
+        b"[Fri Dec 31 23:30:00 9999] [error] [client 192.0.2.9] x\n[Sat Oct 14 12:00:00 2000] [error] [client 192.0.2.9] y\n",
+    );
+    let (out, v) = triage(&["--error-tz".to_string(), "-0100".into(), s(&err)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(summary(&v, "parsed"), 1);
+    assert_eq!(summary(&v, "malformed"), 1);
+}
+
 // ------------------------------------------------------- 36. line endings
 
 #[test]
@@ -1082,6 +1258,8 @@ struct Counts {
     overlong: u64,
     empty: u64,
     ambiguous: u64,
+    incomplete: u64,
+    unterminated: u64,
     nul_bytes: u64,
     bytes: u64,
     first: i64,
@@ -1102,6 +1280,8 @@ fn counts(a: &Agg) -> Counts {
         overlong: a.overlong,
         empty: a.empty,
         ambiguous: a.ambiguous,
+        incomplete: a.incomplete,
+        unterminated: a.unterminated,
         nul_bytes: a.nul_bytes,
         bytes: a.bytes,
         first: a.first,
@@ -1214,9 +1394,16 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
                 classify: true,
                 ..ScanOpts::default()
             };
-            // The reference: one sequential pass over the whole buffer.
+            // The reference: one sequential pass over the whole buffer, its
+            // last line apart when it has no newline.
             let mut want = Agg::new(None, MAX_CLIENTS);
-            want.scan(&data, &Reading::of(fmt), &base);
+            let (body, last) = split_final(&data);
+            want.scan(body, &Reading::of(fmt), &base);
+            if let Some(last) = last {
+                let mut fin = Agg::new(None, MAX_CLIENTS);
+                fin.scan_final(last, &Reading::of(fmt), &base);
+                want = want.merge(fin);
+            }
             // Through a merge, as every other result goes.
             let want = counts(&Agg::new(None, MAX_CLIENTS).merge(want));
             prop_assert_eq!(want.lines, physical_lines(&data));
@@ -1227,6 +1414,7 @@ fn scan_is_the_same_for_any_chunking_and_threads() {
                     + want.overlong
                     + want.empty
                     + want.ambiguous
+                    + want.incomplete
             );
             for cs in sizes.iter().copied().chain([1, 4096]) {
                 let opts = ScanOpts {

@@ -7,9 +7,11 @@
 #![no_main]
 
 use std::io::{Cursor, Read};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use alf::input::chunk::{Block, Blocks};
-use alf::input::{decoder, sniff, Capped, Compression};
+use alf::input::{decoder, sniff, Capped, Compression, InflateCap};
 use alf_fuzz::Pieces;
 use libfuzzer_sys::fuzz_target;
 
@@ -18,12 +20,9 @@ use libfuzzer_sys::fuzz_target;
 const CAP: u64 = 1 << 20;
 
 fn open(c: Compression, r: Box<dyn Read + Send>) -> Option<Box<dyn Read + Send>> {
-    let d = decoder(c, r).ok()?;
-    Some(Box::new(Capped {
-        inner: d,
-        left: CAP,
-        cap: CAP,
-    }))
+    let consumed = Arc::new(AtomicU64::new(0));
+    let d = decoder(c, r, &consumed).ok()?;
+    Some(Box::new(Capped::new(d, InflateCap::Bytes(CAP), consumed)))
 }
 
 /// Everything the stream gives before it ends, and whether it ended well.

@@ -104,6 +104,7 @@ pub enum ExampleKind {
     Malformed(Reason),
     Overlong,
     Ambiguous,
+    Incomplete,
 }
 
 impl ExampleKind {
@@ -112,6 +113,7 @@ impl ExampleKind {
             ExampleKind::Malformed(r) => r.as_str(),
             ExampleKind::Overlong => "overlong",
             ExampleKind::Ambiguous => "ambiguous attribution",
+            ExampleKind::Incomplete => "incomplete final line",
         }
     }
 }
@@ -128,7 +130,8 @@ pub struct Example {
 /// Everything counted over some run of lines.
 #[derive(Clone, Debug)]
 pub struct Agg {
-    /// Physical lines: `lines == parsed + malformed + overlong + empty + ambiguous + filtered`.
+    /// Physical lines: `lines == parsed + malformed + overlong + empty +
+    /// ambiguous + filtered + incomplete`.
     pub lines: u64,
     pub parsed: u64,
     pub malformed: [u64; Reason::ALL.len()],
@@ -137,6 +140,13 @@ pub struct Agg {
     pub ambiguous: u64,
     /// Parsed lines left out by `--since`, `--until`, `--client`, `--vhost`.
     pub filtered: u64,
+    /// Last lines without a newline that may have been cut (being written):
+    /// they do not parse, or their last field is a figure a cut would change.
+    /// Not records.
+    pub incomplete: u64,
+    /// Last lines without a newline, counted all the same (see
+    /// [`Agg::scan_final`]): they parsed to a closing literal, or end in text.
+    pub unterminated: u64,
     /// The earliest and latest times of the filtered lines (`i64::MAX` and
     /// `i64::MIN` while none had one): the span to show when the filters
     /// leave no record.
@@ -203,6 +213,8 @@ impl Agg {
             empty: 0,
             ambiguous: 0,
             filtered: 0,
+            incomplete: 0,
+            unterminated: 0,
             filtered_first: i64::MAX,
             filtered_last: i64::MIN,
             nul_bytes: 0,
@@ -404,6 +416,8 @@ impl Agg {
         self.empty += o.empty;
         self.ambiguous += o.ambiguous;
         self.filtered += o.filtered;
+        self.incomplete += o.incomplete;
+        self.unterminated += o.unterminated;
         self.filtered_first = self.filtered_first.min(o.filtered_first);
         self.filtered_last = self.filtered_last.max(o.filtered_last);
         self.nul_bytes += o.nul_bytes;

@@ -118,7 +118,8 @@ pub struct Summary {
     pub files: usize,
     /// The formats read with, each once, in input order.
     pub formats: Vec<String>,
-    /// `lines == parsed + malformed + overlong + empty + ambiguous + filtered`.
+    /// `lines == parsed + malformed + overlong + empty + ambiguous + filtered
+    /// + incomplete`.
     pub lines: u64,
     pub parsed: u64,
     /// Parsed access-log lines; the other parsed lines are error-log lines.
@@ -130,6 +131,10 @@ pub struct Summary {
     pub ambiguous: u64,
     pub filtered: u64,
     pub nul_bytes: u64,
+    /// Last lines without a newline that may be cut: not records.
+    pub incomplete: u64,
+    /// Ctrl-C or SIGTERM stopped the reading.
+    pub interrupted: bool,
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     /// In access and error logs; past `--max-clients`, a lower bound.
@@ -318,6 +323,8 @@ fn summary(run: &Run) -> Summary {
         ambiguous: a.ambiguous,
         filtered: a.filtered,
         nul_bytes: a.nul_bytes,
+        incomplete: a.incomplete,
+        interrupted: run.interrupted,
         first_seen: known.then_some(a.first),
         last_seen: known.then_some(a.last),
         folded_requests: a.folded.requests(),

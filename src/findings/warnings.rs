@@ -14,6 +14,11 @@ use crate::record::{ip_from_key, ip_key};
 /// A warning, in the order a report lists them.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Warning {
+    /// Ctrl-C or SIGTERM stopped the reading: `read` inputs of `given`
+    /// were begun, the last perhaps in part.
+    Interrupted { read: usize, given: usize },
+    /// An input the stop cut short.
+    InputInterrupted { path: String },
     /// Error-log times read at the zone the access logs write (one offset,
     /// or two across a change to or from summer time).
     ErrorZone(LocalZone),
@@ -21,6 +26,23 @@ pub enum Warning {
     MixedZones(Vec<i64>),
     /// A mapped file shrank while it was read, and was read again.
     Shrank { path: String },
+    /// A mapped file was rewritten while it was read, and was read again.
+    Rewritten { path: String },
+    /// A file changed while it was read, and the counts are of that read:
+    /// old and new lines may be mixed (exit 7).
+    Changed { path: String },
+    /// A file grew while it was read; a map reads up to its size at open.
+    Grew {
+        path: String,
+        bytes: u64,
+        mapped: bool,
+    },
+    /// The name now leads to another file or none (rotation by rename).
+    Replaced { path: String },
+    /// The last line has no newline and may be cut: not counted as a record.
+    Incomplete { path: String },
+    /// The last line has no newline, and was counted as it parsed.
+    Unterminated { path: String },
     /// Malformed lines of an input that other presets parse.
     OtherFormats {
         path: String,
@@ -79,6 +101,13 @@ impl Warning {
     pub fn input(&self) -> Option<&str> {
         match self {
             Warning::Shrank { path }
+            | Warning::InputInterrupted { path }
+            | Warning::Rewritten { path }
+            | Warning::Changed { path }
+            | Warning::Grew { path, .. }
+            | Warning::Replaced { path }
+            | Warning::Incomplete { path }
+            | Warning::Unterminated { path }
             | Warning::OtherFormats { path, .. }
             | Warning::FewParse { path, .. }
             | Warning::Empty { path } => Some(path),
@@ -91,16 +120,44 @@ impl Warning {
 /// classes ran (only they make self traffic differ from any other).
 pub fn warnings(run: &Run, own: Option<&SelfAddrs>) -> Vec<Warning> {
     let mut w = Vec::new();
+    if run.interrupted {
+        w.push(Warning::Interrupted {
+            read: run.inputs.len() + run.failed.len(),
+            given: run.given,
+        });
+    }
     match &run.zone {
         Some(ZoneNote::Learnt(z)) => w.push(Warning::ErrorZone(*z)),
         Some(ZoneNote::Mixed(offsets)) => w.push(Warning::MixedZones(offsets.clone())),
         None => {}
     }
     for i in &run.inputs {
+        let path = || i.path.clone();
+        if i.interrupted {
+            w.push(Warning::InputInterrupted { path: path() });
+        }
+        if i.changed {
+            w.push(Warning::Changed { path: path() });
+        } else if i.rewritten {
+            w.push(Warning::Rewritten { path: path() });
+        }
         if i.shrank {
-            w.push(Warning::Shrank {
-                path: i.path.clone(),
+            w.push(Warning::Shrank { path: path() });
+        }
+        if let Some(bytes) = i.grew {
+            w.push(Warning::Grew {
+                path: path(),
+                bytes,
+                mapped: i.read == crate::read::ReadMode::Mmap,
             });
+        }
+        if i.replaced {
+            w.push(Warning::Replaced { path: path() });
+        }
+        if i.incomplete > 0 {
+            w.push(Warning::Incomplete { path: path() });
+        } else if i.unterminated > 0 {
+            w.push(Warning::Unterminated { path: path() });
         }
         // Lines that reached the parser, and those it took.
         let parsed = i.parsed + i.ambiguous + i.filtered;

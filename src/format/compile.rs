@@ -211,6 +211,24 @@ pub enum Dialect {
 const MAX_CHOICES: usize = 8;
 
 impl AccessFormat {
+    /// The format ends in a figure (the client, a time, the status, the
+    /// bytes, a duration, X-Forwarded-For) with no literal after it: a line
+    /// cut inside that field still parses, with a wrong figure.
+    pub fn ends_in_open_figure(&self) -> bool {
+        self.steps.last().is_some_and(|s| {
+            s.mode == Mode::ToEnd
+                && matches!(
+                    s.field,
+                    Field::Client
+                        | Field::Time(_)
+                        | Field::Status
+                        | Field::Bytes
+                        | Field::Duration(_)
+                        | Field::Xff
+                )
+        })
+    }
+
     /// Compiles a format string (or a whole pasted `LogFormat` / `log_format` line).
     pub fn compile(src: &str, dialect: Dialect) -> Result<AccessFormat, FormatError> {
         let ops = match dialect {

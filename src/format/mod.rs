@@ -66,6 +66,16 @@ impl Format {
         }
     }
 
+    /// A line cut at its end may still parse, with a wrong figure (see
+    /// [`AccessFormat::ends_in_open_figure`]). Error logs end in their
+    /// message, after every figure.
+    pub fn ends_in_open_figure(&self) -> bool {
+        match self.beneath() {
+            Format::Access(f) => f.ends_in_open_figure(),
+            _ => false,
+        }
+    }
+
     pub fn is_error_log(&self) -> bool {
         !matches!(self.beneath(), Format::Access(_))
     }

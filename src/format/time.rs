@@ -17,6 +17,19 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146097 + doe - 719468
 }
 
+/// The earliest and latest times alf accepts: 0000-01-01T00:00:00Z and
+/// 9999-12-31T23:59:59Z, the span RFC 3339 can write. A time outside it
+/// (year 9999 at a western offset, a 12-digit epoch) makes the line's
+/// timestamp malformed, rather than a report time no parser reads back.
+pub const MIN_TS: i64 = -62_167_219_200;
+pub const MAX_TS: i64 = 253_402_300_799;
+
+/// `t` when RFC 3339 can write it (see [`MAX_TS`]).
+#[inline(always)]
+pub fn in_range(t: i64) -> Option<i64> {
+    (MIN_TS..=MAX_TS).contains(&t).then_some(t)
+}
+
 /// `b` is `len` bytes long with these separators at these places.
 #[inline(always)]
 fn shaped(b: &[u8], len: usize, marks: &[(usize, u8)]) -> bool {
@@ -67,7 +80,7 @@ fn epoch(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
     {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * 86400 + (h * 3600 + mi * 60 + s) as i64)
+    in_range(days_from_civil(y, mo, d) * 86400 + (h * 3600 + mi * 60 + s) as i64)
 }
 
 /// `yyyy?mm?dd?hh:mm:ss` at the start of `b` (separators checked by the
@@ -95,7 +108,8 @@ fn zone(b: &[u8]) -> Option<i64> {
         5 if rest[2] == b':' => (num(&rest[..2])?, num(&rest[3..])?),
         _ => return None,
     };
-    if h > 14 || m > 59 {
+    // Real offsets run from -12:00 to +14:00; past ±14:00 is no zone.
+    if m > 59 || h * 60 + m > 14 * 60 {
         return None;
     }
     Some(sign * (h as i64 * 3600 + m as i64 * 60))
@@ -146,7 +160,7 @@ pub fn parse_clf(b: &[u8]) -> Option<i64> {
         c.set((key, v));
         Some(v)
     })?;
-    Some(base + tod)
+    in_range(base + tod)
 }
 
 thread_local! {
@@ -163,7 +177,7 @@ fn two(b: &[u8]) -> Option<u32> {
 /// nginx `$time_iso8601`: `2025-12-18T10:00:00+00:00` (also `Z`, fractional seconds).
 pub fn parse_iso8601(b: &[u8]) -> Option<i64> {
     let (t, rest) = iso8601_local(b)?;
-    Some(t - iso8601_zone(rest)?)
+    in_range(t - iso8601_zone(rest)?)
 }
 
 /// An ISO 8601 time as if at UTC, and what follows its seconds (the zone).
@@ -229,6 +243,7 @@ pub fn parse_epoch_secs(b: &[u8]) -> Option<i64> {
     num(int)
         .map(|v| v as i64)
         .or_else(|| std::str::from_utf8(int).ok()?.parse().ok())
+        .and_then(in_range)
 }
 
 /// Epoch with a fixed sub-second unit (`%{msec}t`, `%{usec}t`).
@@ -240,7 +255,7 @@ pub fn parse_epoch_scaled(b: &[u8], per_sec: i64) -> Option<i64> {
         .ok()?
         .parse::<i64>()
         .ok()
-        .map(|v| v / per_sec)
+        .and_then(|v| in_range(v / per_sec))
 }
 
 /// Error-log stamp: `Wed Oct 11 14:32:52 2000` or `Wed Oct 11 14:32:52.123456 2000`.
@@ -295,11 +310,15 @@ pub fn parse_nginx_error(b: &[u8]) -> Option<i64> {
 pub fn parse_strftime(b: &[u8], pattern: &str) -> Option<i64> {
     let s = std::str::from_utf8(b).ok()?;
     if let Ok(dt) = chrono::DateTime::parse_from_str(s, pattern) {
-        return Some(dt.timestamp());
+        // chrono takes any offset under a day: hold it to ±14:00 as the fast paths do.
+        if dt.offset().local_minus_utc().abs() > 14 * 3600 {
+            return None;
+        }
+        return in_range(dt.timestamp());
     }
     chrono::NaiveDateTime::parse_from_str(s, pattern)
         .ok()
-        .map(|dt| dt.and_utc().timestamp())
+        .and_then(|dt| in_range(dt.and_utc().timestamp()))
 }
 
 /// RFC 3339 UTC text for reports.
@@ -426,6 +445,37 @@ mod tests {
         assert_eq!(parse_clf(b"10/Oct/2000:13:55:36"), None);
         assert_eq!(parse_clf(b"31/Dec/9999:23:59:59 +1400"), Some(253402250399));
         assert_eq!(parse_clf(b"31/Dec/2016:23:59:60 +0000"), Some(1483228800));
+        // Past 9999-12-31T23:59:59Z in UTC, or an offset past ±14:00: no time.
+        assert_eq!(parse_clf(b"31/Dec/9999:23:59:59 -0100"), None);
+        assert_eq!(parse_clf(b"01/Jan/0000:00:30:00 +0100"), None);
+        assert_eq!(
+            parse_clf(b"01/Jan/0000:00:30:00 +0000"),
+            Some(MIN_TS + 1800)
+        );
+        assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 +1401"), None);
+        assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 -1459"), None);
+        assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 -1200"), Some(971265336));
+    }
+
+    #[test]
+    fn every_accepted_time_is_rfc3339() {
+        assert_eq!(format_utc(MAX_TS), "9999-12-31T23:59:59Z");
+        assert_eq!(format_utc(MIN_TS), "0000-01-01T00:00:00Z");
+        assert_eq!(parse_iso8601(b"9999-12-31T23:59:59-00:01"), None);
+        assert_eq!(parse_iso8601(b"9999-12-31T23:59:59Z"), Some(MAX_TS));
+        assert_eq!(parse_iso8601(b"2000-10-11T20:55:36+15:00"), None);
+        assert_eq!(parse_epoch_secs(b"253402300800"), None);
+        assert_eq!(parse_epoch_secs(b"253402300799.5"), Some(MAX_TS));
+        assert_eq!(parse_epoch_scaled(b"99999999999999999999", 1000), None);
+        assert_eq!(parse_ctime(b"Fri Dec 31 23:59:59 9999"), Some(MAX_TS));
+        assert_eq!(
+            parse_strftime(b"10000-01-01 00:00:00", "%Y-%m-%d %H:%M:%S"),
+            None
+        );
+        assert_eq!(
+            parse_strftime(b"2000-01-01 00:00:00 +2300", "%Y-%m-%d %H:%M:%S %z"),
+            None
+        );
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //! uncompressed file may be memory-mapped (see [`mapped`]); everything else —
 //! stdin, pipes, gzip, zstd, empty files — is streamed through the same scan core.
 
+pub mod changes;
 pub mod chunk;
+pub mod interrupt;
 pub mod lookahead;
 pub mod mapped;
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::error::InputError;
 use crate::escape::escape;
@@ -68,6 +72,27 @@ pub struct Opened {
     pub name: String,
     pub compression: Compression,
     pub source: Source,
+    /// Compressed bytes the decoder has taken so far (compressed inputs):
+    /// what [`Capped`] weighs the output against.
+    pub consumed: Arc<AtomicU64>,
+    /// A regular file, as it was when opened: to tell after the read
+    /// whether it changed meanwhile.
+    pub watch: Option<changes::Watch>,
+}
+
+/// Counts the bytes read through it into a shared total.
+struct Tally<R> {
+    inner: R,
+    n: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let got = self.inner.read(buf)?;
+        // Reads are 64 KiB at a time: no cost worth counting.
+        self.n.fetch_add(got as u64, Ordering::Relaxed);
+        Ok(got)
+    }
 }
 
 #[doc(hidden)]
@@ -96,7 +121,18 @@ fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
 }
 
 #[doc(hidden)]
-pub fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+pub fn decoder(
+    c: Compression,
+    r: Box<dyn Read + Send>,
+    consumed: &Arc<AtomicU64>,
+) -> io::Result<Box<dyn Read + Send>> {
+    let r: Box<dyn Read + Send> = match c {
+        Compression::None => r,
+        _ => Box::new(Tally {
+            inner: r,
+            n: consumed.clone(),
+        }),
+    };
     Ok(match c {
         Compression::None => r,
         // Rotated logs are often several gzip members back to back.
@@ -149,11 +185,14 @@ pub fn open(spec: &InputSpec, policy: MmapPolicy) -> Result<Opened, InputError> 
             let head = read_head(&mut stdin, 6).map_err(read_err)?;
             let c = sniff(&head, &name)?;
             let joined: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stdin));
-            let source = Source::Stream(decoder(c, joined).map_err(read_err)?);
+            let consumed = Arc::default();
+            let source = Source::Stream(decoder(c, joined, &consumed).map_err(read_err)?);
             Ok(Opened {
                 name,
                 compression: c,
                 source,
+                consumed,
+                watch: None,
             })
         }
         InputSpec::Path(p) => open_path(p, &name, policy),
@@ -172,6 +211,7 @@ fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputEr
             path: name.to_string(),
         });
     }
+    let watch = changes::Watch::new(&file, p);
     let head = read_head(&mut file, 6).map_err(|source| InputError::Read {
         path: name.to_string(),
         source,
@@ -184,18 +224,26 @@ fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputEr
                 name: name.to_string(),
                 compression: c,
                 source: Source::Mapped(m),
+                consumed: Arc::default(),
+                watch,
             });
         }
     }
     let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(file));
-    let source = Source::Stream(decoder(c, rest).map_err(|source| InputError::Read {
-        path: name.to_string(),
-        source,
-    })?);
+    let consumed = Arc::default();
+    let source =
+        Source::Stream(
+            decoder(c, rest, &consumed).map_err(|source| InputError::Read {
+                path: name.to_string(),
+                source,
+            })?,
+        );
     Ok(Opened {
         name: name.to_string(),
         compression: c,
         source,
+        consumed,
+        watch,
     })
 }
 
@@ -204,25 +252,88 @@ pub fn reopen_stream(spec: &InputSpec) -> Result<Opened, InputError> {
     open(spec, MmapPolicy::Never)
 }
 
-/// Stops a decompressed stream after `left` bytes with an error, so that a
-/// small file that inflates without end (a gzip bomb) cannot run alf forever.
+/// How far a compressed input may inflate (`--max-decompressed-bytes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InflateCap {
+    /// The default: past the first [`AUTO_FREE`] bytes of output, stop once
+    /// the output passes [`AUTO_RATIO`] times the compressed bytes taken.
+    /// Real logs compress 10–20:1 with gzip and up to ~50:1 with zstd (and
+    /// deflate cannot pass ~1032:1 at all); a zstd bomb runs to 30 000:1.
+    Auto,
+    /// Stop after this many decompressed bytes.
+    Bytes(u64),
+    /// `0`: no limit.
+    Off,
+}
+
+/// Output a compressed input may always give under [`InflateCap::Auto`].
+pub const AUTO_FREE: u64 = 1 << 30;
+/// The compression ratio [`InflateCap::Auto`] stops at, past [`AUTO_FREE`].
+pub const AUTO_RATIO: u64 = 1000;
+
+impl std::str::FromStr for InflateCap {
+    type Err = String;
+
+    /// `auto`, or a byte count (`0`: no limit).
+    fn from_str(s: &str) -> Result<InflateCap, String> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(InflateCap::Auto);
+        }
+        match s.parse::<u64>() {
+            Ok(0) => Ok(InflateCap::Off),
+            Ok(n) => Ok(InflateCap::Bytes(n)),
+            Err(_) => Err(format!(
+                "`{}` is not `auto` or a number of bytes (0: no limit)",
+                escape(s.as_bytes())
+            )),
+        }
+    }
+}
+
+/// Stops a decompressed stream with an error when it passes its
+/// [`InflateCap`], so that a small file that inflates without end (a
+/// decompression bomb) cannot run alf for minutes.
 pub struct Capped<R> {
     pub inner: R,
-    pub left: u64,
-    pub cap: u64,
+    pub cap: InflateCap,
+    /// Decompressed bytes given so far.
+    pub out: u64,
+    /// Compressed bytes taken so far ([`Opened::consumed`]).
+    pub consumed: Arc<AtomicU64>,
+}
+
+impl<R> Capped<R> {
+    pub fn new(inner: R, cap: InflateCap, consumed: Arc<AtomicU64>) -> Capped<R> {
+        Capped {
+            inner,
+            cap,
+            out: 0,
+            consumed,
+        }
+    }
 }
 
 /// The error a [`Capped`] stream ends with.
 #[derive(Debug)]
-pub struct CapReached(pub u64);
+pub enum CapReached {
+    /// `--max-decompressed-bytes N`: N.
+    Bytes(u64),
+    /// The ratio cap: decompressed and compressed bytes at the stop.
+    Ratio { out: u64, consumed: u64 },
+}
 
 impl std::fmt::Display for CapReached {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "stopped after {} decompressed bytes (--max-decompressed-bytes)",
-            self.0
-        )
+        match self {
+            CapReached::Bytes(n) => write!(
+                f,
+                "stopped after {n} decompressed bytes (--max-decompressed-bytes)"
+            ),
+            CapReached::Ratio { out, consumed } => write!(
+                f,
+                "stopped after {out} decompressed bytes from {consumed} compressed"
+            ),
+        }
     }
 }
 
@@ -230,12 +341,28 @@ impl std::error::Error for CapReached {}
 
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            return Err(io::Error::other(CapReached(self.cap)));
-        }
-        let n = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = match self.cap {
+            InflateCap::Off => buf.len(),
+            InflateCap::Bytes(cap) => {
+                if self.out >= cap {
+                    return Err(io::Error::other(CapReached::Bytes(cap)));
+                }
+                buf.len()
+                    .min((cap - self.out).min(usize::MAX as u64) as usize)
+            }
+            InflateCap::Auto => {
+                let consumed = self.consumed.load(Ordering::Relaxed);
+                if self.out > AUTO_FREE && self.out / AUTO_RATIO > consumed {
+                    return Err(io::Error::other(CapReached::Ratio {
+                        out: self.out,
+                        consumed,
+                    }));
+                }
+                buf.len()
+            }
+        };
         let got = self.inner.read(&mut buf[..n])?;
-        self.left -= got as u64;
+        self.out += got as u64;
         Ok(got)
     }
 }

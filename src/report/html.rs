@@ -118,8 +118,10 @@ fn cards(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     writeln!(w, "</div>")?;
     writeln!(
         w,
-        "<p class=\"sub\">{} lines = {} parsed + {} malformed + {} overlong + {} empty + {} ambiguous + {} filtered</p>",
-        s.lines, s.parsed, s.malformed, s.overlong, s.empty, s.ambiguous, s.filtered
+        "<p class=\"sub\">{}{} lines = {} parsed + {} malformed + {} overlong + {} empty + {} ambiguous + {} filtered{}</p>",
+        if s.interrupted { "INTERRUPTED (Ctrl-C or SIGTERM): the counts cover what was read before it. " } else { "" },
+        s.lines, s.parsed, s.malformed, s.overlong, s.empty, s.ambiguous, s.filtered,
+        match s.incomplete { 0 => String::new(), n => format!(" + {n} incomplete") }
     )
 }
 

@@ -150,6 +150,8 @@ pub struct InputReport {
     pub empty: u64,
     pub ambiguous: u64,
     pub filtered: u64,
+    /// A last line without a newline that may be cut (see "What a line can be").
+    pub incomplete: u64,
     pub nul_bytes_skipped: u64,
     /// Malformed lines another preset parses (auto-detected format only),
     /// most first.
@@ -169,7 +171,8 @@ pub struct FormatCount {
 pub struct Summary {
     pub files: usize,
     pub formats: Vec<String>,
-    /// `lines == parsed + malformed + overlong + empty + ambiguous + filtered`.
+    /// `lines == parsed + malformed + overlong + empty + ambiguous + filtered
+    /// + incomplete`.
     pub lines: u64,
     pub parsed: u64,
     /// Parsed access-log lines; the other parsed lines are error-log lines,
@@ -181,7 +184,11 @@ pub struct Summary {
     pub empty: u64,
     pub ambiguous: u64,
     pub filtered: u64,
+    pub incomplete: u64,
     pub nul_bytes_skipped: u64,
+    /// Ctrl-C or SIGTERM stopped the reading: the counts cover what was
+    /// read before it.
+    pub interrupted: bool,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     /// In access and error logs; past `--max-clients`, a lower bound.
@@ -665,7 +672,40 @@ fn input_warning_text(w: &Warning) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        Warning::Interrupted { read, given } => format!(
+            "interrupted (Ctrl-C or SIGTERM): the report covers what was read before it, \
+             {read} of {given} input(s) begun"
+        ),
+        Warning::InputInterrupted { .. } => {
+            "interrupted while read: its counts cover the part read".into()
+        }
         Warning::Shrank { .. } => "file shrank during read; read it again to its new end".into(),
+        Warning::Rewritten { .. } => {
+            "file changed during read (rewritten in place); read it again as it now is".into()
+        }
+        Warning::Changed { .. } => "file changed during read (rewritten in place, and again \
+             while read a second time): its counts may mix old and new lines"
+            .into(),
+        Warning::Grew {
+            bytes,
+            mapped: true,
+            ..
+        } => format!(
+            "file grew during read: read up to {bytes} bytes, its size when opened; \
+             later lines are not counted"
+        ),
+        Warning::Grew { bytes, .. } => {
+            format!("file grew during read (from {bytes} bytes when opened): read to its end")
+        }
+        Warning::Replaced { .. } => "file renamed or replaced during read (a rotation?): \
+             the file read is the one opened"
+            .into(),
+        Warning::Incomplete { .. } => "incomplete final line: the last line has no newline \
+             and may be cut (still being written); not counted as a record"
+            .into(),
+        Warning::Unterminated { .. } => "incomplete final line: the last line has no \
+             newline; it parses whole, and is counted"
+            .into(),
         Warning::OtherFormats { formats, .. } => {
             let list: Vec<String> = formats.iter().map(|(f, n)| format!("{n} {f}")).collect();
             format!(
@@ -836,6 +876,7 @@ fn input_report(i: &InputAccount, warnings: &[Warning]) -> InputReport {
         empty: i.empty,
         ambiguous: i.ambiguous,
         filtered: i.filtered,
+        incomplete: i.incomplete,
         nul_bytes_skipped: i.nul_bytes,
         other_formats: i
             .other_formats
@@ -868,7 +909,9 @@ fn summary(f: &Findings) -> Summary {
         empty: s.empty,
         ambiguous: s.ambiguous,
         filtered: s.filtered,
+        incomplete: s.incomplete,
         nul_bytes_skipped: s.nul_bytes,
+        interrupted: s.interrupted,
         first_seen: ts(s.first_seen),
         last_seen: ts(s.last_seen),
         distinct_clients: s.distinct_clients,

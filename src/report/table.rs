@@ -308,12 +308,19 @@ fn summary(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         (Some(a), Some(b)) => format!("{a} .. {b}"),
         _ => "-".into(),
     };
-    let mut rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    if s.interrupted {
+        rows.push((
+            "INTERRUPTED",
+            "Ctrl-C or SIGTERM: the counts cover what was read before it".into(),
+        ));
+    }
+    rows.extend([
         ("files", s.files.to_string()),
         ("formats", s.formats.join(", ")),
         ("lines", s.lines.to_string()),
         ("parsed", s.parsed.to_string()),
-    ];
+    ]);
     if s.error_lines > 0 {
         // Only the access-log lines are requests.
         rows.push(("  requests", s.requests.to_string()));
@@ -325,10 +332,20 @@ fn summary(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         ("empty", s.empty.to_string()),
         ("ambiguous", s.ambiguous.to_string()),
         ("filtered", s.filtered.to_string()),
+    ]);
+    // Shown only when there is one: a last line cut while it was written.
+    if s.incomplete > 0 {
+        rows.push(("incomplete", s.incomplete.to_string()));
+    }
+    let incomplete = match s.incomplete {
+        0 => String::new(),
+        n => format!(" + {n}"),
+    };
+    rows.extend([
         (
             "identity",
             format!(
-                "{} = {} + {} + {} + {} + {} + {}",
+                "{} = {} + {} + {} + {} + {} + {}{incomplete}",
                 s.lines, s.parsed, s.malformed, s.overlong, s.empty, s.ambiguous, s.filtered
             ),
         ),
@@ -907,6 +924,12 @@ fn bad_lines(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             t.add_row(vec![
                 "ambiguous attribution".to_string(),
                 s.ambiguous.to_string(),
+            ]);
+        }
+        if s.incomplete > 0 {
+            t.add_row(vec![
+                "incomplete final line".to_string(),
+                s.incomplete.to_string(),
             ]);
         }
         right(&mut t, &[1]);

@@ -292,8 +292,8 @@ pub fn normalize(mut v: Value, names: &[&str]) -> Value {
     v
 }
 
-/// `lines == parsed + malformed + overlong + empty + ambiguous`, for the
-/// summary and every input.
+/// `lines == parsed + malformed + overlong + empty + ambiguous + filtered +
+/// incomplete`, for the summary and every input.
 pub fn assert_identity(v: &Value, ctx: &str) {
     let check = |o: &Value, what: &str| {
         let sum = num(o, "parsed")
@@ -301,11 +301,12 @@ pub fn assert_identity(v: &Value, ctx: &str) {
             + num(o, "overlong")
             + num(o, "empty")
             + num(o, "ambiguous")
-            + num(o, "filtered");
+            + num(o, "filtered")
+            + num(o, "incomplete");
         assert_eq!(
             num(o, "lines"),
             sum,
-            "{ctx}: {what}: lines != parsed + malformed + overlong + empty + ambiguous + filtered in {o}"
+            "{ctx}: {what}: lines != parsed + malformed + overlong + empty + ambiguous + filtered + incomplete in {o}"
         );
     };
     check(&v["summary"], "summary");

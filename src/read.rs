@@ -20,7 +20,7 @@ use crate::format::{self, Format};
 use crate::input::lookahead::Lookahead;
 use crate::input::{self, Compression, InputSpec, MmapPolicy, Source};
 use crate::progress;
-use crate::scan::{scan_slice_then, scan_stream, Reading, ScanOpts};
+use crate::scan::{scan_slice_then, scan_stream, Exporting, Reading, ScanOpts};
 use crate::zone;
 
 /// What to read and how: settings resolved once from the command line.
@@ -187,6 +187,16 @@ struct Scanned {
 
 /// Reads every input in order on `pool`.
 pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
+    read_all_to(opts, pool, None)
+}
+
+/// [`read_all`], handing every counted line to `export`, input by input,
+/// in input order.
+pub fn read_all_to(
+    opts: &ReadOpts,
+    pool: &rayon::ThreadPool,
+    export: Option<&dyn Exporting>,
+) -> Run {
     let start = Instant::now();
     let mut run = Run {
         inputs: Vec::new(),
@@ -229,6 +239,7 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
         },
         error_zone,
         presets: &presets,
+        export,
     };
     for (index, spec) in opts.inputs.iter().enumerate() {
         match pool.install(|| read_one(spec, &opts.formats[index], &ctx)) {
@@ -268,15 +279,21 @@ struct Scan {
 }
 
 impl Data<'_> {
-    fn scan(self, rd: &Reading, opts: &ScanOpts) -> Scan {
+    fn scan(self, rd: &Reading, opts: &ScanOpts, export: Option<&dyn Exporting>) -> Scan {
         match self {
             Data::Mapped(data, done) => Scan {
-                agg: scan_slice_then(data, rd, opts, done),
+                agg: match export {
+                    Some(ex) => ex.slice(data, rd, opts, done),
+                    None => scan_slice_then(data, rd, opts, done),
+                },
                 bytes: data.len() as u64,
                 error: None,
             },
             Data::Stream(r) => {
-                let (agg, end) = scan_stream(r, rd, opts);
+                let (agg, end) = match export {
+                    Some(ex) => ex.stream(r, rd, opts),
+                    None => scan_stream(r, rd, opts),
+                };
                 Scan {
                     agg,
                     bytes: end.bytes,
@@ -312,6 +329,8 @@ struct Ctx<'a> {
     error_zone: LocalZone,
     /// The presets a malformed line of a detected format is tried with.
     presets: &'a [(&'static str, Format)],
+    /// Where every counted line goes, for `alf export`.
+    export: Option<&'a dyn Exporting>,
 }
 
 impl Ctx<'_> {
@@ -329,13 +348,16 @@ impl Ctx<'_> {
             // A format the user named is read as named: nothing else is tried.
             others: (c.reason == "detected").then_some(&others[..]),
         };
-        data.scan(&rd, &self.scan)
+        data.scan(&rd, &self.scan, self.export)
     }
 }
 
 fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, InputError> {
     let opened = input::open(spec, ctx.opts.mmap)?;
     let name = opened.name.clone();
+    if let Some(ex) = ctx.export {
+        ex.input(&spec_name(spec));
+    }
     match opened.source {
         Source::Mapped(m) => {
             let (res, shrank) = m.scan_guarded(|data| {
@@ -438,6 +460,14 @@ fn read_stream(
         account,
         agg: s.agg,
     })
+}
+
+/// An input's name as given, unescaped (`-` for standard input).
+fn spec_name(spec: &InputSpec) -> Vec<u8> {
+    match spec {
+        InputSpec::Stdin => b"-".to_vec(),
+        InputSpec::Path(p) => p.as_os_str().as_encoded_bytes().to_vec(),
+    }
 }
 
 /// What the inputs are, learnt before any is scanned.

@@ -185,7 +185,13 @@ fn export(cfg: &config::Export) -> Result<Exit> {
         }
     }
     .map_err(OutputError::from)?;
-    Ok(finish(&run, &findings::errors(&run), &[], cfg.quiet, &cfg.read))
+    Ok(finish(
+        &run,
+        &findings::errors(&run),
+        &[],
+        cfg.quiet,
+        &cfg.read,
+    ))
 }
 
 /// Writes a file whole or not at all: into a temporary file beside it, then

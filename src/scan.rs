@@ -206,7 +206,12 @@ pub fn scan_slice_export<E: Export>(
     ex: &E,
     lines_before: &mut u64,
 ) -> Agg {
-    let chunks = split_pieces(data, opts.chunk_size.min(EXPORT_CHUNK), opts.max_line, &done);
+    let chunks = split_pieces(
+        data,
+        opts.chunk_size.min(EXPORT_CHUNK),
+        opts.max_line,
+        &done,
+    );
     let window = rayon::current_num_threads().max(1) * EXPORT_WINDOW;
     let mut total = Agg::new(opts.key, opts.max_clients);
     let mut examples: Vec<Example> = Vec::new();

@@ -95,7 +95,11 @@ pub fn base64_str(out: &mut Vec<u8>, s: &[u8]) {
         } else {
             b'='
         });
-        out.push(if c.len() > 2 { A[n as usize & 63] } else { b'=' });
+        out.push(if c.len() > 2 {
+            A[n as usize & 63]
+        } else {
+            b'='
+        });
     }
     out.push(b'"');
 }
@@ -140,7 +144,9 @@ pub fn rfc3339_ms(out: &mut Vec<u8>, ms: i64) {
     let milli = ms.rem_euclid(1000) as u32;
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32);
     let (y, m, d) = civil(days);
-    let two = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+    let two = |out: &mut Vec<u8>, v: u32| {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8])
+    };
     if (0..10_000).contains(&y) {
         let y = y as u32;
         two(out, y / 100);

@@ -388,6 +388,39 @@ fn shipped_queries_agree_with_triage() {
     assert_eq!(got, want, "networks on more than one server");
 }
 
+/// Parquet loads as NDJSON does: every shipped query gives the same answer
+/// over the Parquet export of the same logs, loaded by the same script.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_answers_as_ndjson() {
+    if !have_chdb() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut answers = Vec::new();
+    for (form, ext) in [("ndjson", "ndjson"), ("parquet", "parquet")] {
+        let mut files = Vec::new();
+        for (host, logs) in HOSTS {
+            let path = dir.path().join(format!("{host}.{ext}"));
+            let mut args = vec!["export", "-o", form, "--host", host, "--error-tz", "+0900"];
+            args.push("--write");
+            args.push(path.to_str().expect("path"));
+            args.extend(logs.iter());
+            let out = run_alf(&args, None);
+            assert_eq!(out.code(), Some(0), "alf {args:?}: {}", out.stderr_text());
+            files.push(path);
+        }
+        answers.push(load_and_query(&files, &dir.path().join(form)));
+    }
+    assert!(answers[0].values().all(|r| !r.is_empty()));
+    for (name, rows) in &answers[0] {
+        assert_eq!(
+            &answers[1][name], rows,
+            "query {name}: Parquet and NDJSON differ"
+        );
+    }
+}
+
 /// Seconds since the epoch of `YYYY-MM-DDTHH:MM:SSZ`.
 fn chrono_secs(s: &str) -> i64 {
     let n = |a: usize, b: usize| -> i64 { s[a..b].parse().expect("digits") };

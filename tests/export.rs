@@ -262,3 +262,71 @@ fn error_log_rows() {
         .iter()
         .all(|r| r["proxy_target"].as_str().unwrap().ends_with(":443")));
 }
+
+/// The Parquet export holds the NDJSON export's rows, value for value
+/// (read back with pyarrow, which chDB brings along).
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_holds_the_same_rows() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import pyarrow.parquet"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        skip("python3 cannot import pyarrow (pip install chdb brings it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let odd = dir.path().join("odd.log");
+    let mut data = std::fs::read(testdata("fixtures/invalid-utf8-ua.log")).expect("fixture");
+    data.extend_from_slice(
+        b"\n203.0.113.9 - - [08/Mar/2024:14:00:09 +0000] \"GET /a\0b\xff HTTP/1.1\" 200 1 \"-\" \"-\"\n",
+    );
+    std::fs::write(&odd, &data).expect("write");
+    let logs = [
+        odd.to_str().expect("path"),
+        "testdata/access/apache-combined/elastic-examples_apache_logs_2015.log",
+        "testdata/incident/access_log",
+        "testdata/incident/error_log",
+    ];
+    let (_, rows) = export(&logs, None);
+    let pq = dir.path().join("rows.parquet");
+    let mut args = vec!["-o", "parquet", "--write", pq.to_str().expect("path")];
+    args.extend(logs);
+    export(&args, None);
+    let script = r#"
+import json, sys
+import pyarrow.parquet as pq
+for r in pq.read_table(sys.argv[1]).to_pylist():
+    if r["ts"] is not None:
+        r["ts"] = r["ts"].strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (r["ts"].microsecond // 1000)
+    print(json.dumps(r))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&pq)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back: Vec<Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("JSON"))
+        .collect();
+    // Parquet has every column in every row: compare what is not null.
+    let strip = |v: &Value| -> Value {
+        let mut m = v.as_object().expect("object").clone();
+        m.retain(|_, v| !v.is_null());
+        Value::Object(m)
+    };
+    assert_eq!(back.len(), rows.len());
+    assert!(rows.iter().any(|r| r.get("path_b64").is_some()));
+    for (a, b) in rows.iter().zip(&back) {
+        assert_eq!(strip(b), strip(a));
+    }
+}

@@ -12,8 +12,8 @@
 //! imports it.
 
 pub mod ndjson;
-// #[cfg(feature = "parquet")]
-// pub mod parquet;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod text;
 
 use std::net::IpAddr;

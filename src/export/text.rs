@@ -82,8 +82,14 @@ fn escape_valid(out: &mut Vec<u8>, s: &[u8]) {
 
 /// Standard base64 (RFC 4648, with padding), as a JSON string.
 pub fn base64_str(out: &mut Vec<u8>, s: &[u8]) {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     out.push(b'"');
+    base64(out, s);
+    out.push(b'"');
+}
+
+/// Standard base64 (RFC 4648, with padding).
+pub fn base64(out: &mut Vec<u8>, s: &[u8]) {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for c in s.chunks(3) {
         let n = (c[0] as u32) << 16
             | (*c.get(1).unwrap_or(&0) as u32) << 8
@@ -101,7 +107,24 @@ pub fn base64_str(out: &mut Vec<u8>, s: &[u8]) {
             b'='
         });
     }
-    out.push(b'"');
+}
+
+/// `s` as UTF-8, each run of bytes that is not becoming U+FFFD. False when
+/// there was such a run.
+pub fn utf8_lossy(out: &mut Vec<u8>, s: &[u8]) -> bool {
+    if s.is_ascii() {
+        out.extend_from_slice(s);
+        return true;
+    }
+    let mut whole = true;
+    for part in s.utf8_chunks() {
+        out.extend_from_slice(part.valid().as_bytes());
+        if !part.invalid().is_empty() {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            whole = false;
+        }
+    }
+    whole
 }
 
 /// A decimal integer.

@@ -185,10 +185,19 @@ fn export(cfg: &config::Export) -> Result<Exit> {
         }
     }
     .map_err(OutputError::from)?;
+    let a = &run.total;
+    let skipped = a.lines - a.parsed - a.empty - a.filtered;
+    if skipped > 0 {
+        eprintln!(
+            "alf: {skipped} of {} lines not exported (malformed, overlong or ambiguous); `alf triage` shows them",
+            a.lines
+        );
+    }
+    let warnings = findings::warnings::warnings(&run, None);
     Ok(finish(
         &run,
         &findings::errors(&run),
-        &[],
+        &warnings,
         cfg.quiet,
         &cfg.read,
     ))

@@ -215,8 +215,8 @@ pub fn scan_slice_export<E: Export>(
     let window = rayon::current_num_threads().max(1) * EXPORT_WINDOW;
     let mut total = Agg::new(opts.key, opts.max_clients);
     let mut examples: Vec<Example> = Vec::new();
-    for group in chunks.chunks(window) {
-        let parts: Vec<(Agg, E::Rows)> = group
+    let scan = |group: &[Piece]| -> Vec<(Agg, E::Rows)> {
+        group
             .par_iter()
             .map(|piece| {
                 let mut a = Agg::new(opts.key, opts.max_clients);
@@ -231,7 +231,10 @@ pub fn scan_slice_export<E: Export>(
                 }
                 (a, rows)
             })
-            .collect();
+            .collect()
+    };
+    // A window's rows are written while the next window is scanned.
+    let mut write = |parts: Vec<(Agg, E::Rows)>| {
         for (mut a, rows) in parts {
             ex.write(rows, *lines_before);
             examples.extend(a.examples.drain(..).map(|e| Example {
@@ -242,10 +245,17 @@ pub fn scan_slice_export<E: Export>(
             total.absorb(a);
         }
         examples.truncate(MAX_EXAMPLES);
+    };
+    let mut scanned: Vec<(Agg, E::Rows)> = Vec::new();
+    for group in chunks.chunks(window) {
+        let ready = std::mem::take(&mut scanned);
+        let ((), next) = rayon::join(|| write(ready), || scan(group));
+        scanned = next;
         if ex.gone() {
             break;
         }
     }
+    write(scanned);
     total.examples = examples;
     total
 }
@@ -541,6 +551,8 @@ struct Marks<'c> {
 }
 
 impl<'c> Marks<'c> {
+    // Inlined: its result is large, and the scan's hot path builds one a line.
+    #[inline(always)]
     fn of(p: &Pending<'c>, fmt: &Reading, cache: &mut FieldCache) -> Marks<'c> {
         if fmt.format.is_error_log() {
             let event = classify::error_event_line(p.line, &p.rec);

@@ -243,7 +243,10 @@ impl Classifier {
     }
 
     /// [`Classifier::classify_cached`] with the probes [`Classifier::probe`]
-    /// made for `rec`.
+    /// made for `rec`. Always inlined: the scan core is instantiated once
+    /// for the triage and once per export format, and the triage's copy
+    /// must not pay a call for it.
+    #[inline(always)]
     pub fn classify_probed(
         &self,
         rec: &Record,

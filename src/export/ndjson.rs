@@ -108,19 +108,20 @@ impl<W: Write + Send> Export for Ndjson<W> {
             return;
         }
         let head = self.head.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        // Whole rows into one buffer, written at once: a write a row costs more.
+        let mut whole = Vec::with_capacity(rows.buf.len() + rows.ends.len() * (head.len() + 12));
         let mut start = 0;
-        let mut num = Vec::with_capacity(24);
-        let res = rows.ends.iter().try_for_each(|&(line, end)| {
-            num.clear();
-            uint(&mut num, lines_before + line);
-            out.write_all(&head)?;
-            out.write_all(&num)?;
-            let r = out.write_all(&rows.buf[start..end]);
+        for &(line, end) in &rows.ends {
+            whole.extend_from_slice(&head);
+            uint(&mut whole, lines_before + line);
+            whole.extend_from_slice(&rows.buf[start..end]);
             start = end;
-            r
-        });
-        drop(out);
+        }
+        let res = self
+            .out
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .write_all(&whole);
         if let Err(e) = res {
             self.fail(e);
         }

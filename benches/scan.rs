@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use alf::aggregate::{Agg, MAX_CLIENTS};
 use alf::format::preset;
-use alf::scan::{scan_slice, Reading, ScanOpts};
+use alf::scan::{scan_slice, scan_stream, Reading, ScanOpts};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 mod common;
@@ -60,7 +60,30 @@ fn scan(c: &mut Criterion) {
     g.bench_function("combined_pool", |b| {
         b.iter(|| black_box(scan_slice(black_box(&data), &Reading::of(&fmt), &opts).parsed))
     });
+    // A pipe hands out at most 64 KiB a read: the stream path as
+    // `zcat old.gz | alf -` and `tail -n 1000000 access_log | alf` meet it.
+    let shared: std::sync::Arc<[u8]> = data.clone().into();
+    g.bench_function("combined_stream_64k_reads", |b| {
+        b.iter(|| {
+            let pipe = PipeLike(std::io::Cursor::new(shared.clone()));
+            black_box(
+                scan_stream(Box::new(pipe), &Reading::of(&fmt), &opts)
+                    .0
+                    .parsed,
+            )
+        })
+    });
     g.finish();
+}
+
+/// A reader that gives at most 64 KiB a call, as a pipe does.
+struct PipeLike(std::io::Cursor<std::sync::Arc<[u8]>>);
+
+impl std::io::Read for PipeLike {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(64 << 10);
+        self.0.read(&mut buf[..n])
+    }
 }
 
 criterion_group! {

@@ -6,6 +6,7 @@
 //! logs read with them are sampled for the zone they write (see
 //! [`crate::zone`]) unless `--error-tz` named one.
 
+use rayon::prelude::*;
 use std::io::{self, Read};
 use std::time::Instant;
 
@@ -241,21 +242,40 @@ pub fn read_all_to(
         presets: &presets,
         export,
     };
-    for (index, spec) in opts.inputs.iter().enumerate() {
-        match pool.install(|| read_one(spec, &opts.formats[index], &ctx)) {
-            Ok(mut s) => {
-                s.account.index = index;
-                run.examples.extend(
-                    s.agg
-                        .examples
-                        .drain(..)
-                        .map(|e| (s.account.path.clone(), e)),
-                );
-                run.bytes_read += s.account.bytes_read;
-                pool.install(|| run.total.absorb(s.agg));
-                run.inputs.push(s.account);
+    let mut next = 0;
+    while next < opts.inputs.len() {
+        // A compressed input decodes on one core: consecutive ones are read
+        // side by side, as many as there are threads, and summed in order.
+        let together = opts.inputs[next..]
+            .iter()
+            .take(opts.threads.max(1))
+            .take_while(|spec| input::compressed(spec))
+            .count()
+            .max(1);
+        let read = |index: usize| read_one(&opts.inputs[index], &opts.formats[index], &ctx);
+        let results: Vec<_> = pool.install(|| {
+            (next..next + together)
+                .into_par_iter()
+                .map(|index| (index, read(index)))
+                .collect()
+        });
+        next += together;
+        for (index, result) in results {
+            match result {
+                Ok(mut s) => {
+                    s.account.index = index;
+                    run.examples.extend(
+                        s.agg
+                            .examples
+                            .drain(..)
+                            .map(|e| (s.account.path.clone(), e)),
+                    );
+                    run.bytes_read += s.account.bytes_read;
+                    pool.install(|| run.total.absorb(s.agg));
+                    run.inputs.push(s.account);
+                }
+                Err(e) => run.failed.push((index, e)),
             }
-            Err(e) => run.failed.push((index, e)),
         }
     }
     run.seconds = start.elapsed().as_secs_f64();

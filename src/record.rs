@@ -146,16 +146,12 @@ fn v6_groups(s: &[u8]) -> Option<[u16; 8]> {
     }
     loop {
         let rest = &s[i..];
-        // A dotted IPv4 tail takes the last two groups.
-        let groups: &[u16] =
-            if memchr::memchr(b'.', rest).is_some() && memchr::memchr(b':', rest).is_none() {
-                let v4 = parse_v4(rest)?;
-                &[(v4 >> 16) as u16, v4 as u16]
-            } else {
-                &[]
-            };
-        if !groups.is_empty() {
-            for &g in groups {
+        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        // A dotted IPv4 tail takes the last two groups: its first octet is
+        // read as hex digits up to the first dot, and it must run to the end.
+        if rest.get(digits) == Some(&b'.') {
+            let v4 = parse_v4(rest)?;
+            for g in [(v4 >> 16) as u16, v4 as u16] {
                 let (arr, n) = if gap {
                     (&mut tail, &mut nt)
                 } else {
@@ -166,7 +162,6 @@ fn v6_groups(s: &[u8]) -> Option<[u16; 8]> {
             }
             break;
         }
-        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         if digits == 0 || digits > 4 {
             return None;
         }
@@ -341,6 +336,20 @@ mod tests {
             let std = c.parse::<Ipv6Addr>().ok();
             let ours = v6_groups(c.as_bytes()).map(Ipv6Addr::from);
             assert_eq!(ours, std, "{c:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(20_000))]
+        /// Any text of the characters an address is written with, and the
+        /// shapes around a dotted tail, reads as the standard parser reads it.
+        #[test]
+        fn v6_parser_agrees_with_std_on_any_text(
+            s in "[0-9a-fA-F:.g]{0,45}|:?(:?[0-9a-fA-F]{1,5}:){0,8}:?([0-9a-f]{1,5}|[0-9.]{1,17})?"
+        ) {
+            let std = s.parse::<Ipv6Addr>().ok();
+            let ours = v6_groups(s.as_bytes()).map(Ipv6Addr::from);
+            proptest::prop_assert_eq!(ours, std);
         }
     }
 

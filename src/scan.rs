@@ -630,47 +630,70 @@ pub fn scan_slice_then(
     done: impl Fn(&[u8]) + Sync,
 ) -> Agg {
     let chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
-    // One accumulator per thread, not per chunk: merging client tables is
-    // the costly part. A chunk goes to whichever thread is free, so that a
-    // core slowed by other work, or a run of costly lines, does not leave
-    // the other idle at the end; a thread's chunks are then not contiguous,
-    // so line counts and examples are kept by chunk and numbered at the end.
-    let threads = rayon::current_num_threads().max(1);
-    let workers: Vec<Mutex<Option<Worker>>> = (0..threads).map(|_| Mutex::new(None)).collect();
+    let crew = Crew::new();
     chunks.par_iter().enumerate().for_each(|(i, c)| {
-        let t = rayon::current_thread_index().unwrap_or(0) % threads;
-        let mut w = workers[t].lock().unwrap_or_else(|e| e.into_inner());
-        w.get_or_insert_with(|| Worker::new(opts))
-            .scan(i, *c, fmt, opts);
+        crew.scan(i, *c, fmt, opts);
         if let Piece::Lines(c) = c {
             done(c);
         }
     });
-    let workers: Vec<Worker> = workers
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .collect();
-    // The first line number of each chunk.
-    let mut first = vec![0u64; chunks.len() + 1];
-    for (i, n) in workers.iter().flat_map(|w| &w.lines) {
-        first[i + 1] = *n;
+    crew.finish(chunks.len(), opts)
+}
+
+/// One accumulator per thread, not per chunk: merging client tables is the
+/// costly part. A chunk goes to whichever thread is free, so that a core
+/// slowed by other work, or a run of costly lines, does not leave the other
+/// idle at the end; a thread's chunks are then not contiguous, so line counts
+/// and examples are kept by chunk and numbered at the end.
+struct Crew {
+    workers: Vec<Mutex<Option<Worker>>>,
+}
+
+impl Crew {
+    fn new() -> Crew {
+        let threads = rayon::current_num_threads().max(1);
+        Crew {
+            workers: (0..threads).map(|_| Mutex::new(None)).collect(),
+        }
     }
-    for i in 1..first.len() {
-        first[i] += first[i - 1];
+
+    /// Scans chunk `i` on the calling thread's worker.
+    fn scan(&self, i: usize, piece: Piece, fmt: &Reading, opts: &ScanOpts) {
+        let t = rayon::current_thread_index().unwrap_or(0) % self.workers.len();
+        let mut w = self.workers[t].lock().unwrap_or_else(|e| e.into_inner());
+        w.get_or_insert_with(|| Worker::new(opts))
+            .scan(i, piece, fmt, opts);
     }
-    let mut examples: Vec<Example> = Vec::new();
-    let mut total = Agg::new(opts.key, opts.max_clients);
-    for w in workers {
-        examples.extend(w.examples.into_iter().map(|(i, e)| Example {
-            line: e.line + first[i],
-            ..e
-        }));
-        total.absorb(w.agg);
+
+    /// The sum of `chunks` chunks, their lines numbered in order.
+    fn finish(self, chunks: usize, opts: &ScanOpts) -> Agg {
+        let workers: Vec<Worker> = self
+            .workers
+            .into_iter()
+            .filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+        // The first line number of each chunk.
+        let mut first = vec![0u64; chunks + 1];
+        for (i, n) in workers.iter().flat_map(|w| &w.lines) {
+            first[i + 1] = *n;
+        }
+        for i in 1..first.len() {
+            first[i] += first[i - 1];
+        }
+        let mut examples: Vec<Example> = Vec::new();
+        let mut total = Agg::new(opts.key, opts.max_clients);
+        for w in workers {
+            examples.extend(w.examples.into_iter().map(|(i, e)| Example {
+                line: e.line + first[i],
+                ..e
+            }));
+            total.absorb(w.agg);
+        }
+        examples.sort_by_key(|e| e.line);
+        examples.truncate(MAX_EXAMPLES);
+        total.examples = examples;
+        total
     }
-    examples.sort_by_key(|e| e.line);
-    examples.truncate(MAX_EXAMPLES);
-    total.examples = examples;
-    total
 }
 
 /// One thread's share of a [`scan_slice`].
@@ -712,44 +735,56 @@ impl Worker {
     }
 }
 
-/// Scans a stream. Reading (and decompressing) runs on its own thread, one
-/// block ahead of the pool that scans.
+/// Scans a stream. Reading (and decompressing) runs on its own thread,
+/// filling blocks that the pool's threads take as they come free, each
+/// scanning into its own accumulator as the chunks of a map are; a scanned
+/// block's buffer goes back to the reader.
 pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd) {
-    let block = opts.chunk_size.clamp(1, 4 << 20);
-    let sub = ScanOpts {
-        chunk_size: (block / rayon::current_num_threads().max(1)).max(1),
-        ..opts.clone()
-    };
-    let (tx, rx) = mpsc::sync_channel::<Block>(2);
+    let threads = rayon::current_num_threads().max(1);
+    let block = opts.chunk_size.clamp(1, STREAM_BLOCK);
+    let (work, queue) = mpsc::sync_channel::<(usize, Block)>(threads);
+    let (give_back, spare) = mpsc::channel::<Vec<u8>>();
     let max_line = opts.max_line;
     let reader = std::thread::spawn(move || {
-        let mut blocks = Blocks::new(r, block, max_line);
-        for b in blocks.by_ref() {
-            if tx.send(b).is_err() {
+        let mut blocks = Blocks::new(r, block, max_line).recycle(spare);
+        for b in blocks.by_ref().enumerate() {
+            if work.send(b).is_err() {
                 break;
             }
         }
         blocks.bytes
     });
-    let mut agg = Agg::new(opts.key, opts.max_clients);
-    let mut error = None;
-    for b in rx {
-        match b {
-            Block::Lines(v) => {
-                let part = if v.len() <= sub.chunk_size {
-                    let mut a = Agg::new(opts.key, opts.max_clients);
-                    a.scan(&v, fmt, &sub);
-                    a
-                } else {
-                    scan_slice(&v, fmt, &sub)
-                };
-                agg = agg.merge(part);
-            }
-            Block::Overlong { head, nul } => agg.overlong_head(&head, nul),
-            Block::Nul(n) => agg.nul_bytes += n,
-            Block::Error(e) => error = Some(e),
+    let queue = Mutex::new(queue);
+    let crew = Crew::new();
+    let error = Mutex::new(None);
+    let chunks = std::sync::atomic::AtomicUsize::new(0);
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok((i, b)) = next else { break };
+                chunks.fetch_max(i + 1, std::sync::atomic::Ordering::Relaxed);
+                match b {
+                    Block::Lines(v) => {
+                        crew.scan(i, Piece::Lines(&v), fmt, opts);
+                        // The reader may have finished: then the buffer is dropped.
+                        let _ = give_back.send(v);
+                    }
+                    Block::Overlong { head, nul } => {
+                        crew.scan(i, Piece::Overlong { head: &head, nul }, fmt, opts)
+                    }
+                    Block::Nul(n) => crew.scan(i, Piece::Nul(n), fmt, opts),
+                    Block::Error(e) => *error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e),
+                }
+            });
         }
-    }
+    });
     let bytes = reader.join().unwrap_or(0);
+    let agg = crew.finish(chunks.into_inner(), opts);
+    let error = error.into_inner().unwrap_or_else(|e| e.into_inner());
     (agg, StreamEnd { bytes, error })
 }
+
+/// The most a stream's block holds: 1 MiB is 16 reads of a pipe, and small
+/// enough for both threads to have work from the first megabytes.
+const STREAM_BLOCK: usize = 1 << 20;

@@ -385,3 +385,58 @@ fn fixture_clients_are_canonical() {
         "Host header attributed: {names:?}"
     );
 }
+
+/// Consecutive compressed inputs are read side by side (one per thread): the
+/// report is the one their plain files give, and the one a single thread
+/// gives reading them one after another, a cut member among them included.
+#[test]
+fn a_compressed_set_reads_as_its_plain_files() {
+    let logs: Vec<PathBuf> = common::real_logs()
+        .into_iter()
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+        .take(5)
+        .collect();
+    if logs.len() < 3 {
+        common::skip("fewer than three real logs under testdata/access or testdata/error");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (mut plain, mut packed) = (Vec::new(), Vec::new());
+    for (i, p) in logs.iter().enumerate() {
+        let data = std::fs::read(p).expect("read log");
+        let (a, b) = (
+            tmp.path().join(format!("{i}.log")),
+            tmp.path().join(format!("{i}.log.gz")),
+        );
+        std::fs::write(&a, &data).expect("write");
+        std::fs::write(&b, common::gzip(&data)).expect("write");
+        plain.push(a);
+        packed.push(b);
+    }
+    let names: Vec<String> = plain
+        .iter()
+        .chain(&packed)
+        .map(|p| p.display().to_string())
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let report = |files: &[PathBuf], threads: &str| {
+        let mut args: Vec<OsString> = vec!["-j".into(), threads.into()];
+        args.extend(files.iter().map(|p| p.clone().into_os_string()));
+        let (_, v) = triage(&args, None);
+        assert_identity(&v, "compressed set");
+        normalize(v, &names)
+    };
+    let want = report(&plain, "2");
+    common::assert_same(&want, &report(&packed, "2"), "gzip set, two threads");
+    common::assert_same(&want, &report(&packed, "1"), "gzip set, one thread");
+
+    // A member cut short in the middle of the set: what it held before the
+    // cut counts, and is reported against it, however the set is read.
+    let cut = tmp.path().join("cut.log.gz");
+    let whole = std::fs::read(&packed[1]).expect("read");
+    std::fs::write(&cut, &whole[..whole.len() * 2 / 3]).expect("write");
+    let mut with_cut = packed.clone();
+    with_cut.insert(2, cut);
+    let one = report(&with_cut, "1");
+    common::assert_same(&one, &report(&with_cut, "2"), "gzip set with a cut member");
+}

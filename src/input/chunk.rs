@@ -133,6 +133,11 @@ pub enum Block {
 pub const EXAMPLE_BYTES: usize = 200;
 
 /// Reads a stream into [`Block`]s of about `block` bytes.
+///
+/// Each block is filled by as many reads as it takes (a pipe gives 64 KiB at
+/// a time), into buffers the scan hands back through [`Blocks::recycle`]: a
+/// recycled buffer is reused as it is, so no block is zeroed or faulted in
+/// anew.
 pub struct Blocks<R> {
     r: R,
     block: usize,
@@ -140,8 +145,11 @@ pub struct Blocks<R> {
     carry: Vec<u8>,
     /// Inside an overlong line: discard until the next newline.
     skipping: bool,
+    /// The stream has ended: nothing more to read.
+    eof: bool,
     done: bool,
     failed: Option<io::Error>,
+    spare: Option<std::sync::mpsc::Receiver<Vec<u8>>>,
     /// Total bytes read from the stream.
     pub bytes: u64,
 }
@@ -154,28 +162,45 @@ impl<R: Read> Blocks<R> {
             max_line,
             carry: Vec::new(),
             skipping: false,
+            eof: false,
             done: false,
             failed: None,
+            spare: None,
             bytes: 0,
         }
     }
 
-    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-        let old = buf.len();
-        buf.resize(old + want, 0);
-        let n = loop {
-            match self.r.read(&mut buf[old..]) {
-                Ok(n) => break n,
+    /// Takes the buffers of scanned blocks back from `spare`.
+    pub fn recycle(mut self, spare: std::sync::mpsc::Receiver<Vec<u8>>) -> Self {
+        self.spare = Some(spare);
+        self
+    }
+
+    /// A buffer for the next block: a scanned one if any came back.
+    fn buffer(&mut self) -> Vec<u8> {
+        self.spare
+            .as_ref()
+            .and_then(|s| s.try_recv().ok())
+            .unwrap_or_default()
+    }
+
+    /// Reads into `buf` until it is full, the stream ends or fails: the
+    /// bytes read, and the error if it failed.
+    fn fill(&mut self, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+        let mut n = 0;
+        while n < buf.len() && !self.eof {
+            match self.r.read(&mut buf[n..]) {
+                Ok(0) => self.eof = true,
+                Ok(got) => n += got,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    buf.truncate(old);
-                    return Err(e);
+                    self.bytes += n as u64;
+                    return (n, Some(e));
                 }
             }
-        };
-        buf.truncate(old + n);
+        }
         self.bytes += n as u64;
-        Ok(n)
+        (n, None)
     }
 }
 
@@ -187,19 +212,30 @@ impl<R: Read> Iterator for Blocks<R> {
             if self.done {
                 return self.failed.take().map(Block::Error);
             }
-            let mut buf = std::mem::take(&mut self.carry);
-            let n = match self.fill(&mut buf, self.block) {
-                Ok(n) => n,
-                Err(e) => {
-                    // Lines read before the error still count; the error follows them.
-                    self.done = true;
-                    if buf.is_empty() || self.skipping {
-                        return Some(Block::Error(e));
-                    }
-                    self.failed = Some(e);
-                    return Some(Block::Lines(buf));
-                }
+            let mut buf = if self.carry.len() >= self.block {
+                // A long partial line: read on after it, without a copy.
+                std::mem::take(&mut self.carry)
+            } else {
+                let mut b = self.buffer();
+                // Growing zeroes only what the buffer never held.
+                b.resize(self.carry.len(), 0);
+                b.copy_from_slice(&self.carry);
+                self.carry.clear();
+                b
             };
+            let old = buf.len();
+            buf.resize(old + self.block, 0);
+            let (n, failed) = self.fill(&mut buf[old..]);
+            buf.truncate(old + n);
+            if let Some(e) = failed {
+                // Lines read before the error still count; the error follows them.
+                self.done = true;
+                if buf.is_empty() || self.skipping {
+                    return Some(Block::Error(e));
+                }
+                self.failed = Some(e);
+                return Some(Block::Lines(buf));
+            }
             if self.skipping {
                 match memchr::memchr(b'\n', &buf) {
                     Some(p) => {
@@ -207,7 +243,7 @@ impl<R: Read> Iterator for Blocks<R> {
                         buf.drain(..=p);
                     }
                     None => {
-                        if n == 0 {
+                        if self.eof {
                             self.done = true;
                             return None;
                         }
@@ -215,7 +251,7 @@ impl<R: Read> Iterator for Blocks<R> {
                     }
                 }
             }
-            if n == 0 {
+            if n == 0 && self.eof {
                 self.done = true;
                 return if buf.is_empty() {
                     None
@@ -225,7 +261,7 @@ impl<R: Read> Iterator for Blocks<R> {
             }
             match memchr::memrchr(b'\n', &buf) {
                 Some(p) => {
-                    self.carry = buf[p + 1..].to_vec();
+                    self.carry.extend_from_slice(&buf[p + 1..]);
                     buf.truncate(p + 1);
                     return Some(Block::Lines(buf));
                 }

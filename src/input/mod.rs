@@ -110,6 +110,16 @@ fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read +
     })
 }
 
+/// Whether `spec` is a file whose content is gzip or zstd (read from its
+/// first bytes, as [`open`] does); standard input is never asked.
+pub fn compressed(spec: &InputSpec) -> bool {
+    let InputSpec::Path(p) = spec else {
+        return false;
+    };
+    let head = File::open(p).and_then(|mut f| read_head(&mut f, 6));
+    head.is_ok_and(|h| matches!(sniff(&h, ""), Ok(Compression::Gzip | Compression::Zstd)))
+}
+
 /// Opens one input under the given mmap policy.
 pub fn open(spec: &InputSpec, policy: MmapPolicy) -> Result<Opened, InputError> {
     let name = spec.display();

@@ -246,9 +246,11 @@ pub fn read_all_to(
     while next < opts.inputs.len() {
         // A compressed input decodes on one core: consecutive ones are read
         // side by side, as many as there are threads, and summed in order.
+        // An export writes its rows input by input: one at a time.
+        let side_by_side = if export.is_some() { 1 } else { opts.threads };
         let together = opts.inputs[next..]
             .iter()
-            .take(opts.threads.max(1))
+            .take(side_by_side.max(1))
             .take_while(|spec| input::compressed(spec))
             .count()
             .max(1);

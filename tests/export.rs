@@ -330,3 +330,41 @@ for r in pq.read_table(sys.argv[1]).to_pylist():
         assert_eq!(strip(b), strip(a));
     }
 }
+
+#[test]
+fn compressed_inputs_keep_their_order() {
+    // Consecutive compressed inputs: the triage reads them side by side, an
+    // export one after the other, so that rows keep the order of the inputs.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut plain = Vec::new();
+    let mut packed = Vec::new();
+    for (i, log) in COMBINED.iter().enumerate() {
+        let data = std::fs::read(root().join(log)).expect("read the log");
+        let p = dir.path().join(format!("{i}.log"));
+        let z = dir.path().join(format!("{i}.log.gz"));
+        std::fs::write(&p, &data).expect("write");
+        std::fs::write(&z, gzip(&data)).expect("write");
+        plain.push(p.to_str().expect("path").to_string());
+        packed.push(z.to_str().expect("path").to_string());
+    }
+    let args = |files: &[String]| -> Vec<String> {
+        let mut a = vec!["-j".to_string(), "2".to_string()];
+        a.extend(files.iter().cloned());
+        a
+    };
+    let a = args(&plain);
+    let b = args(&packed);
+    let (_, want) = export(&a.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    let (_, got) = export(&b.iter().map(String::as_str).collect::<Vec<_>>(), None);
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        let mut g = g.clone();
+        let name = g["file"]
+            .as_str()
+            .expect("file")
+            .trim_end_matches(".gz")
+            .to_string();
+        g["file"] = Value::String(name);
+        assert_eq!(&g, w);
+    }
+}

@@ -118,25 +118,12 @@ pub struct Seen<'s, 'c> {
     pub error_log: bool,
 }
 
-/// Where the scan hands each counted line, for an export. The triage's
-/// scan passes [`NoRows`], for which every hook compiles away.
+/// Where the scan hands each counted line, for an export. Object-safe, and
+/// passed as an `Option`: the scan core is compiled once for every command,
+/// so the triage's keeps its shape (its inlining) and pays one untaken
+/// branch a line.
 pub trait Rows {
-    /// Whether lines are handed on at all.
-    const WANTED: bool;
-    /// Whether the scan also tallies what the findings need; an export
-    /// needs only the line accounting.
-    const TALLY: bool;
     fn row(&mut self, seen: &Seen);
-}
-
-/// No export: the scan as the triage runs it.
-pub struct NoRows;
-
-impl Rows for NoRows {
-    const WANTED: bool = false;
-    const TALLY: bool = true;
-    #[inline(always)]
-    fn row(&mut self, _: &Seen) {}
 }
 
 /// An export: a fresh [`Rows`] for each chunk, and where a chunk's rows go
@@ -223,7 +210,7 @@ pub fn scan_slice_export<E: Export>(
                 let mut rows = ex.rows();
                 match piece {
                     Piece::Lines(c) => {
-                        a.scan_rows(c, fmt, opts, &mut rows);
+                        a.scan_rows(c, fmt, opts, Some(&mut rows));
                         done(c);
                     }
                     Piece::Overlong { head, nul } => a.overlong_head(head, *nul),
@@ -316,18 +303,19 @@ pub struct StreamEnd {
 impl Agg {
     /// Scans one chunk of whole lines (the last may lack its newline).
     pub fn scan(&mut self, chunk: &[u8], fmt: &Reading, opts: &ScanOpts) {
-        self.scan_rows(chunk, fmt, opts, &mut NoRows)
+        self.scan_rows(chunk, fmt, opts, None)
     }
 
-    /// [`Agg::scan`], handing each counted line to `rows`.
-    pub fn scan_rows<R: Rows>(
+    /// [`Agg::scan`], handing each counted line to `rows`, if any, which
+    /// then takes the place of the tallies: only the line accounting is kept.
+    pub fn scan_rows(
         &mut self,
         chunk: &[u8],
         fmt: &Reading,
         opts: &ScanOpts,
-        rows: &mut R,
+        mut rows: Option<&mut dyn Rows>,
     ) {
-        if !R::WANTED && !opts.classify && !opts.filter.has_classes() {
+        if rows.is_none() && !opts.classify && !opts.filter.has_classes() {
             let mut p = Pending::default();
             for_each_line(chunk, |line| {
                 if self.read(line, fmt, opts, &mut p) {
@@ -346,21 +334,19 @@ impl Agg {
                 let mut waiting = false;
                 for_each_line(chunk, |line| {
                     if self.read(line, fmt, opts, cur) {
-                        if R::WANTED {
-                            cur.n = self.lines;
-                        }
+                        cur.n = self.lines;
                         if !fmt.format.is_error_log() {
                             cur.probes = classifier().probe(&cur.rec, cache);
                         }
                         if waiting {
-                            self.finish(prev, fmt, opts, cache, rows);
+                            self.finish(prev, fmt, opts, cache, &mut rows);
                         }
                         waiting = true;
                         std::mem::swap(&mut cur, &mut prev);
                     }
                 });
                 if waiting {
-                    self.finish(prev, fmt, opts, cache, rows);
+                    self.finish(prev, fmt, opts, cache, &mut rows);
                 }
             });
         }
@@ -446,20 +432,20 @@ impl Agg {
     }
 
     /// Classifies a parsed line, applies `--class`, and counts it.
-    fn finish<R: Rows>(
+    fn finish(
         &mut self,
         p: &Pending,
         fmt: &Reading,
         opts: &ScanOpts,
         cache: &mut FieldCache,
-        rows: &mut R,
+        rows: &mut Option<&mut dyn Rows>,
     ) {
         let marks = Marks::of(p, fmt, cache);
         if !opts.filter.accepts_classes(marks.classes) {
             self.filter_out(p.rec.ts);
             return;
         }
-        if R::WANTED {
+        if let Some(rows) = rows {
             rows.row(&Seen {
                 rec: &p.rec,
                 line: p.n,
@@ -470,8 +456,6 @@ impl Agg {
                 request: marks.request.as_ref(),
                 error_log: fmt.format.is_error_log(),
             });
-        }
-        if !R::TALLY {
             self.parsed += 1;
             return;
         }
@@ -551,8 +535,6 @@ struct Marks<'c> {
 }
 
 impl<'c> Marks<'c> {
-    // Inlined: its result is large, and the scan's hot path builds one a line.
-    #[inline(always)]
     fn of(p: &Pending<'c>, fmt: &Reading, cache: &mut FieldCache) -> Marks<'c> {
         if fmt.format.is_error_log() {
             let event = classify::error_event_line(p.line, &p.rec);
@@ -596,7 +578,7 @@ impl<'c> Marks<'c> {
 struct Pending<'c> {
     rec: Record<'c>,
     line: &'c [u8],
-    /// Its line number in the chunk (kept for an export only).
+    /// Its line number in the chunk (for an export).
     n: u64,
     direct: bool,
     probes: Probes,

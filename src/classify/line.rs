@@ -243,10 +243,7 @@ impl Classifier {
     }
 
     /// [`Classifier::classify_cached`] with the probes [`Classifier::probe`]
-    /// made for `rec`. Always inlined: the scan core is instantiated once
-    /// for the triage and once per export format, and the triage's copy
-    /// must not pay a call for it.
-    #[inline(always)]
+    /// made for `rec`.
     pub fn classify_probed(
         &self,
         rec: &Record,

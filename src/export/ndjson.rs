@@ -62,9 +62,6 @@ pub struct NdRows {
 }
 
 impl Rows for NdRows {
-    const WANTED: bool = true;
-    const TALLY: bool = false;
-
     fn row(&mut self, seen: &Seen) {
         if self.only_classified && seen.classes.is_empty() {
             return;

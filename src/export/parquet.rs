@@ -181,9 +181,6 @@ pub struct PqRows {
 }
 
 impl Rows for PqRows {
-    const WANTED: bool = true;
-    const TALLY: bool = false;
-
     fn row(&mut self, seen: &Seen) {
         if self.only_classified && seen.classes.is_empty() {
             return;

@@ -59,6 +59,35 @@ pub struct NdRows {
     buf: Vec<u8>,
     /// Each row's line number in the chunk, and where it ends in `buf`.
     ends: Vec<(u64, usize)>,
+    clock: Clock,
+}
+
+/// The last second written, as text: lines come in time order, so most
+/// rows' times differ from the row before in the milliseconds at most.
+#[derive(Default)]
+struct Clock {
+    sec: Option<i64>,
+    /// `YYYY-MM-DDTHH:MM:SS.` of `sec`.
+    text: Vec<u8>,
+}
+
+impl Clock {
+    fn write(&mut self, out: &mut Vec<u8>, ms: i64) {
+        let (sec, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000) as u32);
+        if self.sec != Some(sec) {
+            self.text.clear();
+            rfc3339_ms(&mut self.text, sec * 1000);
+            self.text.truncate(self.text.len() - 4);
+            self.sec = Some(sec);
+        }
+        out.extend_from_slice(&self.text);
+        out.extend_from_slice(&[
+            b'0' + (milli / 100) as u8,
+            b'0' + (milli / 10 % 10) as u8,
+            b'0' + (milli % 10) as u8,
+            b'Z',
+        ]);
+    }
 }
 
 impl Rows for NdRows {
@@ -66,7 +95,7 @@ impl Rows for NdRows {
         if self.only_classified && seen.classes.is_empty() {
             return;
         }
-        row(&mut self.buf, &Fields::of(seen));
+        row(&mut self.buf, &Fields::of(seen), &mut self.clock);
         self.ends.push((seen.line, self.buf.len()));
     }
 }
@@ -97,6 +126,7 @@ impl<W: Write + Send> Export for Ndjson<W> {
             only_classified: self.settings.only_classified,
             buf: Vec::new(),
             ends: Vec::new(),
+            clock: Clock::default(),
         }
     }
 
@@ -130,7 +160,7 @@ impl<W: Write + Send> Export for Ndjson<W> {
 }
 
 /// Writes one row after its line number, through its newline.
-fn row<'c>(out: &mut Vec<u8>, f: &Fields<'_, 'c>) {
+fn row<'c>(out: &mut Vec<u8>, f: &Fields<'_, 'c>, clock: &mut Clock) {
     // Text fields that were not all UTF-8: their raw bytes follow in base64.
     let mut raw: [(&str, &'c [u8]); 12] = [("", b""); 12];
     let mut nraw = 0;
@@ -147,7 +177,7 @@ fn row<'c>(out: &mut Vec<u8>, f: &Fields<'_, 'c>) {
     match f.ts_ms {
         Some(ms) => {
             out.push(b'"');
-            rfc3339_ms(out, ms);
+            clock.write(out, ms);
             out.push(b'"');
         }
         None => out.extend_from_slice(b"null"),

@@ -5,7 +5,8 @@
 //! - printable ASCII and printable Unicode pass through (a backslash too, so
 //!   text a server already escaped, like `\x16`, shows as it was logged);
 //! - bytes 0x00–0x1F, 0x7F, and bytes that are not valid UTF-8 become `\xNN`;
-//! - C1 controls, bidi overrides and isolates, zero-width and line/paragraph
+//! - C1 controls, bidi marks, overrides and isolates, zero-width and other
+//!   invisible format characters (soft hyphen, tag characters...), line/paragraph
 //!   separators become `\u{NNNN}`.
 
 use std::fmt::Write;
@@ -14,13 +15,18 @@ use std::fmt::Write;
 fn is_sneaky(c: char) -> bool {
     matches!(c as u32,
         0x80..=0x9F            // C1 controls
+        | 0xAD                 // soft hyphen
+        | 0x061C               // Arabic letter mark
+        | 0x180E               // Mongolian vowel separator
         | 0x200B..=0x200F      // zero width, LRM/RLM
         | 0x2028 | 0x2029      // line/paragraph separators
         | 0x202A..=0x202E      // bidi embeddings/overrides
         | 0x2060..=0x2064      // word joiner, invisible operators
         | 0x2066..=0x2069      // bidi isolates
+        | 0x206A..=0x206F      // deprecated format controls
         | 0xFEFF               // BOM / zero width no-break space
-        | 0xFFF9..=0xFFFB) // interlinear annotations
+        | 0xFFF9..=0xFFFB      // interlinear annotations
+        | 0xE0001..=0xE007F) // tag characters
 }
 
 /// Escapes arbitrary bytes into printable, valid UTF-8 text.
@@ -67,26 +73,105 @@ fn push_str(s: &str, out: &mut String) {
     }
 }
 
-/// A writer of JSON made safe to inline in HTML: `<`, `>` and `&` become
-/// `\u003c`, `\u003e` and `\u0026`. In JSON they can only occur inside
-/// strings, where the escapes mean the same characters, and no byte of a
-/// multi-byte UTF-8 character equals one of them, so the replacement is done
-/// byte by byte as the document streams out.
+/// Text from a log, kept as its bytes, for reports read by programs as well
+/// as people. Shown (`Display`, [`LogText::shown`]) it is escaped as above;
+/// in JSON it is the text itself, with JSON's own escapes (a NUL byte is
+/// `\u0000`, the four characters `\x00` stay four characters), bytes that are
+/// not valid UTF-8 as U+FFFD, and the raw bytes recoverable from a companion
+/// `FIELD_b64` field ([`LogText::b64`]), present only when needed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogText(Box<[u8]>);
+
+impl LogText {
+    pub fn new(bytes: &[u8]) -> LogText {
+        LogText(bytes.into())
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The escaped form, for terminals, CSV, Markdown and HTML.
+    pub fn shown(&self) -> String {
+        escape(&self.0)
+    }
+
+    /// The bytes in standard base64 when they are not valid UTF-8 (the JSON
+    /// string then holds U+FFFD in their place), else `None`.
+    pub fn b64(&self) -> Option<String> {
+        std::str::from_utf8(&self.0)
+            .is_err()
+            .then(|| base64(&self.0))
+    }
+}
+
+impl std::fmt::Display for LogText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+impl serde::Serialize for LogText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding).
+pub fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A writer of JSON made safe to inline in HTML and to show on a terminal:
+/// `<`, `>` and `&` become `\u003c`, `\u003e` and `\u0026`, and DEL, C1
+/// controls and the invisible or reordering characters [`escape`] marks
+/// become `\uNNNN` escapes too (a surrogate pair above U+FFFF). In JSON all
+/// of these can only occur inside strings, where the escapes mean the same
+/// characters, so the text a parser reads back is unchanged. serde_json
+/// writes a string in pieces cut only at ASCII bytes it escapes, so every
+/// piece holds whole characters; a piece that is not UTF-8 (none should be)
+/// has only its ASCII replaced.
 pub struct HtmlSafe<W: std::io::Write>(pub W);
 
 impl<W: std::io::Write> std::io::Write for HtmlSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut start = 0;
-        for (i, b) in buf.iter().enumerate() {
-            let esc: &[u8] = match b {
-                b'<' => b"\\u003c",
-                b'>' => b"\\u003e",
-                b'&' => b"\\u0026",
-                _ => continue,
+        let mut i = 0;
+        let utf8 = std::str::from_utf8(buf).ok();
+        while i < buf.len() {
+            let b = buf[i];
+            let (len, esc): (usize, Option<u32>) = match b {
+                b'<' | b'>' | b'&' | 0x7f => (1, Some(b as u32)),
+                0..=0x7e => (1, None),
+                _ => match utf8.and_then(|s| s[i..].chars().next()) {
+                    Some(c) => (c.len_utf8(), is_sneaky(c).then_some(c as u32)),
+                    None => (1, None),
+                },
             };
-            self.0.write_all(&buf[start..i])?;
-            self.0.write_all(esc)?;
-            start = i + 1;
+            if let Some(cp) = esc {
+                self.0.write_all(&buf[start..i])?;
+                let mut units = [0u16; 2];
+                let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
+                for u in c.encode_utf16(&mut units) {
+                    write!(self.0, "\\u{:04x}", u)?;
+                }
+                start = i + len;
+            }
+            i += len;
         }
         self.0.write_all(&buf[start..])?;
         Ok(buf.len())
@@ -137,7 +222,10 @@ pub fn escape_width(bytes: &[u8], width: usize) -> String {
     let mut w = 0;
     for (i, c) in s.char_indices() {
         w += c.width().unwrap_or(0);
-        if w > width.saturating_sub(1) && i + c.len_utf8() < s.len() {
+        // The last character may take the column kept for the ellipsis,
+        // if it fits: a wide one may not.
+        let last = i + c.len_utf8() == s.len();
+        if w > width || (w > width.saturating_sub(1) && !last) {
             let mut t = s[..i].to_string();
             t.push('…');
             return t;
@@ -167,13 +255,21 @@ mod tests {
         assert_eq!(escape(b"\x9b"), "\\x9b");
         assert_eq!(escape(br"\x16\x03"), r"\x16\x03");
         assert_eq!(escape("日本 ✓".as_bytes()), "日本 ✓");
-        for s in [escape(b"\t\r\n\0"), escape("\u{2066}\u{200b}".as_bytes())] {
+        assert_eq!(
+            escape("a\u{ad}b\u{e0041}c".as_bytes()),
+            "a\\u{00ad}b\\u{e0041}c"
+        );
+        for s in [
+            escape(b"\t\r\n\0"),
+            escape("\u{2066}\u{200b}".as_bytes()),
+            escape("\u{061c}\u{206a}\u{206f}\u{e0001}\u{e007f}\u{ad}\u{180e}".as_bytes()),
+        ] {
             assert!(clean(&s), "{s:?}");
         }
     }
 
     #[test]
-    fn html_safe_json_escapes_only_the_three() {
+    fn html_safe_json_escapes_markup_and_invisibles() {
         use std::io::Write;
         let mut out = HtmlSafe(Vec::new());
         out.write_all("{\"a\":\"</script>&é\"}".as_bytes()).unwrap();
@@ -181,6 +277,33 @@ mod tests {
             String::from_utf8(out.0).unwrap(),
             "{\"a\":\"\\u003c/script\\u003e\\u0026é\"}"
         );
+        let text = "x\u{7f}\u{9b}\u{202e}\u{ad}\u{e0041}日y";
+        let mut out = HtmlSafe(Vec::new());
+        serde_json::to_writer(&mut out, &text).unwrap();
+        let json = String::from_utf8(out.0).unwrap();
+        assert_eq!(json, r#""x\u007f\u009b\u202e\u00ad\udb40\udc41日y""#);
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), text);
+    }
+
+    #[test]
+    fn log_text_is_lossless_in_json() {
+        let nul = serde_json::to_string(&LogText::new(b"a\0b")).unwrap();
+        let text = serde_json::to_string(&LogText::new(br"a\x00b")).unwrap();
+        assert_eq!(nul, r#""a\u0000b""#);
+        assert_eq!(text, r#""a\\x00b""#);
+        assert_eq!(
+            LogText::new(b"a\0b").shown(),
+            LogText::new(br"a\x00b").shown()
+        );
+        assert_eq!(LogText::new(b"ok").b64(), None);
+        assert_eq!(
+            LogText::new(b"\xff\xfeab").b64().as_deref(),
+            Some("//5hYg==")
+        );
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     }
 
     #[test]

@@ -54,6 +54,15 @@ fn main() {
                     ContextValue::String(w.to_string()),
                 );
             }
+            if e.use_stderr() {
+                // clap echoes what was typed: escaped here, so that an
+                // argument with a control byte cannot reach the terminal
+                // (plain text, without clap's colours).
+                let text = e.render().to_string();
+                let lines: Vec<String> = text.lines().map(|l| escape(l.as_bytes())).collect();
+                eprintln!("{}", lines.join("\n"));
+                std::process::exit(e.exit_code());
+            }
             e.exit()
         }
     };

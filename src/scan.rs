@@ -18,7 +18,7 @@ use crate::classify::{
 };
 use crate::filter::Filter;
 use crate::format::time::LocalZone;
-use crate::format::{Format, Parsed};
+use crate::format::{Format, Parsed, Reason};
 use crate::input::chunk::{split_pieces, Block, Blocks, Piece};
 use crate::record::Record;
 
@@ -385,6 +385,17 @@ impl Agg {
         let rec = &mut out.rec;
         *rec = Record::default();
         match fmt.format.parse(l, rec) {
+            Ok(Parsed::Ok)
+                if fmt
+                    .others
+                    .is_some_and(|o| self.swallowed(l, rec, fmt.format, o)) =>
+            {
+                // Another format's line (nginx `main`'s extra `"$http_x_forwarded_for"`
+                // taken into `combined`'s User-Agent): malformed, not misread.
+                self.malformed[Reason::Shape as usize] += 1;
+                self.example(ExampleKind::Malformed(Reason::Shape), l);
+                false
+            }
             Ok(Parsed::Ok) => {
                 if !fmt.error_zone.is_utc() && fmt.format.is_error_log() {
                     // Error-log times are local: make them UTC.
@@ -422,12 +433,56 @@ impl Agg {
         }
     }
 
-    /// Counts a malformed line for the first other preset that parses it.
+    /// Counts a malformed line for the first other preset that parses it, or
+    /// as `json-lines` when it is a JSON object (a JSON-lines log, which no
+    /// preset reads).
     #[cold]
     fn other_format(&mut self, line: &[u8], others: &[(&'static str, Format)]) {
         let parses = |f: &Format| f.parse(line, &mut Record::default()).is_ok();
         if let Some((name, _)) = others.iter().find(|(_, f)| parses(f)) {
             *self.other_formats.entry(name).or_default() += 1;
+        } else if crate::format::detect::looks_like_json(line) {
+            *self
+                .other_formats
+                .entry(crate::format::detect::JSON_LINES)
+                .or_default() += 1;
+        }
+    }
+
+    /// Whether a line that `format` parsed only by taking raw quotes into a
+    /// quoted field is another preset's line, which that preset parses with
+    /// none: counted for it (`Agg::other_formats`). Servers escape `"` in
+    /// the fields they quote, so a raw one is rare; lines without a `"` in
+    /// their User-Agent or Referer cost one `memchr` each.
+    fn swallowed(
+        &mut self,
+        line: &[u8],
+        rec: &Record,
+        format: &Format,
+        others: &[(&'static str, Format)],
+    ) -> bool {
+        if format.is_error_log()
+            || (memchr::memchr(b'"', rec.user_agent).is_none()
+                && memchr::memchr(b'"', rec.referer).is_none())
+        {
+            return false;
+        }
+        let raw = |f: &Format| {
+            f.parse_measured(line, &mut Record::default())
+                .map(|(_, n)| n)
+        };
+        if !raw(format).is_ok_and(|n| n > 0) {
+            return false;
+        }
+        match others
+            .iter()
+            .find(|(_, f)| !f.is_error_log() && raw(f) == Ok(0))
+        {
+            Some((name, _)) => {
+                *self.other_formats.entry(name).or_default() += 1;
+                true
+            }
+            None => false,
         }
     }
 

@@ -273,6 +273,21 @@ const BEHAVIOURAL: [ClassId; 2] = [ClassId::Flood, ClassId::DirectOrigin];
 #[test]
 fn every_class_and_signature_has_both_kinds_of_sample() {
     let cases = cases();
+    // Behavioural classes show only over many lines: their must-match
+    // samples are the multi-line fixtures.
+    let multi_pos: BTreeSet<String> = multi_cases()
+        .iter()
+        .flat_map(|c| c.expect.iter())
+        .filter(|t| !t.starts_with('!'))
+        .filter_map(|t| t.split('=').next().map(str::to_string))
+        .collect();
+    for class in BEHAVIOURAL {
+        assert!(
+            multi_pos.contains(class.id()),
+            "{}: no multi-line must-match fixture",
+            class.id()
+        );
+    }
     let mut pos: BTreeMap<&str, usize> = BTreeMap::new();
     let mut neg: BTreeMap<&str, usize> = BTreeMap::new();
     for c in &cases {
@@ -292,7 +307,7 @@ fn every_class_and_signature_has_both_kinds_of_sample() {
     let mut missing = Vec::new();
     for class in ClassId::ALL {
         let id = class.id();
-        if !BEHAVIOURAL.contains(&class) && !pos.contains_key(id) {
+        if !pos.contains_key(id) && !multi_pos.contains(id) {
             missing.push(format!("class {id}: no must-match case"));
         }
         if !neg.contains_key(id) {
@@ -320,4 +335,81 @@ fn every_class_and_signature_has_both_kinds_of_sample() {
         "fixture coverage:\n{}",
         missing.join("\n")
     );
+}
+
+/// A multi-line case of `testdata/classify/multiline/cases.tsv`.
+struct MultiCase {
+    file: String,
+    args: Vec<String>,
+    expect: Vec<String>,
+}
+
+fn multi_cases() -> Vec<MultiCase> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/classify/multiline/cases.tsv");
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 3, "{l}");
+            MultiCase {
+                file: f[0].to_string(),
+                args: f[1].split(' ').map(str::to_string).collect(),
+                expect: f[2].split(' ').map(str::to_string).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The behavioural classes (flood, direct-origin) over whole fixtures, run
+/// through `alf triage`: `CLASS=ADDR` names an offender showing the class,
+/// `!CLASS=ADDR` a client that must not show it, `!CLASS` a run without it.
+#[test]
+fn multi_line_fixtures_show_their_classes() {
+    let cases = multi_cases();
+    assert!(!cases.is_empty());
+    for c in &cases {
+        let mut args = vec![
+            "triage".to_string(),
+            "-o".into(),
+            "json".into(),
+            "-n".into(),
+            "0".into(),
+        ];
+        args.extend(c.args.iter().cloned());
+        args.push(format!("testdata/classify/multiline/{}", c.file));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_alf"))
+            .args(&args)
+            .env("ALF_GEOIP", "none")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run alf");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let shows = |class: &str, addr: &str| {
+            ["offenders", "internal_offenders"].iter().any(|k| {
+                v[k].as_array().unwrap().iter().any(|o| {
+                    o["client"] == addr && o["classes"][class].as_u64().is_some_and(|n| n > 0)
+                })
+            })
+        };
+        let counted = |class: &str| {
+            v["classes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["id"] == class)
+        };
+        for t in &c.expect {
+            let ctx = format!("{} {args:?}", t);
+            match (t.strip_prefix('!'), t.split_once('=')) {
+                (None, Some((class, addr))) => assert!(shows(class, addr), "{ctx}"),
+                (Some(neg), _) => match neg.split_once('=') {
+                    Some((class, addr)) => assert!(!shows(class, addr), "{ctx}"),
+                    None => assert!(!counted(neg), "{ctx}"),
+                },
+                (None, None) => panic!("{ctx}: not CLASS=ADDR"),
+            }
+        }
+    }
 }

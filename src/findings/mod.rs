@@ -103,9 +103,9 @@ pub struct Findings {
     pub incidents: Vec<Incident>,
     pub onset: Option<Onset>,
     pub correlation: Vec<Correlation>,
-    /// Parsed lines by syslog host, most first, then by name (escaped);
+    /// Parsed lines by syslog host, most first, then by name (as logged);
     /// empty when no line came behind a syslog prefix, or past the cap.
-    pub hosts: Vec<(String, u64)>,
+    pub hosts: Vec<(Box<[u8]>, u64)>,
     pub warnings: Vec<Warning>,
     /// Inputs that failed, or ended early, each worded by its error.
     pub errors: Vec<String>,
@@ -439,10 +439,8 @@ fn proxy_targets(a: &Agg, n: usize) -> Vec<ProxyTarget> {
 }
 
 /// The syslog hosts, most lines first, then by name.
-fn hosts(a: &Agg) -> Vec<(String, u64)> {
+fn hosts(a: &Agg) -> Vec<(Box<[u8]>, u64)> {
     let mut v: Vec<(&[u8], u64)> = a.hosts.iter().map(|(k, n)| (&k[..], *n)).collect();
     v.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
-    v.into_iter()
-        .map(|(k, n)| (crate::escape::escape(k), n))
-        .collect()
+    v.into_iter().map(|(k, n)| (k.into(), n)).collect()
 }

@@ -209,9 +209,21 @@ pub fn windows(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-/// The first three non-empty lines of a sample, escaped, for an error.
+/// The name JSON-lines lines are counted under among an input's other formats.
+pub const JSON_LINES: &str = "json-lines";
+
+/// A JSON object on one line, as JSON-lines logs (nginx `escape=json`,
+/// Caddy, Traefik...) write them: `{"` at the start, `}` at the end.
+pub fn looks_like_json(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    t.starts_with(b"{\"") && t.ends_with(b"}") && memchr::memmem::find(t, b"\":").is_some()
+}
+
+/// The first three non-empty lines of a sample, escaped, for an error; and
+/// what they are when they are JSON lines, which no preset reads.
 fn first_lines(sample: &[u8]) -> String {
     let mut s = String::new();
+    let mut json = true;
     for l in sample
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
@@ -219,6 +231,12 @@ fn first_lines(sample: &[u8]) -> String {
     {
         s.push_str("\n  | ");
         s.push_str(&escape_width(l, 160));
+        json &= looks_like_json(l);
+    }
+    if json && !s.is_empty() {
+        s.push_str(
+            "\nthese are JSON lines (json-lines), which alf does not read: log in a text format",
+        );
     }
     s
 }

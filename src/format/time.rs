@@ -23,6 +23,8 @@ fn shaped(b: &[u8], len: usize, marks: &[(usize, u8)]) -> bool {
     b.len() == len && marks.iter().all(|&(i, c)| b[i] == c)
 }
 
+/// Decimal digits; `None` for anything else, or past `u32::MAX` (epoch
+/// seconds after 2106 must not wrap round to 1970).
 #[inline]
 fn num(b: &[u8]) -> Option<u32> {
     let mut v = 0u32;
@@ -30,7 +32,7 @@ fn num(b: &[u8]) -> Option<u32> {
         if !c.is_ascii_digit() {
             return None;
         }
-        v = v * 10 + (c - b'0') as u32;
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u32)?;
     }
     Some(v)
 }
@@ -213,7 +215,10 @@ pub fn written_offset(field: &[u8]) -> Option<i64> {
 pub fn parse_epoch_secs(b: &[u8]) -> Option<i64> {
     let int = match memchr::memchr(b'.', b) {
         Some(p) => {
-            num(&b[p + 1..])?;
+            // Digits only; the fraction is dropped, however long.
+            if !b[p + 1..].iter().all(u8::is_ascii_digit) {
+                return None;
+            }
             &b[..p]
         }
         None => b,
@@ -359,6 +364,11 @@ pub fn parse_offset(s: &str) -> Result<i64, String> {
     let bad = || format!("`{s}` is not a UTC offset like +0900, -07:00 or UTC");
     if s.eq_ignore_ascii_case("utc") || s.eq_ignore_ascii_case("z") {
         return Ok(0);
+    }
+    // Byte offsets below: text that is not ASCII could put one inside a
+    // character.
+    if !s.is_ascii() {
+        return Err(bad());
     }
     let (sign, rest) = match s.as_bytes().first() {
         Some(b'+') => (1, &s[1..]),

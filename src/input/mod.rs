@@ -70,7 +70,8 @@ pub struct Opened {
     pub source: Source,
 }
 
-fn sniff(head: &[u8], name: &str) -> Result<Compression, InputError> {
+#[doc(hidden)]
+pub fn sniff(head: &[u8], name: &str) -> Result<Compression, InputError> {
     let unsupported = |codec| {
         Err(InputError::Unsupported {
             path: name.to_string(),
@@ -94,7 +95,8 @@ fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+#[doc(hidden)]
+pub fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     Ok(match c {
         Compression::None => r,
         // Rotated logs are often several gzip members back to back.
@@ -111,12 +113,26 @@ fn decoder(c: Compression, r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read +
 }
 
 /// Whether `spec` is a file whose content is gzip or zstd (read from its
-/// first bytes, as [`open`] does); standard input is never asked.
+/// first bytes, as [`open`] does); standard input and FIFOs are never asked.
 pub fn compressed(spec: &InputSpec) -> bool {
     let InputSpec::Path(p) = spec else {
         return false;
     };
-    let head = File::open(p).and_then(|mut f| read_head(&mut f, 6));
+    // Only a regular file can be read twice: a FIFO's bytes would be gone.
+    // Opened without blocking, so that a FIFO (even one put in the file's
+    // place since) is never waited on, and asked what it is once open.
+    use std::os::unix::fs::OpenOptionsExt;
+    let head = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(p)
+        .and_then(|mut f| {
+            if f.metadata()?.is_file() {
+                read_head(&mut f, 6)
+            } else {
+                Ok(Vec::new())
+            }
+        });
     head.is_ok_and(|h| matches!(sniff(&h, ""), Ok(Compression::Gzip | Compression::Zstd)))
 }
 

@@ -474,7 +474,7 @@ fn proxy(w: &mut impl Write, r: &Triage) -> io::Result<()> {
             writeln!(
                 w,
                 "<tr><td class=\"mono\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}{}</td></tr>",
-                h(&p.target),
+                h(&p.target.shown()),
                 p.requests,
                 p.tunnelled,
                 p.attempted,
@@ -541,7 +541,7 @@ fn hosts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(
             w,
             "<tr><td class=\"mono\">{}</td><td class=\"n\">{}</td></tr>",
-            h(&x.host),
+            h(&x.host.shown()),
             x.lines
         )?;
     }
@@ -577,7 +577,7 @@ fn inputs(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                 h(&e.file),
                 e.line,
                 h(e.kind),
-                h(&e.text)
+                h(&e.shown())
             )?;
         }
         writeln!(w, "</table>")?;

@@ -164,7 +164,7 @@ pub fn top_csv(w: impl Write, r: &TopReport) -> io::Result<()> {
     let mut w = io::BufWriter::new(w);
     record(&mut w, &[r.by.to_string(), "count".into()])?;
     for x in &r.top {
-        record(&mut w, &[x.key.clone(), x.count.to_string()])?;
+        record(&mut w, &[x.key.shown(), x.count.to_string()])?;
     }
     w.flush()
 }

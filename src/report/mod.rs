@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::aggregate::Seen;
 use crate::classify::{info, ClassId, EventKind};
-use crate::escape::escape;
+use crate::escape::LogText;
 use crate::findings::behaviour::BruteWindow;
 use crate::findings::top::{By, Key, Top};
 use crate::findings::{
@@ -28,8 +28,9 @@ use crate::read::InputAccount;
 use crate::rules::target::json::{BlockRow, HeldRow};
 use crate::rules::{Plan, Selection};
 
-/// JSON schema version; bumped on any incompatible change.
-pub const SCHEMA: u32 = 1;
+/// JSON schema version; bumped on any incompatible change (2: log text as
+/// logged, with `*_b64` companions, no longer escaped).
+pub const SCHEMA: u32 = 2;
 
 /// What the terminal a report goes to can take.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -220,7 +221,23 @@ pub struct ExampleLine {
     pub file: String,
     pub line: u64,
     pub kind: &'static str,
-    pub text: String,
+    /// The line's head as logged (see [`LogText`]).
+    pub text: LogText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_b64: Option<String>,
+    /// Only the line's head was kept.
+    pub truncated: bool,
+}
+
+impl ExampleLine {
+    /// The text escaped, with an ellipsis when cut.
+    pub fn shown(&self) -> String {
+        let mut t = self.text.shown();
+        if self.truncated {
+            t.push('…');
+        }
+        t
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -340,7 +357,9 @@ pub struct ClientCount {
 
 #[derive(Debug, Serialize)]
 pub struct ProxyTargetRow {
-    pub target: String,
+    pub target: LogText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_b64: Option<String>,
     pub requests: u64,
     pub tunnelled: u64,
     pub attempted: u64,
@@ -877,15 +896,14 @@ fn timing(f: &Findings) -> Timing {
 }
 
 fn example(e: &BadLine) -> ExampleLine {
-    let mut text = escape(&e.head);
-    if e.truncated {
-        text.push('…');
-    }
+    let text = LogText::new(&e.head);
     ExampleLine {
         file: e.file.clone(),
         line: e.line,
         kind: e.kind.label(),
+        text_b64: text.b64(),
         text,
+        truncated: e.truncated,
     }
 }
 
@@ -954,9 +972,20 @@ fn flood_row(f: &Flood) -> FloodRow {
     }
 }
 
+/// A client as text: an address or network as written canonically, any
+/// other client field as logged.
+fn source_text(s: &Source) -> LogText {
+    match s {
+        Source::Other(b) => LogText::new(b),
+        s => LogText::new(s.to_string().as_bytes()),
+    }
+}
+
 fn proxy_row(p: &ProxyTarget) -> ProxyTargetRow {
+    let target = LogText::new(&p.target);
     ProxyTargetRow {
-        target: escape(&p.target),
+        target_b64: target.b64(),
+        target,
         requests: p.requests(),
         tunnelled: p.outcomes[0],
         attempted: p.outcomes[1],
@@ -1145,9 +1174,13 @@ impl<'a> Triage<'a> {
             hosts: f
                 .hosts
                 .iter()
-                .map(|(host, lines)| HostRow {
-                    host: host.clone(),
-                    lines: *lines,
+                .map(|(host, lines)| {
+                    let host = LogText::new(host);
+                    HostRow {
+                        host_b64: host.b64(),
+                        host,
+                        lines: *lines,
+                    }
                 })
                 .collect(),
             correlation: f
@@ -1306,13 +1339,17 @@ fn onset_json(o: &crate::findings::Onset) -> OnsetJson {
 /// A syslog host and its parsed lines.
 #[derive(Debug, Serialize)]
 pub struct HostRow {
-    pub host: String,
+    pub host: LogText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_b64: Option<String>,
     pub lines: u64,
 }
 
 #[derive(Debug, Serialize)]
 pub struct KeyCount {
-    pub key: String,
+    pub key: LogText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_b64: Option<String>,
     pub count: u64,
 }
 
@@ -1347,13 +1384,17 @@ impl TopReport {
             top: t
                 .rows
                 .iter()
-                .map(|(k, count)| KeyCount {
-                    key: match k {
-                        Key::Client(s) => s.to_string(),
-                        Key::Status(s) => s.to_string(),
-                        Key::Text(b) => escape(b),
-                    },
-                    count: *count,
+                .map(|(k, count)| {
+                    let key = match k {
+                        Key::Client(s) => source_text(s),
+                        Key::Status(s) => LogText::new(s.to_string().as_bytes()),
+                        Key::Text(b) => LogText::new(b),
+                    };
+                    KeyCount {
+                        key_b64: key.b64(),
+                        key,
+                        count: *count,
+                    }
                 })
                 .collect(),
             term: Term::default(),

@@ -475,7 +475,7 @@ fn hosts(w: &mut impl Write, r: &Triage) -> io::Result<()> {
     if !r.hosts.is_empty() {
         let mut t = table(&["syslog host", "lines"]);
         for h in &r.hosts {
-            t.add_row(vec![cut(&h.host, 60), h.lines.to_string()]);
+            t.add_row(vec![cut(&h.host.shown(), 60), h.lines.to_string()]);
         }
         right(&mut t, &[1]);
         put(w, t, &r.term)?;
@@ -863,7 +863,7 @@ fn proxy_targets(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         ]);
         for p in &r.proxy_targets {
             t.add_row(vec![
-                cut(&p.target, 60),
+                cut(&p.target.shown(), 60),
                 p.requests.to_string(),
                 p.tunnelled.to_string(),
                 p.attempted.to_string(),
@@ -918,7 +918,7 @@ fn bad_lines(w: &mut impl Write, r: &Triage) -> io::Result<()> {
                 cut(&e.file, 60),
                 e.line,
                 e.kind,
-                cut(&e.text, 160)
+                cut(&e.shown(), 160)
             )?;
         }
         if !r.examples.is_empty() {
@@ -931,7 +931,7 @@ fn bad_lines(w: &mut impl Write, r: &Triage) -> io::Result<()> {
 pub fn top(w: &mut impl Write, r: &TopReport) -> io::Result<()> {
     let mut t = table(&["count", r.by]);
     for k in &r.top {
-        t.add_row(vec![k.count.to_string(), cut(&k.key, 120)]);
+        t.add_row(vec![k.count.to_string(), cut(&k.key.shown(), 120)]);
     }
     right(&mut t, &[0]);
     put(w, t, &r.term)

@@ -1,0 +1,48 @@
+//! Inputs the fuzz targets (`fuzz/`, README: Fuzzing) found to break alf,
+//! each fed to the function that failed, with what was wrong.
+
+use alf::format::time::parse_epoch_secs;
+
+/// `timestamps`: epoch seconds past `u32::MAX` (after 2106) overflowed the
+/// digit accumulator: a panic with overflow checks, and without them a time
+/// wrapped round to the 1970s. A fraction longer than nine digits overflowed
+/// it too, though its value is dropped.
+#[test]
+fn epoch_seconds_past_u32_do_not_wrap() {
+    assert_eq!(parse_epoch_secs(b"7100000000"), Some(7_100_000_000));
+    assert_eq!(parse_epoch_secs(b"4294967296.5"), Some(4_294_967_296));
+    assert_eq!(parse_epoch_secs(b"999999999999"), Some(999_999_999_999));
+    assert_eq!(
+        parse_epoch_secs(b"1700000000.12345678901234567890"),
+        Some(1_700_000_000)
+    );
+    assert_eq!(parse_epoch_secs(b"1700000000.x"), None);
+}
+
+/// `timestamps`: `--error-tz` cut the text after the sign at byte 2, which
+/// could fall inside a character (`+aé1`): a panic on what the user typed.
+#[test]
+fn a_utc_offset_that_is_not_ascii_is_refused() {
+    use alf::format::time::parse_offset;
+    for s in ["+aé1", "+喝0", "-0é:0", "+é"] {
+        assert!(parse_offset(s).is_err(), "{s}");
+    }
+    assert_eq!(parse_offset("+09:00"), Ok(9 * 3600));
+}
+
+/// `escape`: a cut kept its last character even when that character was
+/// wide and did not fit: `a日` cut to two columns stayed three wide, and a
+/// table column overflowed.
+#[test]
+fn a_wide_last_character_is_cut_to_the_width() {
+    use alf::escape::escape_width;
+    use unicode_width::UnicodeWidthStr;
+    assert_eq!(escape_width("a日".as_bytes(), 2), "a…");
+    assert_eq!(escape_width("日".as_bytes(), 1), "…");
+    assert_eq!(escape_width("日".as_bytes(), 2), "日");
+    assert_eq!(escape_width("ab".as_bytes(), 2), "ab");
+    for w in 1..8 {
+        let s = escape_width("x日本語".as_bytes(), w);
+        assert!(s.width() <= w, "{s:?} over {w}");
+    }
+}

@@ -5,15 +5,16 @@ use std::io::{self, Write};
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ExportFormat};
 use crate::config;
 use crate::error::{Exit, OutputError};
 use crate::escape::escape;
 use crate::escape::shell_word;
+use crate::export::ndjson::Ndjson;
 use crate::findings::top::Top;
-use crate::findings::{Findings, Warning};
+use crate::findings::{self, Findings, Warning};
 use crate::input::InputSpec;
-use crate::read::{read_all, ReadOpts, Run};
+use crate::read::{read_all, read_all_to, ReadOpts, Run};
 use crate::report::{self, reference, Style, Suggestions};
 use crate::rules::{self, plan::Budget, Header, Rendering, Target};
 
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Triage(a) => triage(&config::Triage::new(&a)?),
         Command::Top(a) => top(&config::Top::new(&a)?),
         Command::Rules(a) => rules(&config::Rules::new(&a)?),
+        Command::Export(a) => export(&config::Export::new(&a)?),
     }
 }
 
@@ -163,12 +165,58 @@ fn rules(cfg: &config::Rules) -> Result<Exit> {
     Ok(finish(&run, &f.errors, &f.warnings, cfg.quiet, &cfg.read))
 }
 
+fn export(cfg: &config::Export) -> Result<Exit> {
+    hint_stdin(&cfg.read);
+    let pool = thread_pool(cfg.read.threads)?;
+    let fill = |w: &mut (dyn Write + Send)| -> io::Result<Run> {
+        match cfg.format {
+            ExportFormat::Ndjson => {
+                let ex = Ndjson::new(cfg.settings.clone(), w);
+                let run = read_all_to(&cfg.read, &pool, Some(&ex));
+                ex.finish().map(|()| run)
+            }
+            #[cfg(feature = "parquet")]
+            ExportFormat::Parquet => {
+                let ex = crate::export::parquet::Parquet::new(cfg.settings.clone(), w)?;
+                let run = read_all_to(&cfg.read, &pool, Some(&ex));
+                ex.finish().map(|()| run)
+            }
+            #[cfg(not(feature = "parquet"))]
+            ExportFormat::Parquet => unreachable!("refused by config::Export"),
+        }
+    };
+    let run = match &cfg.write {
+        Some(path) => write_atomically(path, |w| fill(w)),
+        None => {
+            let mut out = io::BufWriter::with_capacity(1 << 20, io::stdout());
+            fill(&mut out).and_then(|run| out.flush().map(|()| run))
+        }
+    }
+    .map_err(OutputError::from)?;
+    let a = &run.total;
+    let skipped = a.lines - a.parsed - a.empty - a.filtered;
+    if skipped > 0 {
+        eprintln!(
+            "alf: {skipped} of {} lines not exported (malformed, overlong or ambiguous); `alf triage` shows them",
+            a.lines
+        );
+    }
+    let warnings = findings::warnings::warnings(&run, None);
+    Ok(finish(
+        &run,
+        &findings::errors(&run),
+        &warnings,
+        cfg.quiet,
+        &cfg.read,
+    ))
+}
+
 /// Writes a file whole or not at all: into a temporary file beside it, then
 /// renamed over it, so a reader (nginx, a cron job) never sees half of it.
-fn write_atomically(
+fn write_atomically<T>(
     path: &std::path::Path,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> io::Result<()> {
+    fill: impl FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<T>,
+) -> io::Result<T> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
@@ -176,10 +224,11 @@ fn write_atomically(
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.alf-{}", std::process::id()));
     let result = (|| {
-        let mut f = io::BufWriter::new(std::fs::File::create(&tmp)?);
-        fill(&mut f)?;
+        let mut f = io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        let t = fill(&mut f)?;
         f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        Ok(t)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

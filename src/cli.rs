@@ -26,6 +26,10 @@ pub enum Command {
     /// Firewall and ACL rules that block the offenders, on standard output
     /// (`alf rules --target nftables access_log | nft -f -`).
     Rules(RulesArgs),
+    /// Every request and error-log line as a typed row with its classes and
+    /// signatures, for a database that holds many servers' logs
+    /// (`alf export --host web1 access_log > web1.ndjson`; see clickhouse/).
+    Export(ExportArgs),
     /// Shell completions on standard output: `alf completions bash >
     /// /etc/bash_completion.d/alf` (also zsh, fish, elvish, powershell).
     Completions {
@@ -114,6 +118,38 @@ pub struct TopArgs {
     /// How many rows to show (0: all).
     #[arg(short = 'n', long = "top", default_value_t = 20)]
     pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Row format: NDJSON (one JSON object a line) or Parquet (columnar,
+    /// compressed; when alf was built with the `parquet` feature).
+    #[arg(short = 'o', long, value_enum, default_value_t = ExportFormat::Ndjson)]
+    pub output: ExportFormat,
+    /// The server the logs come from, written in every row (default: this
+    /// machine's hostname).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Only rows with at least one per-line class.
+    #[arg(long)]
+    pub only_classified: bool,
+    /// Only lines of this anomaly class (repeatable), as for triage.
+    #[arg(long = "class", value_name = "ID")]
+    pub class: Vec<String>,
+    /// Write to FILE instead of standard output: to a temporary file beside
+    /// it, renamed over it once complete.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object a line (ClickHouse: `FORMAT JSONEachRow`).
+    Ndjson,
+    /// Apache Parquet, zstd-compressed columns (ClickHouse: `FORMAT Parquet`).
+    Parquet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

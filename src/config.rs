@@ -9,7 +9,8 @@ use crate::aggregate::KeyField;
 use crate::attribute::{SelfAddrs, TrustedProxies};
 use crate::classify::{by_id, ClassId, ClassSet};
 use crate::cli::{
-    BlockArgs, By as ByArg, ColorMode, CommonArgs, MmapMode, Output, RulesArgs, TopArgs, TriageArgs,
+    BlockArgs, By as ByArg, ColorMode, CommonArgs, ExportArgs, ExportFormat, MmapMode, Output,
+    RulesArgs, TopArgs, TriageArgs,
 };
 use crate::error::OptionError;
 use crate::escape::escape;
@@ -442,6 +443,42 @@ fn unknown_class(id: &str) -> OptionError {
     OptionError::UnknownClass {
         id: escape(id.as_bytes()),
         known: known.join(", "),
+    }
+}
+
+/// `alf export`.
+#[derive(Debug)]
+pub struct Export {
+    pub read: ReadOpts,
+    pub settings: crate::export::Settings,
+    pub format: ExportFormat,
+    pub write: Option<std::path::PathBuf>,
+    pub quiet: bool,
+}
+
+impl Export {
+    pub fn new(a: &ExportArgs) -> Result<Export> {
+        if a.output == ExportFormat::Parquet && !cfg!(feature = "parquet") {
+            return Err(OptionError::Value {
+                option: "--output",
+                message: "this alf was built without Parquet (cargo feature `parquet`)".into(),
+            }
+            .into());
+        }
+        let host = match &a.host {
+            Some(h) => h.as_bytes().to_vec(),
+            None => crate::export::hostname(),
+        };
+        Ok(Export {
+            read: read_opts(&a.common, None, true, &a.class)?,
+            settings: crate::export::Settings {
+                host,
+                only_classified: a.only_classified,
+            },
+            format: a.output,
+            write: a.write.clone(),
+            quiet: a.common.quiet,
+        })
     }
 }
 

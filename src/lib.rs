@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod escape;
+pub mod export;
 pub mod filter;
 pub mod findings;
 pub mod format;

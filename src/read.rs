@@ -22,7 +22,7 @@ use crate::input::changes::Change;
 use crate::input::lookahead::Lookahead;
 use crate::input::{self, Compression, InputSpec, MmapPolicy, Opened, Source};
 use crate::progress;
-use crate::scan::{scan_slice_then, scan_stream, Reading, ScanOpts};
+use crate::scan::{scan_slice_then, scan_stream, Exporting, Reading, ScanOpts};
 use crate::zone;
 
 /// What to read and how: settings resolved once from the command line.
@@ -225,6 +225,16 @@ struct Scanned {
 
 /// Reads every input in order on `pool`.
 pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
+    read_all_to(opts, pool, None)
+}
+
+/// [`read_all`], handing every counted line to `export`, input by input,
+/// in input order.
+pub fn read_all_to(
+    opts: &ReadOpts,
+    pool: &rayon::ThreadPool,
+    export: Option<&dyn Exporting>,
+) -> Run {
     let start = Instant::now();
     let mut run = Run {
         inputs: Vec::new(),
@@ -269,6 +279,7 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
         },
         error_zone,
         presets: &presets,
+        export,
     };
     let mut next = 0;
     while next < opts.inputs.len() {
@@ -277,9 +288,11 @@ pub fn read_all(opts: &ReadOpts, pool: &rayon::ThreadPool) -> Run {
         }
         // A compressed input decodes on one core: consecutive ones are read
         // side by side, as many as there are threads, and summed in order.
+        // An export writes its rows input by input: one at a time.
+        let side_by_side = if export.is_some() { 1 } else { opts.threads };
         let together = opts.inputs[next..]
             .iter()
-            .take(opts.threads.max(1))
+            .take(side_by_side.max(1))
             .take_while(|spec| input::compressed(spec))
             .count()
             .max(1);
@@ -333,10 +346,13 @@ struct Scan {
 }
 
 impl Data<'_> {
-    fn scan(self, rd: &Reading, opts: &ScanOpts) -> Scan {
+    fn scan(self, rd: &Reading, opts: &ScanOpts, export: Option<&dyn Exporting>) -> Scan {
         match self {
             Data::Mapped(data, done) => {
-                let (agg, skipped) = scan_slice_then(data, rd, opts, done);
+                let (agg, skipped) = match export {
+                    Some(ex) => (ex.slice(data, rd, opts, done), 0),
+                    None => scan_slice_then(data, rd, opts, done),
+                };
                 Scan {
                     agg,
                     bytes: data.len() as u64 - skipped,
@@ -344,7 +360,10 @@ impl Data<'_> {
                 }
             }
             Data::Stream(r) => {
-                let (agg, end) = scan_stream(r, rd, opts);
+                let (agg, end) = match export {
+                    Some(ex) => ex.stream(r, rd, opts),
+                    None => scan_stream(r, rd, opts),
+                };
                 Scan {
                     agg,
                     bytes: end.bytes,
@@ -380,6 +399,8 @@ struct Ctx<'a> {
     error_zone: LocalZone,
     /// The presets a malformed line of a detected format is tried with.
     presets: &'a [(&'static str, Format)],
+    /// Where every counted line goes, for `alf export`.
+    export: Option<&'a dyn Exporting>,
 }
 
 impl Ctx<'_> {
@@ -397,12 +418,15 @@ impl Ctx<'_> {
             // A format the user named is read as named: nothing else is tried.
             others: (c.reason == "detected").then_some(&others[..]),
         };
-        data.scan(&rd, &self.scan)
+        data.scan(&rd, &self.scan, self.export)
     }
 }
 
 fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, InputError> {
     let opened = input::open(spec, ctx.opts.mmap)?;
+    if let Some(ex) = ctx.export {
+        ex.input(&spec_name(spec));
+    }
     let Source::Mapped(m) = opened.source else {
         let s = read_stream(opened, choice, ctx)?;
         if !s.account.changed || input::interrupt::requested() {
@@ -534,6 +558,14 @@ fn read_stream(opened: Opened, choice: &Choice, ctx: &Ctx) -> Result<Scanned, In
         account,
         agg: s.agg,
     })
+}
+
+/// An input's name as given, unescaped (`-` for standard input).
+fn spec_name(spec: &InputSpec) -> Vec<u8> {
+    match spec {
+        InputSpec::Stdin => b"-".to_vec(),
+        InputSpec::Path(p) => p.as_os_str().as_encoded_bytes().to_vec(),
+    }
 }
 
 /// What the inputs are, learnt before any is scanned.

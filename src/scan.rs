@@ -100,6 +100,202 @@ impl Default for ScanOpts {
     }
 }
 
+/// What the scan shows an export of one counted line: the record, where it
+/// is, and what its classification found (see [`Rows`]).
+pub struct Seen<'s, 'c> {
+    pub rec: &'s Record<'c>,
+    /// Its line number within the chunk, from 1.
+    pub line: u64,
+    /// The line as read, without its newline, CR or leading NULs.
+    pub text: &'c [u8],
+    /// Its per-line classes (as `--class` reads them).
+    pub classes: ClassSet,
+    /// An access-log line's classes and signature hits; an error-log line's
+    /// signature hits.
+    pub marks: &'s LineClass,
+    /// An error-log line's gateway failure.
+    pub event: Option<&'s ErrorEvent>,
+    /// The request an error-log line names.
+    pub request: Option<&'s ErrorRequest<'c>>,
+    pub error_log: bool,
+}
+
+/// Where the scan hands each counted line, for an export. Object-safe, and
+/// passed as an `Option`: the scan core is compiled once for every command,
+/// so the triage's keeps its shape (its inlining) and pays one untaken
+/// branch a line.
+pub trait Rows {
+    fn row(&mut self, seen: &Seen);
+}
+
+/// An export: a fresh [`Rows`] for each chunk, and where a chunk's rows go
+/// once every earlier chunk's have gone.
+pub trait Export: Sync {
+    type Rows: Rows + Send;
+    /// An input begins; `name` as given (`-` for standard input).
+    fn input(&self, name: &[u8]);
+    fn rows(&self) -> Self::Rows;
+    /// Writes a chunk's rows; `lines_before` is the number of lines of its
+    /// input before the chunk.
+    fn write(&self, rows: Self::Rows, lines_before: u64);
+    /// The output failed: reading on is pointless.
+    fn gone(&self) -> bool;
+}
+
+/// An export as reading sees it, whatever its rows: object-safe, so that
+/// reading takes one without a type parameter.
+pub trait Exporting: Sync {
+    /// An input begins; `name` as given (`-` for standard input).
+    fn input(&self, name: &[u8]);
+    fn slice(
+        &self,
+        data: &[u8],
+        fmt: &Reading,
+        opts: &ScanOpts,
+        done: &(dyn Fn(&[u8]) + Sync),
+    ) -> Agg;
+    fn stream(&self, r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd);
+}
+
+impl<E: Export> Exporting for E {
+    fn input(&self, name: &[u8]) {
+        Export::input(self, name)
+    }
+
+    fn slice(
+        &self,
+        data: &[u8],
+        fmt: &Reading,
+        opts: &ScanOpts,
+        done: &(dyn Fn(&[u8]) + Sync),
+    ) -> Agg {
+        scan_slice_export(data, fmt, opts, done, self, &mut 0)
+    }
+
+    fn stream(&self, r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd) {
+        scan_stream_export(r, fmt, opts, self)
+    }
+}
+
+/// Chunks scanned at once per thread by an export: rows wait in memory
+/// until the chunks before them are written, so this bounds the memory.
+const EXPORT_WINDOW: usize = 2;
+
+/// Bytes per chunk an export scans: its rows are held until written.
+const EXPORT_CHUNK: usize = 2 << 20;
+
+/// As [`scan_slice_then`], handing every counted line to `ex` in input
+/// order. `lines_before`: the lines of the input before `data`; on return,
+/// those up to its end.
+pub fn scan_slice_export<E: Export>(
+    data: &[u8],
+    fmt: &Reading,
+    opts: &ScanOpts,
+    done: impl Fn(&[u8]) + Sync,
+    ex: &E,
+    lines_before: &mut u64,
+) -> Agg {
+    let chunks = split_pieces(
+        data,
+        opts.chunk_size.min(EXPORT_CHUNK),
+        opts.max_line,
+        &done,
+    );
+    let window = rayon::current_num_threads().max(1) * EXPORT_WINDOW;
+    let mut total = Agg::new(opts.key, opts.max_clients);
+    let mut examples: Vec<Example> = Vec::new();
+    let scan = |group: &[Piece]| -> Vec<(Agg, E::Rows)> {
+        group
+            .par_iter()
+            .map(|piece| {
+                let mut a = Agg::new(opts.key, opts.max_clients);
+                let mut rows = ex.rows();
+                match piece {
+                    Piece::Lines(c) => {
+                        a.scan_rows(c, fmt, opts, Some(&mut rows));
+                        done(c);
+                    }
+                    Piece::Overlong { head, nul } => a.overlong_head(head, *nul),
+                    Piece::Nul(n) => a.nul_bytes += n,
+                }
+                (a, rows)
+            })
+            .collect()
+    };
+    // A window's rows are written while the next window is scanned.
+    let mut write = |parts: Vec<(Agg, E::Rows)>| {
+        for (mut a, rows) in parts {
+            ex.write(rows, *lines_before);
+            examples.extend(a.examples.drain(..).map(|e| Example {
+                line: e.line + *lines_before,
+                ..e
+            }));
+            *lines_before += a.lines;
+            total.absorb(a);
+        }
+        examples.truncate(MAX_EXAMPLES);
+    };
+    let mut scanned: Vec<(Agg, E::Rows)> = Vec::new();
+    for group in chunks.chunks(window) {
+        let ready = std::mem::take(&mut scanned);
+        let ((), next) = rayon::join(|| write(ready), || scan(group));
+        scanned = next;
+        if ex.gone() {
+            break;
+        }
+    }
+    write(scanned);
+    total.examples = examples;
+    total
+}
+
+/// As [`scan_stream`], handing every counted line to `ex` in input order.
+pub fn scan_stream_export<E: Export>(
+    r: Box<dyn Read + Send>,
+    fmt: &Reading,
+    opts: &ScanOpts,
+    ex: &E,
+) -> (Agg, StreamEnd) {
+    let block = opts.chunk_size.clamp(1, 4 << 20);
+    let (tx, rx) = mpsc::sync_channel::<Block>(2);
+    let max_line = opts.max_line;
+    let reader = std::thread::spawn(move || {
+        let mut blocks = Blocks::new(r, block, max_line);
+        for b in blocks.by_ref() {
+            if tx.send(b).is_err() {
+                break;
+            }
+        }
+        blocks.bytes
+    });
+    let mut agg = Agg::new(opts.key, opts.max_clients);
+    let mut error = None;
+    let sub = ScanOpts {
+        chunk_size: (block / rayon::current_num_threads().max(1)).max(1),
+        ..opts.clone()
+    };
+    for b in rx {
+        match b {
+            Block::Lines(v) => {
+                let mut before = agg.lines;
+                let mut part = scan_slice_export(&v, fmt, &sub, |_| {}, ex, &mut before);
+                // Its examples are numbered within the input already.
+                let room = MAX_EXAMPLES.saturating_sub(agg.examples.len());
+                agg.examples.extend(part.examples.drain(..).take(room));
+                agg.absorb(part);
+                if ex.gone() {
+                    break;
+                }
+            }
+            Block::Overlong { head, nul } => agg.overlong_head(&head, nul),
+            Block::Nul(n) => agg.nul_bytes += n,
+            Block::Error(e) => error = Some(e),
+        }
+    }
+    let bytes = reader.join().unwrap_or(0);
+    (agg, StreamEnd { bytes, error })
+}
+
 /// What reading a stream ended with, besides the counts.
 pub struct StreamEnd {
     pub bytes: u64,
@@ -109,7 +305,19 @@ pub struct StreamEnd {
 impl Agg {
     /// Scans one chunk of whole lines (the last may lack its newline).
     pub fn scan(&mut self, chunk: &[u8], fmt: &Reading, opts: &ScanOpts) {
-        if !opts.classify && !opts.filter.has_classes() {
+        self.scan_rows(chunk, fmt, opts, None)
+    }
+
+    /// [`Agg::scan`], handing each counted line to `rows`, if any, which
+    /// then takes the place of the tallies: only the line accounting is kept.
+    pub fn scan_rows(
+        &mut self,
+        chunk: &[u8],
+        fmt: &Reading,
+        opts: &ScanOpts,
+        mut rows: Option<&mut dyn Rows>,
+    ) {
+        if rows.is_none() && !opts.classify && !opts.filter.has_classes() {
             let mut p = Pending::default();
             for_each_line(chunk, |line| {
                 if self.read(line, fmt, opts, &mut p) {
@@ -128,18 +336,19 @@ impl Agg {
                 let mut waiting = false;
                 for_each_line(chunk, |line| {
                     if self.read(line, fmt, opts, cur) {
+                        cur.n = self.lines;
                         if !fmt.format.is_error_log() {
                             cur.probes = classifier().probe(&cur.rec, cache);
                         }
                         if waiting {
-                            self.finish(prev, fmt, opts, cache);
+                            self.finish(prev, fmt, opts, cache, &mut rows);
                         }
                         waiting = true;
                         std::mem::swap(&mut cur, &mut prev);
                     }
                 });
                 if waiting {
-                    self.finish(prev, fmt, opts, cache);
+                    self.finish(prev, fmt, opts, cache, &mut rows);
                 }
             });
         }
@@ -292,10 +501,31 @@ impl Agg {
     }
 
     /// Classifies a parsed line, applies `--class`, and counts it.
-    fn finish(&mut self, p: &Pending, fmt: &Reading, opts: &ScanOpts, cache: &mut FieldCache) {
+    fn finish(
+        &mut self,
+        p: &Pending,
+        fmt: &Reading,
+        opts: &ScanOpts,
+        cache: &mut FieldCache,
+        rows: &mut Option<&mut dyn Rows>,
+    ) {
         let marks = Marks::of(p, fmt, cache);
         if !opts.filter.accepts_classes(marks.classes) {
             self.filter_out(p.rec.ts);
+            return;
+        }
+        if let Some(rows) = rows {
+            rows.row(&Seen {
+                rec: &p.rec,
+                line: p.n,
+                text: p.line,
+                classes: marks.classes,
+                marks: &marks.line,
+                event: marks.event.as_ref(),
+                request: marks.request.as_ref(),
+                error_log: fmt.format.is_error_log(),
+            });
+            self.parsed += 1;
             return;
         }
         self.add(&p.rec, fmt.format.is_error_log());
@@ -458,6 +688,8 @@ impl<'c> Marks<'c> {
 struct Pending<'c> {
     rec: Record<'c>,
     line: &'c [u8],
+    /// Its line number in the chunk (for an export).
+    n: u64,
     direct: bool,
     probes: Probes,
 }

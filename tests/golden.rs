@@ -107,7 +107,10 @@ fn check_case(args_path: &Path, update: bool) -> Vec<Mismatch> {
         a.extend(["-j".to_string(), n.to_string()]);
         a
     };
-    let runs = if matches!(args.first().map(String::as_str), Some("triage" | "top")) {
+    let runs = if matches!(
+        args.first().map(String::as_str),
+        Some("triage" | "top" | "export")
+    ) {
         vec![("-j 1", with_threads("1")), ("-j 2", with_threads("2"))]
     } else {
         vec![("", args.clone())]

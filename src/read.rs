@@ -423,7 +423,10 @@ impl Ctx<'_> {
 }
 
 fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, InputError> {
+    // Opening standard input reads its first bytes, which may never come.
+    let waiting = input::interrupt::AtOnce::new();
     let opened = input::open(spec, ctx.opts.mmap)?;
+    drop(waiting);
     if let Some(ex) = ctx.export {
         ex.input(&spec_name(spec));
     }
@@ -513,6 +516,7 @@ fn read_stream(opened: Opened, choice: &Choice, ctx: &Ctx) -> Result<Scanned, In
     // ends, fails, or the look-ahead is spent).
     let mut ahead = Lookahead::new(r);
     let mut detection = Detection::new(choice);
+    let waiting = input::interrupt::AtOnce::new();
     let chosen = loop {
         let part = ahead.next_window(SAMPLE_BYTES);
         if let Some(found) = detection.feed(part) {
@@ -522,6 +526,7 @@ fn read_stream(opened: Opened, choice: &Choice, ctx: &Ctx) -> Result<Scanned, In
             break detection.give_up(name)?;
         }
     };
+    drop(waiting);
     let s = ctx.scan(&chosen, Data::Stream(ahead.into_reader()));
     let mut account = InputAccount::new(name, &chosen, c, ReadMode::Stream, &s.agg, s.bytes);
     if let Some(w) = &opened.watch {

@@ -7,14 +7,16 @@
 //! Plain `sigaction` through `libc` (already used for the SIGBUS guard, see
 //! [`super::mapped`]) rather than a crate: the handler is one atomic swap.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Once;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 static INSTALL: Once = Once::new();
+/// Readers waiting for a stream's first bytes (see [`AtOnce`]).
+static AT_ONCE: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn on_signal(sig: libc::c_int) {
-    if REQUESTED.swap(true, Ordering::SeqCst) {
+    if REQUESTED.swap(true, Ordering::SeqCst) || AT_ONCE.load(Ordering::SeqCst) > 0 {
         // SAFETY: `signal` and `raise` are async-signal-safe. The default
         // action for SIGINT and SIGTERM ends the process.
         unsafe {
@@ -46,4 +48,29 @@ pub fn install() {
 #[inline]
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
+}
+
+/// While one lives, a signal ends alf at once, as if it had no handler: a
+/// reader blocked on a stream that has sent nothing yet (a terminal, an idle
+/// pipe, `timeout 2 alf`) would otherwise never see the stop, and there is
+/// no line of that stream to report.
+pub struct AtOnce(());
+
+impl AtOnce {
+    pub fn new() -> AtOnce {
+        AT_ONCE.fetch_add(1, Ordering::SeqCst);
+        AtOnce(())
+    }
+}
+
+impl Default for AtOnce {
+    fn default() -> Self {
+        AtOnce::new()
+    }
+}
+
+impl Drop for AtOnce {
+    fn drop(&mut self) {
+        AT_ONCE.fetch_sub(1, Ordering::SeqCst);
+    }
 }

@@ -154,9 +154,13 @@ pub fn compressed(spec: &InputSpec) -> bool {
     let InputSpec::Path(p) = spec else {
         return false;
     };
-    // Only a regular file can be read twice: a FIFO's bytes would be gone.
-    // Opened without blocking, so that a FIFO (even one put in the file's
-    // place since) is never waited on, and asked what it is once open.
+    // Only a regular file can be read twice. A FIFO is never opened here:
+    // opening it would let its writer start, and closing it would end the
+    // writer. Opened without blocking, in case one is put in the file's place
+    // since, and asked again what it is once open.
+    if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     use std::os::unix::fs::OpenOptionsExt;
     let head = std::fs::OpenOptions::new()
         .read(true)

@@ -2117,6 +2117,134 @@ fn json_keeps_log_text_lossless() {
     );
 }
 
+/// A JSON string field's raw bytes: its `FIELD_b64` companion (decoded by
+/// coreutils `base64 -d`) when present, else the string's UTF-8.
+fn raw_field(row: &Value, key: &str) -> Vec<u8> {
+    match row[format!("{key}_b64")].as_str() {
+        Some(b) => common::sh("printf %s \"$1\" | base64 -d", &[b]),
+        None => row[key].as_str().expect(key).as_bytes().to_vec(),
+    }
+}
+
+/// Case 22 for every string that carries log bytes: a client field that holds
+/// no address and a malformed line's example, each with a real NUL, the four
+/// characters `\x00`, an ESC and a byte that is not UTF-8, read back from
+/// the JSON (and NDJSON) to their exact bytes, in one order however the
+/// input is read. The sources a rule could take (offenders, suggested
+/// blocks and their examples) are addresses, written canonically.
+#[test]
+fn clients_and_examples_read_back_to_their_bytes() {
+    if !common::require_tool("base64") {
+        return;
+    }
+    let texts: [&[u8]; 4] = [b"h\0x", b"h\\x00x", b"h\x1b[2Jx", b"h\xffx"];
+    let mut log = Vec::new();
+    let line = |log: &mut Vec<u8>, client: &[u8], req: &str| {
+        log.extend_from_slice(client);
+        log.extend_from_slice(
+            format!(" - - [10/Oct/2024:13:55:36 +0000] \"{req}\" 404 1 \"-\" \"curl\"\n")
+                .as_bytes(),
+        );
+    };
+    // Two lines each: the NUL and the text `\x00` tie, and show alike.
+    for c in texts.iter().chain(&texts) {
+        line(&mut log, c, "GET / HTTP/1.1");
+    }
+    // An address that probes, for an offender and a suggested block.
+    for req in [
+        "GET /.env HTTP/1.1",
+        "GET /.git/config HTTP/1.1",
+        "GET /cgi-bin/.%2e/.%2e/bin/sh HTTP/1.1",
+    ] {
+        line(&mut log, b"198.51.100.23", req);
+    }
+    for c in texts {
+        log.extend_from_slice(b"junk ");
+        log.extend_from_slice(c);
+        log.push(b'\n');
+    }
+    // Ranked by count, then as shown, then (shown alike) by the raw bytes.
+    let want_clients: Vec<Vec<u8>> = [texts[1], texts[0], texts[2], texts[3]]
+        .iter()
+        .map(|t| t.to_vec())
+        .collect();
+    let want_examples: Vec<Vec<u8>> = texts.iter().map(|t| [b"junk ", *t].concat()).collect();
+    let mut first: Option<Value> = None;
+    for threads in ["1", "2"] {
+        let (out, v) = triage(&["-j", threads], Some(&log));
+        assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+        let clients: Vec<Vec<u8>> = v["top_clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["requests"] == 2)
+            .map(|r| raw_field(r, "client"))
+            .collect();
+        assert_eq!(clients, want_clients, "{}", v["top_clients"]);
+        assert_eq!(
+            v["top_clients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r.get("client_b64").is_some())
+                .count(),
+            1,
+            "only the client that is not UTF-8 has a companion"
+        );
+        let examples: Vec<Vec<u8>> = v["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| raw_field(r, "text"))
+            .collect();
+        assert_eq!(examples, want_examples);
+        // What a rule could take is an address, never log text.
+        let offenders = v["offenders"].as_array().unwrap();
+        assert!(!offenders.is_empty(), "{v}");
+        for o in offenders {
+            assert_eq!(o["client"], "198.51.100.23", "{o}");
+        }
+        let blocks = v["suggested_blocks"].as_array().unwrap();
+        assert!(!blocks.is_empty(), "{v}");
+        for b in blocks {
+            for e in b["examples"].as_array().unwrap() {
+                let ip: std::net::IpAddr = e.as_str().unwrap().parse().unwrap();
+                assert_eq!(ip.to_string(), e.as_str().unwrap());
+            }
+        }
+        // The same document however it was read (but for the timing).
+        let mut v = v;
+        v.as_object_mut().unwrap().remove("timing");
+        match &first {
+            Some(f) => assert_eq!(&v, f, "-j {threads}"),
+            None => first = Some(v),
+        }
+    }
+    // NDJSON rows carry the same bytes.
+    let out = run_alf(&["triage", "-o", "ndjson"], Some(&log));
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let clients: Vec<Vec<u8>> = rows
+        .iter()
+        .filter(|r| r["type"] == "client" && r["requests"] == 2)
+        .map(|r| raw_field(r, "client"))
+        .collect();
+    assert_eq!(clients, want_clients);
+    // People see them escaped: the NUL and the text `\x00` alike.
+    let out = run_alf(&["triage"], Some(&log));
+    let shown = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(shown.matches(r"h\x00x").count(), 2 + 2, "{shown}");
+    assert!(shown.contains(r"h\x1b[2Jx") && shown.contains(r"h\xffx"));
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\0'),
+        "{shown}"
+    );
+}
+
 /// Case 39: lines of another format are reported as such, not read into the
 /// wrong fields: nginx `main` lines in a `combined` log (whose User-Agent
 /// would swallow the `"$http_x_forwarded_for"` field), and JSON lines.

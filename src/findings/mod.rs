@@ -435,7 +435,7 @@ fn proxy_targets(a: &Agg, n: usize) -> Vec<ProxyTarget> {
                 clients: p.clients.len(),
                 clients_capped: p.clients_capped,
             };
-            (crate::escape::escape(t), row)
+            (rank::rank_text(t), row)
         })
         .collect();
     v.sort_by(|(xt, x), (yt, y)| y.requests().cmp(&x.requests()).then(xt.cmp(yt)));

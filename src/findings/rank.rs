@@ -79,6 +79,7 @@ fn ranked(
         0
     };
     let named = |source: Source, s: &ClientStats| (source.to_string(), source, *s);
+    let other = |k: &[u8], s: &ClientStats| (rank_text(k), Source::Other(k.into()), *s);
     let mut v: Vec<(String, Source, ClientStats)> = Vec::new();
     v.extend(
         clients
@@ -96,7 +97,7 @@ fn ranked(
         others
             .iter()
             .filter(|(_, s)| s.requests >= floor)
-            .map(|(k, s)| named(Source::Other(k.clone()), s)),
+            .map(|(k, s)| other(k, s)),
     );
     rank(v, n, |s| s.requests)
         .into_iter()
@@ -110,9 +111,25 @@ pub fn keys(agg: &Agg, n: usize) -> Vec<(Box<[u8]>, u64)> {
     let v = agg
         .keys
         .iter()
-        .map(|(k, c)| (escape(k), k.clone(), *c))
+        .map(|(k, c)| (rank_text(k), k.clone(), *c))
         .collect();
     rank(v, n, |c| *c)
+}
+
+/// The text log bytes rank by: as shown (escaped), then, when the escape
+/// changed them, by the raw bytes in hex after a NUL, which sorts before any
+/// shown character. A NUL byte and the four characters `\x00` show alike;
+/// JSON writes them apart, so their order must not hang on a hash map's.
+pub fn rank_text(raw: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = escape(raw);
+    if s.as_bytes() != raw {
+        s.push('\0');
+        for b in raw {
+            let _ = write!(s, "{b:02x}");
+        }
+    }
+    s
 }
 
 /// Statuses, ranked.

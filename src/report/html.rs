@@ -455,7 +455,7 @@ fn clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         writeln!(
             w,
             "<tr class=\"client\"><td class=\"ip\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.2}%</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>{}</tr>",
-            h(&c.client),
+            h(&c.client.shown()),
             c.requests,
             c.share,
             c.s4xx,

@@ -1,6 +1,7 @@
-//! JSON output, streamed. Strings are already escaped text (valid UTF-8); on
-//! top of that `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026` (see
-//! [`crate::escape::HtmlSafe`]), so the document can be inlined in HTML.
+//! JSON output, streamed. Log text is written as logged (see
+//! [`crate::escape::LogText`]), alf's own text as it is; `<`, `>` and `&`
+//! become `\u003c`, `\u003e`, `\u0026`, and invisible characters `\uNNNN`
+//! (see [`crate::escape::HtmlSafe`]), so the document can be inlined in HTML.
 
 use std::io::{self, Write};
 

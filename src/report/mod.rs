@@ -1,8 +1,9 @@
 //! Reports: what the findings say, rendered. [`Triage`] and [`TopReport`]
 //! are plain serialisable structs built from the findings, written as tables
 //! (`table`) or JSON (`json`); nothing here decides anything. Every string in
-//! them that came from a log is escaped when the struct is built, so no
-//! renderer can leak raw bytes.
+//! them that came from a log is a [`LogText`], which every renderer shows
+//! escaped and JSON writes losslessly (with a `*_b64` companion when the
+//! bytes are not UTF-8); no renderer can leak raw bytes.
 
 pub mod html;
 pub mod json;
@@ -249,7 +250,11 @@ impl ExampleLine {
 
 #[derive(Debug, Serialize)]
 pub struct ClientRow {
-    pub client: String,
+    /// An address or network as written canonically, any other client
+    /// field as logged (see [`LogText`]).
+    pub client: LogText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_b64: Option<String>,
     pub requests: u64,
     /// Share of access-log requests, in percent.
     pub share: f64,
@@ -953,8 +958,10 @@ fn example(e: &BadLine) -> ExampleLine {
 fn client_row(r: &RankedClient, requests: f64) -> ClientRow {
     let s = &r.stats;
     let known = s.first <= s.last;
+    let client = source_text(&r.source);
     ClientRow {
-        client: r.source.to_string(),
+        client_b64: client.b64(),
+        client,
         requests: s.requests,
         share: ((s.requests as f64 / requests) * 10000.0).round() / 100.0,
         s4xx: s.s4xx,

@@ -451,7 +451,7 @@ fn clients(w: &mut impl Write, r: &Triage) -> io::Result<()> {
         ));
         for c in &r.top_clients {
             let mut row = vec![
-                cut(&c.client, 45),
+                cut(&c.client.shown(), 45),
                 c.requests.to_string(),
                 format!("{:.2}%", c.share),
                 c.s4xx.to_string(),

@@ -159,6 +159,14 @@ impl<W: Write + Send> Export for Ndjson<W> {
     }
 }
 
+/// One of alf's own names (a kind, class or signature id, proxy outcome,
+/// upstream failure) as a JSON string, by the writer log text goes through:
+/// they are ASCII, so they never need a `_b64` companion.
+fn quoted(out: &mut Vec<u8>, s: &str) {
+    let whole = json_str(out, s.as_bytes());
+    debug_assert!(whole, "{s}");
+}
+
 /// Writes one row after its line number, through its newline.
 fn row<'c>(out: &mut Vec<u8>, f: &Fields<'_, 'c>, clock: &mut Clock) {
     // Text fields that were not all UTF-8: their raw bytes follow in base64.
@@ -171,9 +179,9 @@ fn row<'c>(out: &mut Vec<u8>, f: &Fields<'_, 'c>, clock: &mut Clock) {
             nraw += 1;
         }
     };
-    out.extend_from_slice(b",\"kind\":\"");
-    out.extend_from_slice(f.kind.label().as_bytes());
-    out.extend_from_slice(b"\",\"ts\":");
+    out.extend_from_slice(b",\"kind\":");
+    quoted(out, f.kind.label());
+    out.extend_from_slice(b",\"ts\":");
     match f.ts_ms {
         Some(ms) => {
             out.push(b'"');
@@ -219,26 +227,19 @@ fn row<'c>(out: &mut Vec<u8>, f: &Fields<'_, 'c>, clock: &mut Clock) {
         if i > 0 {
             out.push(b',');
         }
-        out.push(b'"');
-        out.extend_from_slice(c.id().as_bytes());
-        out.push(b'"');
+        quoted(out, c.id());
     }
     out.extend_from_slice(b"],\"signatures\":[");
     for (i, (_, s)) in f.marks.signatures().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        // Ids are the catalogue's own: lower-case letters, digits and `-`.
-        out.push(b'"');
-        out.extend_from_slice(s.id.as_bytes());
-        out.push(b'"');
+        quoted(out, s.id);
     }
     out.extend_from_slice(b"],\"proxy_outcome\":");
     match f.proxy_outcome {
         Some(p) => {
-            out.push(b'"');
-            out.extend_from_slice(p.as_bytes());
-            out.push(b'"');
+            quoted(out, p);
             text(out, ",\"proxy_target\":", f.proxy_target);
         }
         None => out.extend_from_slice(b"null,\"proxy_target\":null"),
@@ -249,11 +250,7 @@ fn row<'c>(out: &mut Vec<u8>, f: &Fields<'_, 'c>, clock: &mut Clock) {
         text(out, ",\"code\":", f.code);
         out.extend_from_slice(b",\"upstream\":");
         match f.upstream {
-            Some(u) => {
-                out.push(b'"');
-                out.extend_from_slice(u.as_bytes());
-                out.push(b'"');
-            }
+            Some(u) => quoted(out, u),
             None => out.extend_from_slice(b"null"),
         }
     }

@@ -6,6 +6,8 @@
 //! chunk/thread invariance.
 
 mod common;
+#[path = "common/rule_files.rs"]
+mod rule_files;
 
 use std::fs;
 use std::io::Write;
@@ -2243,6 +2245,170 @@ fn clients_and_examples_read_back_to_their_bytes() {
         !shown.contains('\u{1b}') && !shown.contains('\0'),
         "{shown}"
     );
+}
+
+/// Cases 6 and 7: a client field that holds no address (a hostname, `-`,
+/// shell text, 4 KiB of `A`) or an address spelt ambiguously (octal, hex,
+/// short, five parts, out of range) is counted as a client without an
+/// address, shown as written: never an offender, never a block, and its text
+/// in no rule file, though it probes like the address beside it that is
+/// blocked.
+#[test]
+fn clients_that_are_no_address_never_reach_a_rule() {
+    let long = "A".repeat(4096);
+    let texts = [
+        "crawl-1.example.com",
+        "-",
+        "unknown",
+        "$(reboot)",
+        "`id`",
+        "1.2.3.4;rm${IFS}-rf${IFS}~",
+        "0127.0.0.1",
+        "0x7f.0.0.1",
+        "127.1",
+        "1.2.3.4.5",
+        "256.1.1.1",
+        long.as_str(),
+    ];
+    let probes = [
+        "GET /.env HTTP/1.1",
+        "GET /.git/config HTTP/1.1",
+        "GET /cgi-bin/.%2e/.%2e/bin/sh HTTP/1.1",
+    ];
+    let mut log = String::new();
+    for c in texts.iter().chain(&["198.51.100.23"]) {
+        for p in probes {
+            log += &format!("{c} - - [10/Oct/2024:13:55:36 +0000] \"{p}\" 404 1 \"-\" \"curl\"\n");
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(dir.path(), "access.log", log.as_bytes());
+    let (out, v) = triage(&[s(&file)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    let n = probes.len() as u64;
+    assert_eq!(summary(&v, "non_ip_clients"), texts.len() as u64 * n);
+    let shown: Vec<&str> = v["top_clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["client"].as_str().unwrap())
+        .collect();
+    for t in texts {
+        assert!(shown.contains(&t), "{t} is shown as written: {shown:?}");
+    }
+    let offenders: Vec<&Value> = v["offenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(v["internal_offenders"].as_array().unwrap())
+        .collect();
+    assert_eq!(offenders.len(), 1, "{offenders:?}");
+    assert_eq!(offenders[0]["client"], "198.51.100.23");
+    let want: Vec<ipnet::IpNet> = vec!["198.51.100.23/32".parse().unwrap()];
+    for t in alf::rules::TARGETS {
+        let id = t.id();
+        if id.starts_with("origin-") {
+            continue;
+        }
+        let extra: &[&str] = if id == "aws-nacl" {
+            &["--nacl-id", "acl-0123abcd"]
+        } else {
+            &[]
+        };
+        let mut args = vec!["rules", "--target", id];
+        args.extend(extra);
+        let f = s(&file);
+        args.push(&f);
+        let out = run_alf(&args, None);
+        assert_eq!(out.code(), Some(0), "{id}: {}", out.stderr_text());
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        rule_files::assert_reads_back(id, &text, &rule_files::wanted(id, &want, &[]));
+        for t in &texts[3..] {
+            assert!(!text.contains(t), "{id}: {t} in the rules:\n{text}");
+        }
+        assert!(!text.contains("crawl-1"), "{id}:\n{text}");
+    }
+}
+
+/// Case 24: an input whose name holds an ESC sequence, a newline and `$(id)`,
+/// and which gets a warning and malformed lines with control bytes: what
+/// alf writes on stderr (and in the table) names it escaped, in one line.
+#[test]
+fn a_hostile_file_name_is_escaped_on_stderr() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = "a\x1b[2J\nb$(id).log";
+    let mut data = combined_lines(3, 24);
+    data.extend_from_slice(b"junk \x1b]0;pwned\x07 line\n");
+    // A last line cut short: the warning names the file.
+    data.extend_from_slice(b"203.0.113.9 - - [10/Oct/2024:13:55:36 +0000] \"GET / HT");
+    let file = write(dir.path(), name, &data);
+    for output in ["table", "json"] {
+        let out = run_alf(&["triage", "-o", output, &s(&file)], None);
+        assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+        assert_clean(&out.stderr, &format!("{output} (stderr)"));
+        assert_clean(&out.stdout, output);
+        let err = out.stderr_text();
+        let warning: Vec<&str> = err.lines().filter(|l| l.contains("incomplete")).collect();
+        assert_eq!(warning.len(), 1, "{err}");
+        assert!(
+            warning[0].contains(r"a\x1b[2J\x0ab$(id).log"),
+            "{}",
+            warning[0]
+        );
+    }
+    // Nor when the name is wrong.
+    let missing = dir.path().join("gone\x1b[31m\n.log");
+    let out = run_alf(&["triage", &s(&missing)], None);
+    assert_eq!(out.code(), Some(3));
+    assert_clean(&out.stderr, "missing (stderr)");
+    assert_eq!(
+        out.stderr_text().lines().count(),
+        1,
+        "{}",
+        out.stderr_text()
+    );
+}
+
+/// Case 31, the inputs beside FIFOs and stdin: a procfs file (size 0, with
+/// content) is streamed to its end; a character device that is empty
+/// (`/dev/null`) is an empty input; a socket is a clean error naming it, and
+/// the other inputs are still read.
+#[test]
+fn procfs_devices_and_sockets_are_streamed_or_refused() {
+    let proc = Path::new("/proc/self/mountinfo");
+    if proc.exists() {
+        let lines = fs::read(proc)
+            .expect("read procfs")
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        assert_eq!(fs::metadata(proc).unwrap().len(), 0);
+        let (out, v) = triage(&["--format", "combined", "/proc/self/mountinfo"], None);
+        assert_eq!(out.status.signal(), None);
+        assert_eq!(input0(&v, "read"), "stream", "{}", out.stderr_text());
+        // Another process's view may differ by a mount or two, never by all.
+        let got = summary(&v, "lines");
+        assert!(got > 0 && got.abs_diff(lines) <= 2, "{got} vs {lines}");
+    }
+    let (out, v) = triage(&["/dev/null"], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(summary(&v, "lines"), 0);
+    assert_eq!(input0(&v, "read"), "stream");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sock = dir.path().join("log.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
+    let good = write(dir.path(), "good.log", &combined_lines(50, 31));
+    let (out, v) = triage(&[s(&sock), s(&good)], None);
+    let err = out.stderr_text();
+    assert_eq!(out.code(), Some(1), "{err}");
+    assert!(
+        err.contains("log.sock") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert_eq!(summary(&v, "parsed"), 50);
+    let (out, _) = triage(&[s(&sock)], None);
+    assert_eq!(out.code(), Some(3), "{}", out.stderr_text());
 }
 
 /// Case 39: lines of another format are reported as such, not read into the

@@ -17,6 +17,8 @@ use ipnet::IpNet;
 use serde_json::Value;
 
 mod common;
+#[path = "common/rule_files.rs"]
+mod rule_files;
 
 /// The hostile log: a dense CONNECT cluster, scattered exploit probes over
 /// both families, probes from every kind of address alf must never block,
@@ -139,12 +141,8 @@ fn planned(plan: &Value) -> BTreeSet<IpNet> {
 /// Every address or network in `text`, read as a tool prints them (a bare
 /// address is a host).
 fn nets_in(text: &str) -> BTreeSet<IpNet> {
-    text.split(|c: char| c.is_whitespace() || c == ',' || c == '{' || c == '}' || c == ';')
-        .filter_map(|t| {
-            t.parse::<IpNet>()
-                .ok()
-                .or_else(|| t.parse::<IpAddr>().ok().map(IpNet::from))
-        })
+    rule_files::tokens(text)
+        .into_iter()
         .map(|n| n.trunc())
         .collect()
 }
@@ -637,6 +635,12 @@ fn aws_nacl_commands_parse_back_within_every_limit() {
         .iter()
         .all(|n| n.prefix_len() >= if n.addr().is_ipv4() { 24 } else { 48 }));
     assert!(text.contains("left out: "), "{text}");
+    // The header says what the grouping costs (case 53).
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("# over-coverage: ") && l.contains(" each)")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -788,59 +792,13 @@ fn never_block_holds_over_random_offender_sets() {
     use alf::classify::ClassId;
     use alf::findings::{Offender, Source};
     use alf::rules::plan::{plan, Budget, Selection};
-    use alf::rules::{Guard, Protect};
+    use alf::rules::Guard;
 
-    let protect = Protect {
-        local: vec![
-            "203.0.113.10".parse().unwrap(),
-            "2001:db8:ff::1".parse().unwrap(),
-        ],
-        trusted: vec!["198.51.100.0/28".parse().unwrap()],
-        allow: vec![
-            "198.51.100.77/32".parse().unwrap(),
-            "2001:db8:5::/64".parse().unwrap(),
-        ],
-        ssh: Some("192.0.2.99".parse().unwrap()),
-    };
+    let protect = rule_files::protect();
     let guard = Guard::new(&protect, 24, 48);
-    let mut protected: Vec<IpNet> = alf::net::special_ranges().iter().map(|s| s.net).collect();
-    protected.extend(protect.local.iter().map(|ip| IpNet::from(*ip)));
-    protected.extend(protect.trusted.iter().chain(&protect.allow).copied());
-    protected.push("192.0.2.99/32".parse().unwrap());
-    let salts: Vec<&str> = vec![
-        "0.0.0.0",
-        "127.0.0.1",
-        "127.255.255.254",
-        "10.0.0.1",
-        "172.16.0.1",
-        "192.168.0.1",
-        "100.64.0.1",
-        "169.254.0.1",
-        "224.0.0.1",
-        "240.0.0.1",
-        "255.255.255.255",
-        "::",
-        "::1",
-        "fe80::1",
-        "fc00::1",
-        "ff02::1",
-        "::ffff:127.0.0.1",
-        "::ffff:10.1.2.3",
-        "203.0.113.10",
-        "2001:db8:ff::1",
-        "198.51.100.3",
-        "198.51.100.77",
-        "2001:db8:5::9",
-        "192.0.2.99",
-    ];
-    let salt_nets: Vec<&str> = vec![
-        "0.0.0.0/0",
-        "::/0",
-        "10.0.0.0/8",
-        "127.0.0.0/8",
-        "198.51.100.0/24",
-        "2001:db8:5::/48",
-    ];
+    let protected = rule_files::protected(&protect);
+    let salts = rule_files::SALTS;
+    let salt_nets = rule_files::SALT_NETS;
     let mut x = 0x9e37_79b9_7f4a_7c15u64;
     let mut rnd = move || {
         x ^= x << 13;
@@ -909,6 +867,66 @@ fn never_block_holds_over_random_offender_sets() {
         violations, 0,
         "{violations} violations in {cases} offender sets"
     );
+}
+
+/// Every target's file, as `alf rules` writes it for the hostile log, read
+/// back the way its tool reads it (the readers the `rules` fuzz target
+/// uses): it installs exactly the plan's prefixes (its family's, or the
+/// origin policy's open ranges), and nothing else address-like stands
+/// outside its comments.
+#[test]
+fn every_target_file_reads_back_to_the_plan() {
+    let s = Scene::new();
+    let blocks: Vec<IpNet> = planned(&s.plan(&[])).into_iter().collect();
+    assert!(!blocks.is_empty());
+    let proxies: Vec<IpNet> = ["198.51.100.192/26", "192.0.2.50/32"]
+        .map(|n| n.parse().unwrap())
+        .to_vec();
+    for t in alf::rules::TARGETS {
+        let id = t.id();
+        let extra: &[&str] = match id {
+            "aws-nacl" => &["--nacl-id", "acl-0123abcd"],
+            "origin-aws-sg" => &["--lb-sg", "sg-0123abcd"],
+            _ => &[],
+        };
+        let (_, text) = s.rules(id, extra);
+        let want = rule_files::wanted(id, &blocks, &proxies);
+        rule_files::assert_reads_back(id, &text, &want);
+    }
+}
+
+/// Case 61's threshold: past 1,000 `deny` lines the nginx file suggests a
+/// `geo` map, in a comment; below, it does not. `nginx -t` takes both (see
+/// `nginx_and_apache_accept_the_include_files` for the small one).
+#[test]
+fn nginx_suggests_a_geo_map_for_many_entries() {
+    let s = Scene::new();
+    let (_, small) = s.rules("nginx", &[]);
+    assert!(!small.contains("geo map"), "{small}");
+    let mut log = String::new();
+    for i in 0..1001 {
+        log += &format!(
+            "1.{}.{}.7 - - [24/Dec/2020:18:58:33 +0000] \"GET /.env HTTP/1.1\" 404 5 \"-\" \"x\"\n",
+            i / 250,
+            i % 250
+        );
+    }
+    let many = s.path("many.log");
+    std::fs::write(&many, log).unwrap();
+    let out = Command::new(common::alf_bin())
+        .args(["rules", "--target", "nginx"])
+        .arg(&many)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("deny ")).count(),
+        1001
+    );
+    let hint: Vec<&str> = text.lines().filter(|l| l.contains("geo map")).collect();
+    assert_eq!(hint.len(), 1, "{text}");
+    assert!(hint[0].starts_with("# 1001 deny lines"), "{}", hint[0]);
 }
 
 #[test]

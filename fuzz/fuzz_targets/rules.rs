@@ -10,10 +10,10 @@
 //! back the way the tool would read it: the prefixes in it must be exactly
 //! the plan's (its family's, for iptables and ip6tables; the open ranges,
 //! for the origin policies), with nothing else address-like outside comments,
-//! and every header line a comment.
+//! and every header line a comment. The readers and the salts are
+//! `tests/common/rule_files.rs`, which `tests/rules.rs` uses too.
 #![no_main]
 
-use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use alf::aggregate::{Agg, MAX_CLIENTS};
@@ -22,214 +22,17 @@ use alf::escape::escape;
 use alf::findings::{Offender, Source};
 use alf::record::ip_key;
 use alf::rules::plan::{plan, Budget, Plan, Selection};
-use alf::rules::{render, Guard, Header, Protect, Rendering, TargetOpts, TARGETS};
+use alf::rules::{render, Guard, Header, Rendering, TargetOpts, TARGETS};
 use ipnet::IpNet;
 use libfuzzer_sys::fuzz_target;
 
-const SALTS: [&str; 24] = [
-    "0.0.0.0",
-    "127.0.0.1",
-    "127.255.255.254",
-    "10.0.0.1",
-    "172.16.0.1",
-    "192.168.0.1",
-    "100.64.0.1",
-    "169.254.0.1",
-    "224.0.0.1",
-    "240.0.0.1",
-    "255.255.255.255",
-    "::",
-    "::1",
-    "fe80::1",
-    "fc00::1",
-    "ff02::1",
-    "::ffff:127.0.0.1",
-    "::ffff:10.1.2.3",
-    "203.0.113.10",
-    "2001:db8:ff::1",
-    "198.51.100.3",
-    "198.51.100.77",
-    "2001:db8:5::9",
-    "192.0.2.99",
-];
+#[path = "../../tests/common/rule_files.rs"]
+mod rule_files;
 
-const SALT_NETS: [&str; 8] = [
-    "0.0.0.0/0",
-    "::/0",
-    "10.0.0.0/8",
-    "127.0.0.0/8",
-    "198.51.100.0/24",
-    "2001:db8:5::/48",
-    "203.0.113.0/25",
-    "2001:db8:7::/56",
-];
+use rule_files::{assert_reads_back, protect, protected, wanted, SALTS, SALT_NETS};
 
 fn canon(ip: IpAddr) -> IpAddr {
     alf::net::canonical(ip)
-}
-
-/// Every address or prefix in `s`, a bare address as a host.
-fn tokens(s: &str) -> Vec<IpNet> {
-    s.split(|c: char| c.is_whitespace() || ",;{}[]='\"".contains(c))
-        .filter_map(|t| {
-            t.parse::<IpNet>()
-                .ok()
-                .or_else(|| t.parse::<IpAddr>().ok().map(|a| IpNet::from(canon(a))))
-        })
-        .collect()
-}
-
-/// The prefixes a rendered file holds, read as its tool reads them, and
-/// whether to check that nothing else address-like is outside comments.
-fn read_back(id: &str, text: &str) -> (BTreeSet<IpNet>, bool) {
-    let body: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .collect();
-    let mut out = BTreeSet::new();
-    // The origin policy for AWS opens each range once per port.
-    let once = id != "origin-aws-sg";
-    let mut add = |n: IpNet| {
-        assert!(out.insert(n) || !once, "{id}: {n} twice");
-    };
-    let after = |l: &str, p: &str| l.strip_prefix(p).map(str::to_string);
-    match id {
-        "nftables" | "origin-nftables" => {
-            let mut set = None;
-            let mut inside = false;
-            for l in &body {
-                let t = l.trim();
-                if let Some(name) = t.strip_prefix("set ") {
-                    set = Some(name.trim_end_matches(" {").to_string());
-                }
-                let v4 = set.as_deref().is_some_and(|s| s.ends_with("v4"));
-                let line = if let Some(rest) = t.strip_prefix("elements = {") {
-                    inside = !rest.ends_with('}');
-                    rest.trim_end_matches('}')
-                } else if inside {
-                    if t == "}" {
-                        inside = false;
-                        continue;
-                    }
-                    t
-                } else {
-                    continue;
-                };
-                for n in tokens(line) {
-                    assert_eq!(n.addr().is_ipv4(), v4, "{id}: {n} in set {set:?}");
-                    add(n);
-                }
-            }
-        }
-        "iptables" | "ip6tables" | "origin-iptables" => {
-            for l in &body {
-                if let Some(rest) = after(l, "-A ") {
-                    let w: Vec<&str> = rest.split(' ').collect();
-                    if w.get(1) == Some(&"-s") {
-                        add(w[2].parse().unwrap());
-                    }
-                }
-            }
-        }
-        "ipset" => {
-            for l in &body {
-                if let Some(rest) = after(l, "add ") {
-                    let w: Vec<&str> = rest.split(' ').collect();
-                    let n: IpNet = w[1].parse().unwrap();
-                    assert_eq!(w[0].ends_with("-v4-new"), n.addr().is_ipv4(), "{l}");
-                    add(n);
-                }
-            }
-        }
-        "firewalld" => {
-            let mut inside = false;
-            for l in &body {
-                if l.ends_with("<<'ALF_ENTRIES'") {
-                    inside = true;
-                } else if *l == "ALF_ENTRIES" {
-                    inside = false;
-                } else if inside {
-                    add(l.parse().unwrap());
-                }
-            }
-        }
-        "route" => {
-            for l in &body {
-                let w: Vec<&str> = l.split(' ').collect();
-                match w.as_slice() {
-                    ["route", "add", "-host", a, "reject", ..] => {
-                        add(IpNet::from(a.parse::<IpAddr>().unwrap()))
-                    }
-                    ["ip", fam, "route", "add", "blackhole", n, ..] => {
-                        let n: IpNet = n.parse().unwrap();
-                        assert_eq!(*fam == "-4", n.addr().is_ipv4());
-                        add(n);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        "nginx" => {
-            for l in &body {
-                if let Some(n) = after(l, "deny ") {
-                    add(n.trim_end_matches(';').parse().unwrap());
-                }
-            }
-        }
-        "apache" => {
-            for l in &body {
-                if let Some(n) = after(l.trim(), "Require not ip ") {
-                    add(n.parse().unwrap());
-                }
-            }
-        }
-        "aws-nacl" => {
-            for l in &body {
-                let w: Vec<&str> = l.split(' ').collect();
-                if let Some(i) = w
-                    .iter()
-                    .position(|x| *x == "--cidr-block" || *x == "--ipv6-cidr-block")
-                {
-                    let n: IpNet = w[i + 1].parse().unwrap();
-                    assert_eq!(w[i] == "--cidr-block", n.addr().is_ipv4());
-                    add(n);
-                }
-            }
-        }
-        "aws-waf" => {
-            for l in &body {
-                if let Some((_, list)) = l.split_once(" --addresses ") {
-                    for n in list.split(' ') {
-                        add(n.parse().unwrap());
-                    }
-                }
-            }
-        }
-        "plain" => {
-            for l in &body {
-                add(l.parse().unwrap());
-            }
-        }
-        "json" => {
-            let v: serde_json::Value = serde_json::from_str(text).unwrap();
-            for b in v["blocks"].as_array().unwrap() {
-                add(b["cidr"].as_str().unwrap().parse().unwrap());
-            }
-            return (out, false);
-        }
-        "origin-aws-sg" => {
-            for l in &body {
-                if l.contains("authorize-security-group-ingress") {
-                    for n in tokens(l) {
-                        add(n);
-                    }
-                }
-            }
-            return (out, false);
-        }
-        other => panic!("a target the fuzzer does not know: {other}"),
-    }
-    (out, true)
 }
 
 /// Reads a byte at a time; zeros once the input runs out.
@@ -310,23 +113,9 @@ fuzz_target!(|data: &[u8]| {
         (8 + floors % 25, 16 + floors % 113)
     };
     let quota = r.u8();
-    let protect = Protect {
-        local: vec![
-            "203.0.113.10".parse().unwrap(),
-            "2001:db8:ff::1".parse().unwrap(),
-        ],
-        trusted: vec!["198.51.100.0/28".parse().unwrap()],
-        allow: vec![
-            "198.51.100.77/32".parse().unwrap(),
-            "2001:db8:5::/64".parse().unwrap(),
-        ],
-        ssh: Some("192.0.2.99".parse().unwrap()),
-    };
+    let protect = protect();
     let guard = Guard::new(&protect, floor_v4, floor_v6);
-    let mut protected: Vec<IpNet> = alf::net::special_ranges().iter().map(|s| s.net).collect();
-    protected.extend(protect.local.iter().map(|ip| IpNet::from(*ip)));
-    protected.extend(protect.trusted.iter().chain(&protect.allow).copied());
-    protected.push(IpNet::from(protect.ssh.unwrap()));
+    let protected = protected(&protect);
 
     let mut agg = Agg::new(None, MAX_CLIENTS);
     let mut offenders = Vec::new();
@@ -449,26 +238,7 @@ fuzz_target!(|data: &[u8]| {
         )
         .unwrap();
         let text = String::from_utf8(out).expect("rules are UTF-8");
-        let want: BTreeSet<IpNet> = match t.id() {
-            "origin-nftables" | "origin-aws-sg" => opts.origin_allow.iter().copied().collect(),
-            "origin-iptables" => opts
-                .origin_allow
-                .iter()
-                .filter(|n| n.addr().is_ipv4())
-                .copied()
-                .collect(),
-            "iptables" => p.family(true).map(|b| b.net).collect(),
-            "ip6tables" => p.family(false).map(|b| b.net).collect(),
-            _ => p.blocks.iter().map(|b| b.net).collect(),
-        };
-        let (got, strict) = read_back(t.id(), &text);
-        assert_eq!(got, want, "{} reads back otherwise:\n{text}", t.id());
-        if strict {
-            for l in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
-                for n in tokens(l) {
-                    assert!(want.contains(&n), "{}: stray {n} in {l:?}", t.id());
-                }
-            }
-        }
+        let blocks: Vec<IpNet> = p.blocks.iter().map(|b| b.net).collect();
+        assert_reads_back(t.id(), &text, &wanted(t.id(), &blocks, &opts.origin_allow));
     }
 });

@@ -9,6 +9,10 @@ use crate::rules::Rendering;
 
 pub struct Nginx;
 
+/// Past this many `deny` lines a `geo` map is suggested: nginx tests the
+/// lines one by one for every request, a `geo` map looks the address up once.
+pub const GEO_AT: usize = 1000;
+
 impl Target for Nginx {
     fn id(&self) -> &'static str {
         "nginx"
@@ -26,6 +30,19 @@ impl Target for Nginx {
                 "a later run's file replaces this one",
             ],
         )?;
+        let n = r.plan.blocks.len();
+        if n > GEO_AT {
+            note(
+                w,
+                "#",
+                &[&format!(
+                    "{n} deny lines, which nginx tests one by one on every request: past {GEO_AT}, \
+                     a geo map is faster: `geo $alf_blocked {{ default 0; include FILE; }}` and \
+                     `if ($alf_blocked) {{ return 403; }}`, FILE made by \
+                     `alf rules --target plain ... | sed 's/$/ 1;/'`"
+                )],
+            )?;
+        }
         for b in &r.plan.blocks {
             writeln!(w, "deny {};", b.net)?;
         }

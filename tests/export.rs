@@ -331,6 +331,74 @@ for r in pq.read_table(sys.argv[1]).to_pylist():
     }
 }
 
+/// Past one row group (131,072 rows), the groups are encoded side by side
+/// and must still come out in input order, with every row once.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_row_groups_keep_the_input_order() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import pyarrow.parquet"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        skip("python3 cannot import pyarrow (pip install chdb brings it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("big.log");
+    let mut data = Vec::new();
+    let n: u32 = 300_000;
+    for i in 0..n {
+        // Every line's client and path say where it stood.
+        data.extend_from_slice(
+            format!(
+                "10.{}.{}.{} - - [08/Mar/2024:14:00:09 +0000] \"GET /p{i} HTTP/1.1\" 200 {i} \"-\" \"ua{}\"\n",
+                i >> 16,
+                (i >> 8) & 255,
+                i & 255,
+                i % 7
+            )
+            .as_bytes(),
+        );
+    }
+    std::fs::write(&log, &data).expect("write");
+    let pq = dir.path().join("rows.parquet");
+    export(
+        &[
+            "-o",
+            "parquet",
+            "--write",
+            pq.to_str().expect("path"),
+            log.to_str().expect("path"),
+        ],
+        None,
+    );
+    let script = r#"
+import sys
+import pyarrow.parquet as pq
+f = pq.ParquetFile(sys.argv[1])
+t = f.read(columns=["line", "path", "bytes", "client"])
+lines, paths, sizes = t["line"].to_pylist(), t["path"].to_pylist(), t["bytes"].to_pylist()
+bad = [i for i in range(len(lines)) if lines[i] != i + 1 or paths[i] != "/p%d" % i or sizes[i] != i]
+print(f.num_row_groups, len(lines), len(bad), bad[:3])
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&pq)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<&str> = said.split_whitespace().collect();
+    assert!(v[0].parse::<u32>().expect("groups") >= 3, "{said}");
+    assert_eq!(v[1], n.to_string(), "{said}");
+    assert_eq!(v[2], "0", "rows out of place: {said}");
+}
+
 #[test]
 fn compressed_inputs_keep_their_order() {
     // Consecutive compressed inputs: the triage reads them side by side, an

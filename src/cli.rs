@@ -57,6 +57,10 @@ pub struct TriageArgs {
     /// Output style.
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+    /// With `-o csv`: write cells a spreadsheet would run as a formula as
+    /// they are, without the leading `'`; a first comment line says so.
+    #[arg(long)]
+    pub csv_raw: bool,
     /// Only lines of this anomaly class (repeatable; `alf explain` lists them).
     /// A class decided over many lines counts its per-line candidates:
     /// bruteforce its login POSTs and 401s, gateway-errors its 502-504s,
@@ -106,6 +110,10 @@ pub struct TopArgs {
     /// Output style.
     #[arg(short = 'o', long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+    /// With `-o csv`: write cells a spreadsheet would run as a formula as
+    /// they are, without the leading `'`; a first comment line says so.
+    #[arg(long)]
+    pub csv_raw: bool,
     /// Only lines of this anomaly class (repeatable; `alf explain` lists them).
     /// A class decided over many lines counts its per-line candidates:
     /// bruteforce its login POSTs and 401s, gateway-errors its 502-504s,

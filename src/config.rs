@@ -63,6 +63,7 @@ pub fn term(color: ColorMode) -> Term {
         colour,
         timing: tty,
         markdown: false,
+        csv_raw: false,
     }
 }
 
@@ -179,7 +180,10 @@ impl Triage {
         Ok(Triage {
             geo,
             geo_warning,
-            term: term(a.common.color),
+            term: Term {
+                csv_raw: a.csv_raw,
+                ..term(a.common.color)
+            },
             quiet: a.common.quiet,
             fail_on,
             fail_on_score: a.fail_on_score,
@@ -502,7 +506,10 @@ impl Top {
             by,
             top: a.top,
             style: style(a.output),
-            term: term(a.common.color),
+            term: Term {
+                csv_raw: a.csv_raw,
+                ..term(a.common.color)
+            },
             quiet: a.common.quiet,
         })
     }

@@ -203,6 +203,30 @@ fn log_text_never_becomes_markup_or_a_formula() {
                 }
             }
             assert!(rows.len() > 2, "{args:?}");
+            // `--csv-raw`: a first line says so, then the same records with
+            // the cells as they are: formulas left in.
+            let raw = run_alf(
+                &[&args[..], &["-o", "csv", "--csv-raw", log]].concat(),
+                None,
+            );
+            assert_eq!(raw.code(), Some(0), "{}", raw.stderr_text());
+            let (note, body) = raw
+                .stdout
+                .split_at(raw.stdout.windows(2).position(|w| w == b"\r\n").unwrap() + 2);
+            assert!(note.starts_with(b"# --csv-raw"), "{args:?}");
+            let raw_rows = read_csv(body);
+            assert_eq!(raw_rows.len(), rows.len(), "{args:?}");
+            for (r, d) in raw_rows.iter().zip(&rows) {
+                for (a, b) in r.iter().zip(d) {
+                    assert!(a == b || b == &format!("'{a}"), "{args:?}: {a:?} {b:?}");
+                }
+            }
+            if args[0] == "top" {
+                assert!(
+                    raw_rows.iter().flatten().any(|c| c.starts_with('=')),
+                    "{args:?}: no formula kept"
+                );
+            }
         }
         // NDJSON: one object a line, no raw `<`.
         let nd = run_alf(&[&args[..], &["-o", "ndjson", log]].concat(), None);

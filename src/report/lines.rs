@@ -91,11 +91,11 @@ pub fn top_ndjson(w: impl Write, r: &TopReport) -> io::Result<()> {
 
 /// One CSV field: quoted when it holds a separator, a quote or a line
 /// break (RFC 4180); a cell a spreadsheet would run as a formula (`=`, `+`,
-/// `-`, `@`, tab, carriage return first) gets a leading `'`.
-fn field(s: &str) -> String {
+/// `-`, `@`, tab, carriage return first) gets a leading `'`, unless `raw`.
+fn field(s: &str, raw: bool) -> String {
     // A lone `-` (a log's "none") is no formula; `-1+2` is.
-    let formula =
-        s.starts_with(['=', '@', '\t', '\r']) || (s.starts_with(['+', '-']) && s.len() > 1);
+    let formula = !raw
+        && (s.starts_with(['=', '@', '\t', '\r']) || (s.starts_with(['+', '-']) && s.len() > 1));
     let s = if formula {
         format!("'{s}")
     } else {
@@ -108,8 +108,8 @@ fn field(s: &str) -> String {
     }
 }
 
-fn record(w: &mut impl Write, cells: &[String]) -> io::Result<()> {
-    let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
+fn record(w: &mut impl Write, raw: bool, cells: &[String]) -> io::Result<()> {
+    let line: Vec<String> = cells.iter().map(|c| field(c, raw)).collect();
     // RFC 4180 ends records with CRLF.
     write!(w, "{}\r\n", line.join(","))
 }
@@ -128,10 +128,11 @@ const OFFENDER_COLUMNS: [&str; 11] = [
     "as_org",
 ];
 
-fn offender(w: &mut impl Write, o: &OffenderRow, internal: bool) -> io::Result<()> {
+fn offender(w: &mut impl Write, raw: bool, o: &OffenderRow, internal: bool) -> io::Result<()> {
     let classes: Vec<String> = o.classes.iter().map(|(k, v)| format!("{k} {v}")).collect();
     record(
         w,
+        raw,
         &[
             o.client.clone(),
             internal.to_string(),
@@ -148,23 +149,38 @@ fn offender(w: &mut impl Write, o: &OffenderRow, internal: bool) -> io::Result<(
     )
 }
 
+/// With `--csv-raw`, a first line that says the cells are not defused.
+fn raw_note(w: &mut impl Write, raw: bool) -> io::Result<()> {
+    if raw {
+        write!(
+            w,
+            "# --csv-raw: cells are as written; a formula in one is not defused\r\n"
+        )?;
+    }
+    Ok(())
+}
+
 pub fn triage_csv(w: impl Write, r: &Triage) -> io::Result<()> {
     let mut w = io::BufWriter::new(w);
-    record(&mut w, &OFFENDER_COLUMNS.map(String::from))?;
+    let raw = r.term.csv_raw;
+    raw_note(&mut w, raw)?;
+    record(&mut w, raw, &OFFENDER_COLUMNS.map(String::from))?;
     for o in r.offenders.iter() {
-        offender(&mut w, &o, false)?;
+        offender(&mut w, raw, &o, false)?;
     }
     for o in r.internal_offenders.iter() {
-        offender(&mut w, &o, true)?;
+        offender(&mut w, raw, &o, true)?;
     }
     w.flush()
 }
 
 pub fn top_csv(w: impl Write, r: &TopReport) -> io::Result<()> {
     let mut w = io::BufWriter::new(w);
-    record(&mut w, &[r.by.to_string(), "count".into()])?;
+    let raw = r.term.csv_raw;
+    raw_note(&mut w, raw)?;
+    record(&mut w, raw, &[r.by.to_string(), "count".into()])?;
     for x in &r.top {
-        record(&mut w, &[x.key.shown(), x.count.to_string()])?;
+        record(&mut w, raw, &[x.key.shown(), x.count.to_string()])?;
     }
     w.flush()
 }
@@ -175,13 +191,20 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(field("1.2.3.4"), "1.2.3.4");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(field("-1+2"), "'-1+2");
-        assert_eq!(field("+cmd"), "'+cmd");
-        assert_eq!(field("-"), "-");
+        let f = |s| field(s, false);
+        assert_eq!(f("1.2.3.4"), "1.2.3.4");
+        assert_eq!(f("a,b"), "\"a,b\"");
+        assert_eq!(f("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(f("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(f("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(f("-1+2"), "'-1+2");
+        assert_eq!(f("+cmd"), "'+cmd");
+        assert_eq!(f("-"), "-");
+        // `--csv-raw`: quoted as RFC 4180 wants, never prefixed.
+        assert_eq!(field("@SUM(A1)", true), "@SUM(A1)");
+        assert_eq!(
+            field("=HYPERLINK(\"x\")", true),
+            "\"=HYPERLINK(\"\"x\"\")\""
+        );
     }
 }

@@ -43,6 +43,8 @@ pub struct Term {
     pub timing: bool,
     /// Tables as Markdown, text between them fenced.
     pub markdown: bool,
+    /// CSV cells as they are, formulas not defused (`--csv-raw`).
+    pub csv_raw: bool,
 }
 
 /// How a report is written.

@@ -430,9 +430,13 @@ fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, Inp
     if let Some(ex) = ctx.export {
         ex.input(&spec_name(spec));
     }
+    // An export's rows are written as they are read and cannot be taken
+    // back: a file that changed is not read again (that would write its
+    // rows twice) but reported as changed (exit 7).
+    let again_ok = ctx.export.is_none() && !input::interrupt::requested();
     let Source::Mapped(m) = opened.source else {
         let s = read_stream(opened, choice, ctx)?;
-        if !s.account.changed || input::interrupt::requested() {
+        if !s.account.changed || !again_ok {
             return Ok(s);
         }
         // Rewritten while it was read: once more, as it now is.
@@ -460,7 +464,8 @@ fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, Inp
     });
     let checked = opened.watch.as_ref().map(|w| w.check());
     let rewritten = checked.is_some_and(|c| c.change == Change::Rewritten);
-    if (shrank || rewritten) && !input::interrupt::requested() {
+    let again_ok = again_ok && !input::interrupt::requested();
+    if (shrank || rewritten) && again_ok {
         // The scan saw zeros where the file had been cut, or a mix of old
         // and new bytes: read it again, as it is now.
         drop(m);
@@ -480,9 +485,10 @@ fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, Inp
         &scan.agg,
         scan.bytes,
     );
-    // Stopped mid-way: what was read is kept as it is.
+    // Stopped mid-way, or exported: what was read is kept as it is. A cut
+    // file's rows past the cut may be new lines written where old ones were.
     account.shrank = shrank;
-    account.changed = rewritten;
+    account.changed = rewritten || (shrank && ctx.export.is_some());
     if let Some(c) = checked {
         account.replaced = c.replaced;
         account.grew = (c.change == Change::Grew).then_some(m.len() as u64);

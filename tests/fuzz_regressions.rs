@@ -48,3 +48,27 @@ fn a_wide_last_character_is_cut_to_the_width() {
         assert!(s.width() <= w, "{s:?} over {w}");
     }
 }
+
+/// `format_compile`: nginx's `$request_time` (seconds with a fraction) past
+/// 18,446,744,073,709 s saturated its whole seconds to `u64::MAX` µs and
+/// then added the fraction: a panic with overflow checks, and without them
+/// a duration wrapped round to a few microseconds.
+#[test]
+fn a_huge_request_time_saturates() {
+    use alf::format::{AccessFormat, Dialect, Format};
+    use alf::record::Record;
+    let f = AccessFormat::compile("$remote_addr $request_time", Dialect::Nginx).expect("compiles");
+    let f = Format::Access(f);
+    for (line, us) in [
+        ("203.0.113.9 99999999999999999.999", u64::MAX),
+        (
+            "203.0.113.9 18446744073709.551615",
+            18_446_744_073_709_551_615,
+        ),
+        ("203.0.113.9 0.250", 250_000),
+    ] {
+        let mut rec = Record::default();
+        f.parse(line.as_bytes(), &mut rec).expect("parses");
+        assert_eq!(rec.duration_us, Some(us), "{line}");
+    }
+}

@@ -766,7 +766,7 @@ fn frac_secs_us(v: &[u8]) -> Option<u64> {
         if !c.is_ascii_digit() {
             return None;
         }
-        us += (c - b'0') as u64 * scale;
+        us = us.saturating_add((c - b'0') as u64 * scale);
         scale /= 10;
     }
     Some(us)

@@ -691,7 +691,8 @@ fn input_warning_text(w: &Warning) -> String {
             "file changed during read (rewritten in place); read it again as it now is".into()
         }
         Warning::Changed { .. } => "file changed during read (rewritten in place, and again \
-             while read a second time): its counts may mix old and new lines"
+             while read a second time; or, for an export, whose rows cannot be taken back, \
+             rewritten or cut once): its counts may mix old and new lines"
             .into(),
         Warning::Grew {
             bytes,

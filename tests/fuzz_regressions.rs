@@ -72,3 +72,26 @@ fn a_huge_request_time_saturates() {
         assert_eq!(rec.duration_us, Some(us), "{line}");
     }
 }
+
+/// `format_compile`: between the quoted strings of an nginx `log_format`,
+/// whitespace was skipped a byte at a time, and U+0085 (NEL, whitespace to
+/// Rust, two bytes in UTF-8) was cut in half: a panic on what the user
+/// typed as `--nginx-format`.
+#[test]
+fn wide_whitespace_between_nginx_strings_is_skipped() {
+    use alf::format::{AccessFormat, Dialect};
+    for src in [
+        "\" \"\u{85}    \" ",
+        "'$remote_addr '\u{a0}'$status'",
+        "log_format x '$remote_addr'\u{85}\u{2003}'$status';",
+    ] {
+        // Compiled or refused, never a panic.
+        let _ = AccessFormat::compile(src, Dialect::Nginx);
+    }
+    let f = AccessFormat::compile("'$remote_addr '\u{85}'$status'", Dialect::Nginx)
+        .expect("two strings with a NEL between");
+    let f = alf::format::Format::Access(f);
+    let mut rec = alf::record::Record::default();
+    f.parse(b"203.0.113.9 404", &mut rec).expect("parses");
+    assert_eq!(rec.status, Some(404));
+}

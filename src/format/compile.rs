@@ -943,7 +943,8 @@ fn strip_nginx_directive(src: &str) -> Result<String, FormatError> {
     let mut rest = t;
     while let Some(q) = rest.chars().next() {
         if q.is_whitespace() {
-            rest = &rest[1..];
+            // Not always one byte: U+0085 and U+00A0 are whitespace too.
+            rest = &rest[q.len_utf8()..];
             continue;
         }
         if q != '\'' && q != '"' {

@@ -263,17 +263,26 @@ fn error_log_rows() {
         .all(|r| r["proxy_target"].as_str().unwrap().ends_with(":443")));
 }
 
-/// The Parquet export holds the NDJSON export's rows, value for value
-/// (read back with pyarrow, which chDB brings along).
+/// Whether python3 can read Parquet (pyarrow, which chDB brings along);
+/// says the test is skipped when it cannot.
 #[cfg(feature = "parquet")]
-#[test]
-fn parquet_holds_the_same_rows() {
+fn pyarrow() -> bool {
     let ok = std::process::Command::new("python3")
         .args(["-c", "import pyarrow.parquet"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
         skip("python3 cannot import pyarrow (pip install chdb brings it)");
+    }
+    ok
+}
+
+/// The Parquet export holds the NDJSON export's rows, value for value
+/// (read back with pyarrow, which chDB brings along).
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_holds_the_same_rows() {
+    if !pyarrow() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -336,12 +345,7 @@ for r in pq.read_table(sys.argv[1]).to_pylist():
 #[cfg(feature = "parquet")]
 #[test]
 fn parquet_row_groups_keep_the_input_order() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import pyarrow.parquet"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        skip("python3 cannot import pyarrow (pip install chdb brings it)");
+    if !pyarrow() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");

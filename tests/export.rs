@@ -277,6 +277,22 @@ fn pyarrow() -> bool {
     ok
 }
 
+/// Runs a Python script on a file; its standard output.
+#[cfg(feature = "parquet")]
+fn python(script: &str, file: &std::path::Path) -> Vec<u8> {
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(file)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// The Parquet export holds the NDJSON export's rows, value for value
 /// (read back with pyarrow, which chDB brings along).
 #[cfg(feature = "parquet")]
@@ -311,18 +327,8 @@ for r in pq.read_table(sys.argv[1]).to_pylist():
         r["ts"] = r["ts"].strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (r["ts"].microsecond // 1000)
     print(json.dumps(r))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&pq)
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = python(script, &pq);
     let back: Vec<Value> = out
-        .stdout
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .map(|l| serde_json::from_slice(l).expect("JSON"))
@@ -386,17 +392,8 @@ lines, paths, sizes = t["line"].to_pylist(), t["path"].to_pylist(), t["bytes"].t
 bad = [i for i in range(len(lines)) if lines[i] != i + 1 or paths[i] != "/p%d" % i or sizes[i] != i]
 print(f.num_row_groups, len(lines), len(bad), bad[:3])
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&pq)
-        .output()
-        .expect("run python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let said = String::from_utf8_lossy(&out.stdout);
+    let out = python(script, &pq);
+    let said = String::from_utf8_lossy(&out);
     let v: Vec<&str> = said.split_whitespace().collect();
     assert!(v[0].parse::<u32>().expect("groups") >= 3, "{said}");
     assert_eq!(v[1], n.to_string(), "{said}");

@@ -136,6 +136,22 @@ fn parse_v6(s: &[u8]) -> Option<Ipv6Addr> {
     v6_groups(s).map(Ipv6Addr::from)
 }
 
+/// Each byte's value as a hex digit, or 255.
+static HEX: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = match i as u8 {
+            b @ b'0'..=b'9' => b - b'0',
+            b @ b'a'..=b'f' => b - b'a' + 10,
+            b @ b'A'..=b'F' => b - b'A' + 10,
+            _ => 255,
+        };
+        i += 1;
+    }
+    t
+};
+
 /// RFC 4291 text form: up to eight hex groups, one `::`, an optional dotted
 /// IPv4 tail. Hand-written: the standard parser costs several times more, and
 /// every IPv6 client goes through here.
@@ -154,7 +170,16 @@ fn v6_groups(s: &[u8]) -> Option<[u16; 8]> {
     }
     loop {
         let rest = &s[i..];
-        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        // One pass over the group: its digits' values, and how many.
+        let mut g = 0u32;
+        let mut digits = 0;
+        while let Some(&v) = rest.get(digits).map(|&b| &HEX[b as usize]) {
+            if v > 15 {
+                break;
+            }
+            g = (g << 4) | v as u32;
+            digits += 1;
+        }
         // A dotted IPv4 tail takes the last two groups: its first octet is
         // read as hex digits up to the first dot, and it must run to the end.
         if rest.get(digits) == Some(&b'.') {
@@ -173,10 +198,7 @@ fn v6_groups(s: &[u8]) -> Option<[u16; 8]> {
         if digits == 0 || digits > 4 {
             return None;
         }
-        let mut g = 0u16;
-        for &b in &rest[..digits] {
-            g = (g << 4) | (b as char).to_digit(16)? as u16;
-        }
+        let g = g as u16;
         let (arr, n) = if gap {
             (&mut tail, &mut nt)
         } else {

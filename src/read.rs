@@ -511,8 +511,10 @@ fn read_one(spec: &InputSpec, choice: &Choice, ctx: &Ctx) -> Result<Scanned, Inp
         &scan.agg,
         scan.bytes,
     );
-    // The whole map is hashed: a scan stopped part-way counts less of it.
-    account.digest = digest.filter(|d| d.bytes == scan.bytes);
+    // A hash of the whole map, and a scan of all of it; after a stop, the
+    // chunks skipped may lie anywhere: no hash then.
+    let whole = m.len() as u64;
+    account.digest = digest.filter(|d| d.bytes == whole && scan.bytes == whole);
     // Stopped mid-way, or exported: what was read is kept as it is. A cut
     // file's rows past the cut may be new lines written where old ones were.
     account.shrank = shrank;
@@ -565,11 +567,10 @@ fn read_stream(opened: Opened, choice: &Choice, ctx: &Ctx) -> Result<Scanned, In
     let mut account = InputAccount::new(name, &chosen, c, ReadMode::Stream, &s.agg, s.bytes);
     // What went through the hash is what was read, beneath any decoder. A
     // stream left behind by a stop may have read past what was scanned:
-    // then an uncompressed input's hash would not be of the bytes counted.
-    account.digest = opened
-        .tap
-        .map(|t| t.digest())
-        .filter(|d| c != Compression::None || d.bytes == s.bytes);
+    // no hash then, as it may cover bytes not counted.
+    account.digest = opened.tap.map(|t| t.digest()).filter(|d| {
+        !input::interrupt::requested() && (c != Compression::None || d.bytes == s.bytes)
+    });
     if let Some(w) = &opened.watch {
         let checked = w.check();
         account.replaced = checked.replaced;

@@ -31,15 +31,22 @@ impl Digest {
     }
 
     /// The digest of `data`, a block at a time, calling `done` on each
-    /// block once it is hashed (a map releases it).
+    /// block once it is hashed (a map releases it). A stop asked for
+    /// ([`super::interrupt`]) ends it at once, as it ends the scan: the
+    /// digest then covers fewer bytes than `data` holds.
     pub fn of_slice(data: &[u8], done: impl Fn(&[u8])) -> Digest {
         let mut sha = Sha256::new();
+        let mut bytes = 0;
         for block in data.chunks(MAP_BLOCK) {
+            if super::interrupt::requested() {
+                break;
+            }
             sha.update(block);
+            bytes += block.len() as u64;
             done(block);
         }
         Digest {
-            bytes: data.len() as u64,
+            bytes,
             sha256: sha.finalize().into(),
         }
     }

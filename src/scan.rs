@@ -386,8 +386,8 @@ impl Agg {
         }
         let rec = &mut out.rec;
         *rec = Record::default();
-        match fmt.format.parse(l, rec) {
-            Ok(Parsed::Ok)
+        match fmt.format.parse_clean(l, rec) {
+            Ok((Parsed::Ok, false))
                 if fmt
                     .others
                     .is_some_and(|o| self.swallowed(l, rec, fmt.format, o)) =>
@@ -398,7 +398,7 @@ impl Agg {
                 self.example(ExampleKind::Malformed(Reason::Shape), l);
                 false
             }
-            Ok(Parsed::Ok) => {
+            Ok((Parsed::Ok, _)) => {
                 if !fmt.error_zone.is_utc() && fmt.format.is_error_log() {
                     // Error-log times are local: make them UTC (which may
                     // pass year 9999).
@@ -426,7 +426,7 @@ impl Agg {
                 }
                 true
             }
-            Ok(Parsed::Ambiguous) => {
+            Ok((Parsed::Ambiguous, _)) => {
                 self.ambiguous += 1;
                 self.example(ExampleKind::Ambiguous, l);
                 false

@@ -14,6 +14,7 @@ pub use compile::{AccessFormat, Dialect, Reason};
 use crate::record::Record;
 
 /// What a line turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Parsed {
     Ok,
     /// Parsed, but the client cannot be told apart from text the client wrote.
@@ -34,15 +35,22 @@ pub enum Format {
 impl Format {
     #[inline]
     pub fn parse<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed, Reason> {
+        self.parse_clean(line, rec).map(|(p, _)| p)
+    }
+
+    /// As [`Format::parse`], also telling whether the line is *clean*: read
+    /// by the straight reading of a `combined` line, with no `"` inside its
+    /// quoted fields, so that it cannot be another format's line taken apart
+    /// (what the scan otherwise checks, at the cost of a search of each).
+    #[inline]
+    pub fn parse_clean<'a>(
+        &self,
+        line: &'a [u8],
+        rec: &mut Record<'a>,
+    ) -> Result<(Parsed, bool), Reason> {
         match self {
-            Format::Access(f) => f.read(line, rec).map(|shifted| {
-                if shifted {
-                    Parsed::Ambiguous
-                } else {
-                    Parsed::Ok
-                }
-            }),
-            _ => self.parse_measured(line, rec).map(|(p, _)| p),
+            Format::Access(f) => f.read(line, rec),
+            _ => self.parse_measured(line, rec).map(|(p, _)| (p, false)),
         }
     }
 

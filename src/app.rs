@@ -13,7 +13,7 @@ use crate::escape::shell_word;
 use crate::export::ndjson::Ndjson;
 use crate::findings::top::Top;
 use crate::findings::{self, Findings, Warning};
-use crate::input::InputSpec;
+use crate::input::{Compression, InputSpec};
 use crate::read::{read_all, read_all_to, ReadOpts, Run};
 use crate::report::{self, reference, Style, Suggestions};
 use crate::rules::{self, plan::Budget, Header, Rendering, Target};
@@ -246,7 +246,12 @@ fn header(target: &dyn Target, run: &Run, f: &Findings, cfg: &config::Rules) -> 
         inputs: run
             .inputs
             .iter()
-            .map(|i| (i.path.clone(), i.bytes_read))
+            .map(|i| rules::Input {
+                name: i.path.clone(),
+                bytes: i.bytes_read,
+                compression: (i.compression != Compression::None).then(|| i.compression.label()),
+                digest: i.digest,
+            })
             .collect(),
         first_seen: f.summary.first_seen,
         last_seen: f.summary.last_seen,

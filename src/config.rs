@@ -216,7 +216,12 @@ impl Rules {
                     .join(", ")
             ),
         })?;
-        let read = read_opts(&a.common, None, true, &[])?;
+        let read = ReadOpts {
+            // The header names each input by its hash: the rule file can
+            // be checked against the evidence.
+            hash: true,
+            ..read_opts(&a.common, None, true, &[])?
+        };
         let classes = if a.class.is_empty() {
             Selection::default().classes
         } else {
@@ -589,6 +594,7 @@ fn read_opts(
         },
         max_decompressed: a.max_decompressed_bytes,
         error_tz: a.error_tz,
+        hash: false,
         // A person watching: never in a pipe or cron.
         progress: !a.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         scan: ScanOpts {

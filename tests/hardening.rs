@@ -199,7 +199,7 @@ fn truncated_map_is_flagged_and_reread() {
         assert!(shrank, "cut to {cut}: the scan must be flagged");
         drop(m);
 
-        let again = input::reopen_stream(&spec).expect("reopen");
+        let again = input::reopen_stream(&spec, false).expect("reopen");
         let Source::Stream(r) = again.source else {
             panic!("reopen_stream must stream");
         };

@@ -8,6 +8,7 @@
 //! can apply, are parsed back and checked against every constraint.
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -1011,4 +1012,233 @@ fn write_replaces_the_file_whole() {
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), stdout);
+}
+
+/// One `# input:` line of a rule file's header, read back.
+#[derive(Debug, PartialEq)]
+struct Provenance {
+    name: String,
+    /// The bytes hashed: the file's (or stream's) own, as read.
+    bytes: u64,
+    codec: Option<String>,
+    sha256: String,
+    /// A compressed input's bytes once decompressed.
+    decompressed: Option<u64>,
+}
+
+/// The `# input:` lines of a rule file, each as
+/// `NAME (N bytes[, CODEC], sha256 HEX[; M bytes decompressed])`.
+fn provenance(text: &str) -> Vec<Provenance> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# input: "))
+        .map(|l| {
+            let (name, rest) = l.rsplit_once(" (").expect("NAME (...)");
+            let rest = rest.strip_suffix(')').expect("(...)");
+            let (hashed, decompressed) = match rest.split_once("; ") {
+                Some((h, d)) => (h, Some(d)),
+                None => (rest, None),
+            };
+            let parts: Vec<&str> = hashed.split(", ").collect();
+            let bytes = parts[0].strip_suffix(" bytes").expect("N bytes");
+            let sha256 = parts
+                .last()
+                .unwrap()
+                .strip_prefix("sha256 ")
+                .expect("sha256");
+            Provenance {
+                name: name.to_string(),
+                bytes: bytes.parse().expect("a count"),
+                codec: (parts.len() == 3).then(|| parts[1].to_string()),
+                sha256: sha256.to_string(),
+                decompressed: decompressed.map(|d| {
+                    let n = d.strip_suffix(" bytes decompressed").expect("M bytes");
+                    n.parse().expect("a count")
+                }),
+            }
+        })
+        .collect()
+}
+
+/// `sha256sum`'s hash of the first `n` bytes of `path` (all of them when
+/// that is its size), through `head -c` as an investigator would check it.
+fn sha256sum_head(path: &Path, n: u64) -> String {
+    let out = common::sh(
+        r#"head -c "$1" -- "$2" | sha256sum"#,
+        &[n.to_string().as_str(), path.to_str().unwrap()],
+    );
+    let out = String::from_utf8(out).unwrap();
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+/// `sha256sum FILE`.
+fn sha256sum(path: &Path) -> String {
+    let out = common::sh(r#"sha256sum -- "$1""#, &[path]);
+    let out = String::from_utf8(out).unwrap();
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+/// `alf rules --target TARGET ARGS...`, fed `stdin`: its output, after
+/// checking it exited 0.
+fn rules_text(target: &str, args: &[&OsStr], stdin: Option<&[u8]>) -> String {
+    let mut all: Vec<&OsStr> = vec!["rules".as_ref(), "--target".as_ref(), target.as_ref()];
+    all.extend_from_slice(args);
+    let out = common::run_alf(&all, stdin);
+    assert_eq!(out.code(), Some(0), "alf rules: {}", out.stderr_text());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Case 66: every input's line in the header gives the SHA-256 of exactly
+/// the bytes alf read, as the real `sha256sum` gives it: for a shipped log
+/// (mapped, and streamed with `--mmap never`), for a file compressed by the
+/// real `gzip` (and `zstd`), where it is the compressed file's own hash,
+/// and for standard input. The JSON plan carries the same.
+#[test]
+fn header_hashes_are_those_sha256sum_gives() {
+    if !common::require_tools(&["sha256sum", "gzip", "zstd", "head"]) {
+        return;
+    }
+    let access = common::testdata("incident/access_log");
+    let error = common::testdata("incident/error_log");
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    let plain = |p: &Path| Provenance {
+        name: p
+            .strip_prefix(common::root())
+            .unwrap()
+            .display()
+            .to_string(),
+        bytes: size(p),
+        codec: None,
+        sha256: sha256sum(p),
+        decompressed: None,
+    };
+    for mmap in ["auto", "never"] {
+        let text = rules_text(
+            "nftables",
+            &[
+                "--mmap".as_ref(),
+                mmap.as_ref(),
+                "testdata/incident/access_log".as_ref(),
+                "testdata/incident/error_log".as_ref(),
+            ],
+            None,
+        );
+        assert_eq!(
+            provenance(&text),
+            [plain(&access), plain(&error)],
+            "--mmap {mmap}"
+        );
+    }
+
+    // Compressed by the real tools: the hash is the file's, as read.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("access_log");
+    std::fs::copy(&access, &copy).unwrap();
+    common::sh(r#"gzip -k -9 -- "$1" && zstd -q -k -- "$1""#, &[&copy]);
+    for (file, codec) in [("access_log.gz", "gzip"), ("access_log.zst", "zstd")] {
+        let p = dir.path().join(file);
+        let text = rules_text("iptables", &[p.as_os_str()], None);
+        let want = Provenance {
+            name: p.display().to_string(),
+            bytes: size(&p),
+            codec: Some(codec.into()),
+            sha256: sha256sum(&p),
+            decompressed: Some(size(&access)),
+        };
+        assert_eq!(provenance(&text), [want], "{file}");
+        assert_ne!(sha256sum(&p), sha256sum(&access));
+    }
+
+    // Standard input: the stream's bytes, as `sha256sum` reads them from a
+    // pipe; gzip on standard input too.
+    let gz = dir.path().join("access_log.gz");
+    for (p, codec) in [(&access, None), (&gz, Some("gzip"))] {
+        let bytes = std::fs::read(p).unwrap();
+        let text = rules_text("ipset", &["-".as_ref()], Some(&bytes));
+        let piped = common::sh(r#"sha256sum < "$1""#, &[p]);
+        let piped = String::from_utf8(piped).unwrap();
+        let want = Provenance {
+            name: "-".into(),
+            bytes: bytes.len() as u64,
+            codec: codec.map(Into::into),
+            sha256: piped.split_whitespace().next().unwrap().into(),
+            decompressed: codec.map(|_| size(&access)),
+        };
+        assert_eq!(
+            provenance(&text),
+            [want],
+            "{} on standard input",
+            p.display()
+        );
+    }
+
+    // The JSON plan: the same hash, and which count it covers.
+    let text = rules_text("json", &[gz.as_os_str()], None);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let row = &v["header"]["inputs"][0];
+    assert_eq!(row["sha256"], sha256sum(&gz).as_str());
+    assert_eq!(row["sha256_bytes"], size(&gz));
+    assert_eq!(row["bytes"], size(&access));
+    assert_eq!(row["compression"], "gzip");
+    let lines: Vec<String> = v["header"]["text"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("# {}\n", l.as_str().unwrap()))
+        .collect();
+    assert_eq!(provenance(&lines.concat())[0].sha256, sha256sum(&gz));
+}
+
+/// A live log, appended to while alf reads it and after: the header's
+/// count is where the read stopped (the size at open for a map, the end
+/// reached for a stream), and `head -c N FILE | sha256sum` gives its hash
+/// once the file has grown past it.
+#[test]
+fn a_growing_log_is_hashed_as_far_as_it_was_read() {
+    if !common::require_tools(&["sha256sum", "head"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("access_log");
+    let body = common::combined_lines(20_000, 66);
+    std::fs::write(&p, &body).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (p, stop) = (p.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+            let mut seed = 1;
+            // Whole lines, appended until told to stop.
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.write_all(&common::combined_lines(50, seed)).unwrap();
+                seed += 1;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        })
+    };
+    for mmap in ["auto", "never"] {
+        let text = rules_text(
+            "plain",
+            &[
+                "--mmap".as_ref(),
+                mmap.as_ref(),
+                "--chunk-size".as_ref(),
+                "16384".as_ref(),
+                p.as_os_str(),
+            ],
+            None,
+        );
+        let got = provenance(&text);
+        assert_eq!(got.len(), 1, "{text}");
+        assert!(got[0].bytes >= body.len() as u64, "--mmap {mmap}: {got:?}");
+        assert_eq!(
+            got[0].sha256,
+            sha256sum_head(&p, got[0].bytes),
+            "--mmap {mmap}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    let grown = std::fs::metadata(&p).unwrap().len();
+    assert!(grown > body.len() as u64, "the writer appended");
+    assert_ne!(sha256sum(&p), sha256sum_head(&p, body.len() as u64));
 }

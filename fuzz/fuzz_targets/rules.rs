@@ -20,9 +20,10 @@ use alf::aggregate::{Agg, MAX_CLIENTS};
 use alf::classify::ClassId;
 use alf::escape::escape;
 use alf::findings::{Offender, Source};
+use alf::input::digest::Digest;
 use alf::record::ip_key;
 use alf::rules::plan::{plan, Budget, Plan, Selection};
-use alf::rules::{render, Guard, Header, Rendering, TargetOpts, TARGETS};
+use alf::rules::{render, Guard, Header, Input, Rendering, TargetOpts, TARGETS};
 use ipnet::IpNet;
 use libfuzzer_sys::fuzz_target;
 
@@ -205,7 +206,14 @@ fuzz_target!(|data: &[u8]| {
         let header = Header {
             version: "fuzz",
             target: t.id(),
-            inputs: vec![(name.clone(), data.len() as u64)],
+            inputs: vec![Input {
+                name: name.clone(),
+                bytes: data.len() as u64,
+                // Both shapes of an input's line: read as it is, and
+                // decompressed (the hash then of the compressed bytes).
+                compression: (data.len() % 2 == 1).then_some("gzip"),
+                digest: Some(Digest::of_slice(data, |_| {})),
+            }],
             first_seen: None,
             last_seen: None,
             since: None,

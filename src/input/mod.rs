@@ -6,6 +6,7 @@
 
 pub mod changes;
 pub mod chunk;
+pub mod digest;
 pub mod interrupt;
 pub mod lookahead;
 pub mod mapped;
@@ -78,6 +79,9 @@ pub struct Opened {
     /// A regular file, as it was when opened: to tell after the read
     /// whether it changed meanwhile.
     pub watch: Option<changes::Watch>,
+    /// The hash of a stream's bytes as read, beneath any decoder, when asked
+    /// for (a map is hashed by its reader: see [`digest::Digest::of_slice`]).
+    pub tap: Option<digest::Tap>,
 }
 
 /// Counts the bytes read through it into a shared total.
@@ -178,6 +182,16 @@ pub fn compressed(spec: &InputSpec) -> bool {
 
 /// Opens one input under the given mmap policy.
 pub fn open(spec: &InputSpec, policy: MmapPolicy) -> Result<Opened, InputError> {
+    open_hashing(spec, policy, false)
+}
+
+/// [`open`]; with `hash`, a stream's bytes are hashed as they are read
+/// ([`Opened::tap`]), from its first byte.
+pub fn open_hashing(
+    spec: &InputSpec,
+    policy: MmapPolicy,
+    hash: bool,
+) -> Result<Opened, InputError> {
     let name = spec.display();
     let read_err = |source| InputError::Read {
         path: name.clone(),
@@ -189,6 +203,7 @@ pub fn open(spec: &InputSpec, policy: MmapPolicy) -> Result<Opened, InputError> 
             let head = read_head(&mut stdin, 6).map_err(read_err)?;
             let c = sniff(&head, &name)?;
             let joined: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stdin));
+            let (joined, tap) = tapped(joined, hash);
             let consumed = Arc::default();
             let source = Source::Stream(decoder(c, joined, &consumed).map_err(read_err)?);
             Ok(Opened {
@@ -197,13 +212,23 @@ pub fn open(spec: &InputSpec, policy: MmapPolicy) -> Result<Opened, InputError> 
                 source,
                 consumed,
                 watch: None,
+                tap,
             })
         }
-        InputSpec::Path(p) => open_path(p, &name, policy),
+        InputSpec::Path(p) => open_path(p, &name, policy, hash),
     }
 }
 
-fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputError> {
+/// `r`, hashed as it is read when `hash` is asked for.
+fn tapped(r: Box<dyn Read + Send>, hash: bool) -> (Box<dyn Read + Send>, Option<digest::Tap>) {
+    if !hash {
+        return (r, None);
+    }
+    let tap = digest::Tap::default();
+    (Box::new(tap.reader(r)), Some(tap))
+}
+
+fn open_path(p: &Path, name: &str, policy: MmapPolicy, hash: bool) -> Result<Opened, InputError> {
     let open_err = |source| InputError::Open {
         path: name.to_string(),
         source,
@@ -230,10 +255,12 @@ fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputEr
                 source: Source::Mapped(m),
                 consumed: Arc::default(),
                 watch,
+                tap: None,
             });
         }
     }
     let rest: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(file));
+    let (rest, tap) = tapped(rest, hash);
     let consumed = Arc::default();
     let source =
         Source::Stream(
@@ -248,12 +275,14 @@ fn open_path(p: &Path, name: &str, policy: MmapPolicy) -> Result<Opened, InputEr
         source,
         consumed,
         watch,
+        tap,
     })
 }
 
-/// Re-opens a file for reading, after a mapped read found it had shrunk.
-pub fn reopen_stream(spec: &InputSpec) -> Result<Opened, InputError> {
-    open(spec, MmapPolicy::Never)
+/// Re-opens a file for reading, after a mapped read found it had shrunk
+/// (with `hash`: hashed afresh, as this read is what is counted).
+pub fn reopen_stream(spec: &InputSpec, hash: bool) -> Result<Opened, InputError> {
+    open_hashing(spec, MmapPolicy::Never, hash)
 }
 
 /// How far a compressed input may inflate (`--max-decompressed-bytes`).

@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use super::guard::Hold;
 use super::plan::{Block, Budget, Plan, Selection};
 use crate::format::time::format_utc;
+use crate::input::digest::Digest;
 
 /// Lines of held-back and left-out entries listed, at most, before a count.
 const LISTED: usize = 20;
@@ -18,8 +19,7 @@ const LISTED: usize = 20;
 pub struct Header {
     pub version: &'static str,
     pub target: &'static str,
-    /// Each input's name (escaped) and the bytes read from it.
-    pub inputs: Vec<(String, u64)>,
+    pub inputs: Vec<Input>,
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     /// `--since`, `--until`.
@@ -36,6 +36,44 @@ pub struct Header {
     pub ssh: Option<IpAddr>,
     /// Offenders from special ranges, which never reach the plan.
     pub internal: usize,
+}
+
+/// One input read.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// As given, escaped (`-`: standard input).
+    pub name: String,
+    /// Bytes scanned: a compressed input's once decompressed.
+    pub bytes: u64,
+    /// The codec of a compressed input (`gzip`, `zstd`).
+    pub compression: Option<&'static str>,
+    /// The SHA-256 of the bytes read from the file or stream: a compressed
+    /// input's own bytes, which `sha256sum FILE` hashes.
+    pub digest: Option<Digest>,
+}
+
+impl Input {
+    /// The input's line of the header, without the marker: the byte count
+    /// beside the hash is always that of the bytes hashed, so that
+    /// `head -c N FILE | sha256sum` checks it once the file has grown.
+    pub fn text(&self) -> String {
+        let Input {
+            name,
+            bytes,
+            compression,
+            digest,
+        } = self;
+        match (compression, digest) {
+            (None, Some(d)) => format!("input: {name} ({} bytes, sha256 {})", d.bytes, d.hex()),
+            (Some(c), Some(d)) => format!(
+                "input: {name} ({} bytes, {c}, sha256 {}; {bytes} bytes decompressed)",
+                d.bytes,
+                d.hex()
+            ),
+            (None, None) => format!("input: {name} ({bytes} bytes)"),
+            (Some(c), None) => format!("input: {name} ({c}, {bytes} bytes decompressed)"),
+        }
+    }
 }
 
 /// A hold, in words.
@@ -76,9 +114,7 @@ impl Header {
             "alf {} rules for `{}`: generated from the logs below; re-running replaces what an earlier run installed",
             self.version, self.target
         )];
-        for (name, bytes) in &self.inputs {
-            l.push(format!("input: {name} ({bytes} bytes)"));
-        }
+        l.extend(self.inputs.iter().map(Input::text));
         let mut span = match (self.first_seen, self.last_seen) {
             (Some(a), Some(b)) => format!("records: {} .. {} (UTC)", format_utc(a), format_utc(b)),
             _ => "records: none with a time".to_string(),

@@ -24,7 +24,7 @@ pub mod target;
 use std::io::{self, Write};
 
 pub use guard::{Guard, Hold, Protect};
-pub use header::Header;
+pub use header::{Header, Input};
 pub use plan::{Block, Budget, HeldBack, Plan, Selection};
 pub use target::{by_id, Target, TARGETS};
 

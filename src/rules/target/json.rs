@@ -117,7 +117,13 @@ struct HeaderRow<'a> {
 #[derive(Serialize)]
 struct InputRow<'a> {
     name: &'a str,
+    /// Bytes scanned: a compressed input's once decompressed.
     bytes: u64,
+    compression: Option<&'static str>,
+    /// The SHA-256 of the bytes read from the file or stream (a compressed
+    /// file's own), and how many those were.
+    sha256: Option<String>,
+    sha256_bytes: Option<u64>,
 }
 
 impl Target for Json {
@@ -137,9 +143,12 @@ impl Target for Json {
                 inputs: h
                     .inputs
                     .iter()
-                    .map(|(name, bytes)| InputRow {
-                        name,
-                        bytes: *bytes,
+                    .map(|i| InputRow {
+                        name: &i.name,
+                        bytes: i.bytes,
+                        compression: i.compression,
+                        sha256: i.digest.map(|d| d.hex()),
+                        sha256_bytes: i.digest.map(|d| d.bytes),
                     })
                     .collect(),
                 first_seen: h.first_seen.map(format_utc),

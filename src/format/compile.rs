@@ -336,23 +336,6 @@ fn combined_tail<'a>(line: &'a [u8], p: usize, rec: &mut Record<'a>, xff: bool) 
     Some(())
 }
 
-/// Position of the first `"` in `s`, when no `\\` comes before it.
-#[inline(always)]
-fn next_quote_or_escape(s: &[u8]) -> Option<usize> {
-    let p = if s.len() >= 8 {
-        let w = word(s, 0);
-        let m = eq_mask(w, b'"') | eq_mask(w, b'\\');
-        if m == 0 {
-            8 + memchr::memchr2(b'"', b'\\', &s[8..])?
-        } else {
-            (m.trailing_zeros() / 8) as usize
-        }
-    } else {
-        s.iter().position(|&c| c == b'"' || c == b'\\')?
-    };
-    (s[p] == b'"').then_some(p)
-}
-
 /// Which dialect a format string is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -720,30 +703,37 @@ fn steps(ops: Vec<Op>) -> Result<AccessFormat, FormatError> {
 #[inline]
 fn next_quote(s: &[u8], mut from: usize) -> Option<usize> {
     loop {
-        // Eight bytes at a time while the field is short (`"-"` is common),
-        // then a vectorised search.
-        let p = if from + 8 <= s.len() {
-            let w = word(s, from);
-            let m = eq_mask(w, b'"') | eq_mask(w, b'\\');
-            if m == 0 {
-                from += 8;
-                match memchr::memchr2(b'"', b'\\', &s[from..]) {
-                    Some(p) => from + p,
-                    None => return None,
-                }
-            } else {
-                from + (m.trailing_zeros() / 8) as usize
-            }
-        } else {
-            from + s
-                .get(from..)?
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\')?
-        };
+        let p = quote_or_escape(s, from)?;
         if s[p] == b'"' {
             return Some(p);
         }
         from = p + 2;
+    }
+}
+
+/// Position of the first `"` in `s`, when no `\` comes before it.
+#[inline(always)]
+fn next_quote_or_escape(s: &[u8]) -> Option<usize> {
+    quote_or_escape(s, 0).filter(|&p| s[p] == b'"')
+}
+
+/// Position of the first `"` or `\` at or after `from`: eight bytes at a
+/// time while the field is short (`"-"` is common), then a vectorised search.
+#[inline(always)]
+fn quote_or_escape(s: &[u8], from: usize) -> Option<usize> {
+    if from + 8 <= s.len() {
+        let w = word(s, from);
+        let m = eq_mask(w, b'"') | eq_mask(w, b'\\');
+        if m == 0 {
+            memchr::memchr2(b'"', b'\\', &s[from + 8..]).map(|p| from + 8 + p)
+        } else {
+            Some(from + (m.trailing_zeros() / 8) as usize)
+        }
+    } else {
+        s.get(from..)?
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')
+            .map(|p| from + p)
     }
 }
 

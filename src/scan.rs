@@ -207,6 +207,7 @@ pub fn scan_slice_export<E: Export>(
     let scan = |group: &[Piece]| -> Vec<(Agg, E::Rows)> {
         group
             .par_iter()
+            .with_max_len(1)
             .map(|piece| {
                 let mut a = Agg::new(opts.key, opts.max_clients);
                 let mut rows = ex.rows();
@@ -737,12 +738,20 @@ pub fn scan_slice_then(
 ) -> (Agg, u64) {
     let chunks = split_pieces(data, opts.chunk_size, opts.max_line, &done);
     let crew = Crew::new();
-    chunks.par_iter().enumerate().for_each(|(i, c)| {
-        crew.scan(i, *c, fmt, opts);
-        if let Piece::Lines(c) = c {
-            done(c);
-        }
-    });
+    // One job per chunk: rayon would otherwise hand a thread a run of
+    // chunks that the other cannot take from it, and leave that one idle
+    // for the run's length at the end (seen: a tenth of a second of a
+    // second's run, with the other core slowed by a neighbour).
+    chunks
+        .par_iter()
+        .enumerate()
+        .with_max_len(1)
+        .for_each(|(i, c)| {
+            crew.scan(i, *c, fmt, opts);
+            if let Piece::Lines(c) = c {
+                done(c);
+            }
+        });
     crew.finish(chunks.len(), opts)
 }
 

@@ -409,12 +409,16 @@ fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
 /// A next contributor brings at least this many lines (and a hundredth).
 const MIN_NEXT: u64 = 10;
 
-/// The prefix lengths a window's network may have.
-fn lengths(v4: bool) -> Vec<u8> {
+/// The prefix lengths a window's network may have, shortest first.
+fn lengths(v4: bool) -> &'static [u8] {
+    const V4: [u8; 17] = [
+        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+    ];
+    const V6: [u8; 8] = [32, 48, 56, 64, 80, 96, 112, 128];
     if v4 {
-        (16..=32).collect()
+        &V4
     } else {
-        vec![32, 48, 56, 64, 80, 96, 112, 128]
+        &V6
     }
 }
 
@@ -426,28 +430,28 @@ fn seen_in(
     heaviest: &[Option<u128>],
     per_window: &[FxHashMap<u128, u64>],
 ) -> FxHashMap<(usize, IpNet), (u64, u64)> {
-    let mut wanted: FxHashMap<IpNet, Vec<usize>> = FxHashMap::default();
-    for (w, h) in heaviest.iter().enumerate() {
-        if let Some(h) = h {
-            let ip = ip_from_key(*h);
-            for l in lengths(ip.is_ipv4()) {
-                wanted.entry(net_of(ip, l)).or_default().push(w);
-            }
-        }
-    }
     let mut out: FxHashMap<(usize, IpNet), (u64, u64)> = FxHashMap::default();
+    let wanted: Vec<(usize, u128)> = heaviest
+        .iter()
+        .enumerate()
+        .filter_map(|(w, h)| Some((w, (*h)?)))
+        .collect();
     if wanted.is_empty() {
         return out;
     }
+    // A client is in the heaviest's network of length l when their
+    // addresses share l leading bits: counted by the bits, not by building
+    // and hashing every prefix of every client.
     for (key, _) in a.clients.iter() {
-        let ip = ip_from_key(key);
-        for l in lengths(ip.is_ipv4()) {
-            let net = net_of(ip, l);
-            let Some(ws) = wanted.get(&net) else {
+        let v4 = is_v4_key(key);
+        for &(w, h) in &wanted {
+            if is_v4_key(h) != v4 {
                 continue;
-            };
-            for &w in ws {
-                let e = out.entry((w, net)).or_default();
+            }
+            let shared = (key ^ h).leading_zeros() - if v4 { 96 } else { 0 };
+            let ip = ip_from_key(h);
+            for &l in lengths(v4).iter().take_while(|&&l| u32::from(l) <= shared) {
+                let e = out.entry((w, net_of(ip, l))).or_default();
                 e.1 += 1;
                 if !per_window[w].contains_key(&key) {
                     e.0 += 1;
@@ -472,6 +476,72 @@ mod tests {
         };
         a.add(&rec, false);
         a.classes.timeline.line(ts, Some(200));
+    }
+
+    /// `seen_in` by its definition: every prefix of every client, built
+    /// and looked up.
+    fn seen_in_by_prefixes(
+        a: &Agg,
+        heaviest: &[Option<u128>],
+        per_window: &[FxHashMap<u128, u64>],
+    ) -> FxHashMap<(usize, IpNet), (u64, u64)> {
+        let mut out: FxHashMap<(usize, IpNet), (u64, u64)> = FxHashMap::default();
+        for (key, _) in a.clients.iter() {
+            let ip = ip_from_key(key);
+            for (w, h) in heaviest.iter().enumerate() {
+                let Some(h) = h else { continue };
+                let hip = ip_from_key(*h);
+                for &l in lengths(hip.is_ipv4()) {
+                    if hip.is_ipv4() == ip.is_ipv4() && net_of(ip, l) == net_of(hip, l) {
+                        let e = out.entry((w, net_of(hip, l))).or_default();
+                        e.1 += 1;
+                        e.0 += u64::from(!per_window[w].contains_key(&key));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn seen_in_counts_as_every_prefix_would() {
+        let mut a = Agg::new(None, crate::aggregate::MAX_CLIENTS);
+        let mut x = 7u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Clients crowded into few networks of both families, so that
+        // prefixes of every length are shared.
+        let mut keys = Vec::new();
+        for _ in 0..3000 {
+            let r = next();
+            let ip: std::net::IpAddr = if r % 3 == 0 {
+                let v6 = 0x2001_0db8u128 << 96 | u128::from(r % 5) << 80 | u128::from(next() % 7);
+                std::net::Ipv6Addr::from(v6 << (r % 2 * 40)).into()
+            } else {
+                std::net::Ipv4Addr::from(0x6862_0000 | (r >> 8) as u32 & 0x0103_03ff).into()
+            };
+            add(&mut a, &ip.to_string(), 1_608_768_000);
+            keys.push(crate::record::ip_key(ip));
+        }
+        a.flush();
+        let heaviest: Vec<Option<u128>> = (0..6)
+            .map(|i| (i != 2).then(|| keys[next() as usize % keys.len()]))
+            .collect();
+        let per_window: Vec<FxHashMap<u128, u64>> = (0..6)
+            .map(|_| {
+                (0..200)
+                    .map(|_| (keys[next() as usize % keys.len()], 1))
+                    .collect()
+            })
+            .collect();
+        let fast = seen_in(&a, &heaviest, &per_window);
+        let slow = seen_in_by_prefixes(&a, &heaviest, &per_window);
+        assert!(fast.len() > 40, "{} prefixes", fast.len());
+        assert_eq!(fast, slow);
     }
 
     #[test]

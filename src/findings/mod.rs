@@ -213,15 +213,22 @@ impl Findings {
         let n = s.top;
         let limit = |len: usize| if n == 0 { len } else { len.min(n) };
         let timeline = timeline::series(&a.classes.timeline, s.bucket, &side.minutes);
-        let incidents = if s.classify {
-            incidents::incidents(a, &side.minutes)
-        } else {
-            Vec::new()
-        };
+        // The two costly verdicts read the counts only: side by side.
+        let (incidents, (internal, offenders)) = rayon::join(
+            || {
+                if s.classify {
+                    incidents::incidents(a, &side.minutes)
+                } else {
+                    Vec::new()
+                }
+            },
+            || {
+                offenders::offenders(a, &b, &side, 0)
+                    .into_iter()
+                    .partition(|o| o.source.internal().is_some())
+            },
+        );
         let onset = incidents.first().map(Onset::of);
-        let (internal, offenders) = offenders::offenders(a, &b, &side, 0)
-            .into_iter()
-            .partition(|o| o.source.internal().is_some());
         let mut floods = b.floods.clone();
         floods.truncate(limit(floods.len()));
         Findings {

@@ -24,6 +24,7 @@
 
 use ipnet::IpNet;
 use rustc_hash::FxHashMap;
+use std::net::IpAddr;
 
 use super::stats::weighted_baseline;
 use crate::aggregate::Agg;
@@ -354,10 +355,16 @@ fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
             continue;
         };
         let ip = ip_from_key(h);
-        let lines_in = |net: &IpNet| -> u64 {
-            contrib
+        // The window's lines by how many leading bits their client shares
+        // with the heaviest: a /l of it holds those sharing l or more.
+        let shares: Vec<(u32, u64)> = contrib
+            .iter()
+            .filter_map(|(k, n)| Some((shared_bits(*k, h)?, *n)))
+            .collect();
+        let lines_in = |l: u8| -> u64 {
+            shares
                 .iter()
-                .filter(|(k, _)| net.contains(&ip_from_key(**k)))
+                .filter(|(s, _)| *s >= u32::from(l))
                 .map(|(_, n)| n)
                 .sum()
         };
@@ -365,12 +372,12 @@ fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
         // what each covers.
         let valid: Vec<(IpNet, u64)> = lengths(ip.is_ipv4())
             .iter()
-            .map(|&l| net_of(ip, l))
-            .filter(|n| {
+            .map(|&l| (l, net_of(ip, l)))
+            .filter(|(_, n)| {
                 seen.get(&(w, *n))
                     .is_none_or(|(others, all)| *others as f64 <= OTHERS * *all as f64)
             })
-            .map(|n| (n, lines_in(&n)))
+            .map(|(l, n)| (n, lines_in(l)))
             .collect();
         let best = valid.iter().map(|x| x.1).max().unwrap_or(0);
         let near: Vec<&(IpNet, u64)> = valid
@@ -409,6 +416,13 @@ fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
 /// A next contributor brings at least this many lines (and a hundredth).
 const MIN_NEXT: u64 = 10;
 
+/// How many leading bits two address keys share within their family
+/// (0 to 32 for IPv4); `None` when one is IPv4 and the other IPv6.
+fn shared_bits(a: u128, b: u128) -> Option<u32> {
+    let v4 = is_v4_key(a);
+    (v4 == is_v4_key(b)).then(|| (a ^ b).leading_zeros() - if v4 { 96 } else { 0 })
+}
+
 /// The prefix lengths a window's network may have, shortest first.
 fn lengths(v4: bool) -> &'static [u8] {
     const V4: [u8; 17] = [
@@ -431,10 +445,10 @@ fn seen_in(
     per_window: &[FxHashMap<u128, u64>],
 ) -> FxHashMap<(usize, IpNet), (u64, u64)> {
     let mut out: FxHashMap<(usize, IpNet), (u64, u64)> = FxHashMap::default();
-    let wanted: Vec<(usize, u128)> = heaviest
+    let wanted: Vec<(usize, u128, IpAddr)> = heaviest
         .iter()
         .enumerate()
-        .filter_map(|(w, h)| Some((w, (*h)?)))
+        .filter_map(|(w, h)| Some((w, (*h)?, ip_from_key((*h)?))))
         .collect();
     if wanted.is_empty() {
         return out;
@@ -443,14 +457,12 @@ fn seen_in(
     // addresses share l leading bits: counted by the bits, not by building
     // and hashing every prefix of every client.
     for (key, _) in a.clients.iter() {
-        let v4 = is_v4_key(key);
-        for &(w, h) in &wanted {
-            if is_v4_key(h) != v4 {
+        for &(w, h, ip) in &wanted {
+            let Some(shared) = shared_bits(key, h) else {
                 continue;
-            }
-            let shared = (key ^ h).leading_zeros() - if v4 { 96 } else { 0 };
-            let ip = ip_from_key(h);
-            for &l in lengths(v4).iter().take_while(|&&l| u32::from(l) <= shared) {
+            };
+            let within = lengths(ip.is_ipv4()).iter();
+            for &l in within.take_while(|&&l| u32::from(l) <= shared) {
                 let e = out.entry((w, net_of(ip, l))).or_default();
                 e.1 += 1;
                 if !per_window[w].contains_key(&key) {

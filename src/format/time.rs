@@ -397,11 +397,34 @@ pub fn offset_text(offset: i64) -> String {
     format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
+/// `2020-12-24T09:58:33Z`. Written digit by digit: a report writes one for
+/// every offender's first and last line, and chrono reads its format
+/// string anew each time.
 pub fn format_utc(ts: i64) -> String {
-    match chrono::DateTime::from_timestamp(ts, 0) {
-        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        None => ts.to_string(),
+    use chrono::{Datelike, Timelike};
+    let Some(dt) = chrono::DateTime::from_timestamp(ts, 0) else {
+        return ts.to_string();
+    };
+    let Ok(year @ 0..=9999) = u32::try_from(dt.year()) else {
+        // Signed and wider years: chrono's own form.
+        return dt.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    };
+    let mut b = *b"0000-00-00T00:00:00Z";
+    for (at, width, v) in [
+        (0, 4, year),
+        (5, 2, dt.month()),
+        (8, 2, dt.day()),
+        (11, 2, dt.hour()),
+        (14, 2, dt.minute()),
+        (17, 2, dt.second()),
+    ] {
+        let mut v = v;
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
     }
+    b.iter().map(|&c| c as char).collect()
 }
 
 /// `+0900`, `-07:00`, `Z`, `UTC` → seconds east of UTC.
@@ -460,6 +483,35 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_utc_writes_what_chrono_writes() {
+        let chrono_form = |ts: i64| match chrono::DateTime::from_timestamp(ts, 0) {
+            Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            None => ts.to_string(),
+        };
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut cases = vec![
+            0,
+            -1,
+            1_608_803_913,
+            253_402_300_799,
+            253_402_300_800,
+            -62_167_219_200,
+            -62_167_219_201,
+            i64::MAX,
+            i64::MIN,
+        ];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push((x % 600_000_000_000) as i64 - 300_000_000_000);
+        }
+        for ts in cases {
+            assert_eq!(format_utc(ts), chrono_form(ts), "{ts}");
+        }
+    }
 
     #[test]
     fn clf() {

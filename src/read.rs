@@ -23,7 +23,7 @@ use crate::input::digest::Digest;
 use crate::input::lookahead::Lookahead;
 use crate::input::{self, Compression, InputSpec, MmapPolicy, Opened, Source};
 use crate::progress;
-use crate::scan::{scan_slice_then, scan_stream, Exporting, Reading, ScanOpts};
+use crate::scan::{classifier, scan_slice_then, scan_stream, Exporting, Reading, ScanOpts};
 use crate::zone;
 
 /// What to read and how: settings resolved once from the command line.
@@ -245,6 +245,14 @@ pub fn read_all_to(
     export: Option<&dyn Exporting>,
 ) -> Run {
     let start = Instant::now();
+    // The signature tables take some milliseconds to compile, which every
+    // scanning thread would wait for: compiled on the pool while this
+    // thread samples the inputs for their formats.
+    if opts.scan.classify || opts.scan.filter.has_classes() || export.is_some() {
+        pool.spawn(|| {
+            classifier();
+        });
+    }
     let mut run = Run {
         inputs: Vec::new(),
         total: Agg::new(opts.scan.key, opts.scan.max_clients),

@@ -9,6 +9,8 @@
 use std::io::Write;
 use std::net::IpAddr;
 
+use crate::format::time::write_utc;
+
 /// How each byte below 0x80 is written in a JSON string: 0 as itself, else
 /// the letter after `\`, or `u` for `\u00XX`.
 static ESCAPE: [u8; 128] = {
@@ -173,52 +175,15 @@ pub fn ip(out: &mut Vec<u8>, a: IpAddr) {
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the epoch (UTC).
 pub fn rfc3339_ms(out: &mut Vec<u8>, ms: i64) {
-    let secs = ms.div_euclid(1000);
+    write_utc(out, ms.div_euclid(1000));
     let milli = ms.rem_euclid(1000) as u32;
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32);
-    let (y, m, d) = civil(days);
-    let two = |out: &mut Vec<u8>, v: u32| {
-        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8])
-    };
-    if (0..10_000).contains(&y) {
-        let y = y as u32;
-        two(out, y / 100);
-        two(out, y % 100);
-    } else {
-        let _ = write!(out, "{y:+05}");
-    }
-    out.push(b'-');
-    two(out, m);
-    out.push(b'-');
-    two(out, d);
-    out.push(b'T');
-    two(out, sod / 3600);
-    out.push(b':');
-    two(out, sod / 60 % 60);
-    out.push(b':');
-    two(out, sod % 60);
-    out.push(b'.');
     out.extend_from_slice(&[
+        b'.',
         b'0' + (milli / 100) as u8,
         b'0' + (milli / 10 % 10) as u8,
         b'0' + (milli % 10) as u8,
         b'Z',
     ]);
-}
-
-/// Year, month, day of a day number since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

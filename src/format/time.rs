@@ -17,6 +17,49 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146097 + doe - 719468
 }
 
+/// Year, month, day of a day number since 1970-01-01: the inverse of
+/// [`days_from_civil`] (Howard Hinnant's `civil_from_days`).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Appends `YYYY-MM-DDTHH:MM:SS` for `secs` since the epoch (UTC), written
+/// digit by digit; a year outside 0..=9999 is written signed (`+10000`).
+pub fn write_utc(out: &mut Vec<u8>, secs: i64) {
+    use std::io::Write;
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32);
+    let (y, m, d) = civil_from_days(days);
+    let two = |out: &mut Vec<u8>, v: u32| {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8])
+    };
+    if (0..10_000).contains(&y) {
+        let y = y as u32;
+        two(out, y / 100);
+        two(out, y % 100);
+    } else {
+        let _ = write!(out, "{y:+05}");
+    }
+    out.push(b'-');
+    two(out, m);
+    out.push(b'-');
+    two(out, d);
+    out.push(b'T');
+    two(out, sod / 3600);
+    out.push(b':');
+    two(out, sod / 60 % 60);
+    out.push(b':');
+    two(out, sod % 60);
+}
+
 /// The earliest and latest times alf accepts: 0000-01-01T00:00:00Z and
 /// 9999-12-31T23:59:59Z, the span RFC 3339 can write. A time outside it
 /// (year 9999 at a western offset, a 12-digit epoch) makes the line's
@@ -397,34 +440,21 @@ pub fn offset_text(offset: i64) -> String {
     format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
-/// `2020-12-24T09:58:33Z`. Written digit by digit: a report writes one for
-/// every offender's first and last line, and chrono reads its format
-/// string anew each time.
+/// `2020-12-24T09:58:33Z`, by [`write_utc`]: a report writes one for every
+/// offender's first and last line, and chrono reads its format string
+/// anew each time.
 pub fn format_utc(ts: i64) -> String {
-    use chrono::{Datelike, Timelike};
-    let Some(dt) = chrono::DateTime::from_timestamp(ts, 0) else {
-        return ts.to_string();
-    };
-    let Ok(year @ 0..=9999) = u32::try_from(dt.year()) else {
-        // Signed and wider years: chrono's own form.
-        return dt.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    };
-    let mut b = *b"0000-00-00T00:00:00Z";
-    for (at, width, v) in [
-        (0, 4, year),
-        (5, 2, dt.month()),
-        (8, 2, dt.day()),
-        (11, 2, dt.hour()),
-        (14, 2, dt.minute()),
-        (17, 2, dt.second()),
-    ] {
-        let mut v = v;
-        for i in (at..at + width).rev() {
-            b[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
+    if !(0..10_000).contains(&civil_from_days(ts.div_euclid(86_400)).0) {
+        // Signed and wider years, and times past chrono's range: its forms.
+        return match chrono::DateTime::from_timestamp(ts, 0) {
+            Some(dt) => dt.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            None => ts.to_string(),
+        };
     }
-    b.iter().map(|&c| c as char).collect()
+    let mut out = Vec::with_capacity(20);
+    write_utc(&mut out, ts);
+    out.push(b'Z');
+    out.into_iter().map(char::from).collect()
 }
 
 /// `+0900`, `-07:00`, `Z`, `UTC` → seconds east of UTC.

@@ -668,7 +668,9 @@ fn survey(opts: &ReadOpts) -> Survey {
         let f = match opened.source {
             Source::Mapped(ref m) => {
                 m.scan_guarded(|data| {
-                    let w: Vec<&[u8]> = windows(data).collect();
+                    // Past a leading NUL hole, as the scan's own sample is.
+                    let from = input::chunk::leading_nul(data, &|w: &[u8]| m.release(w));
+                    let w: Vec<&[u8]> = windows(&data[from..]).collect();
                     let f = format_of(&w)?;
                     if want_zone && !f.is_error_log() {
                         samples.extend(zone::sample_mapped(&f, data, w.into_iter()));

@@ -761,6 +761,110 @@ fn nul_hole_then_valid_lines() {
     }
 }
 
+/// Pages of `path` in the page cache, among `range` (byte offsets, whole
+/// pages), as `mincore` reports them for a fresh map of the file.
+fn cached_pages(path: &Path, range: std::ops::Range<usize>) -> usize {
+    use std::os::fd::AsRawFd;
+    let f = fs::File::open(path).expect("open");
+    let len = f.metadata().expect("metadata").len() as usize;
+    // SAFETY: a read-only shared map of a file this test made and no one
+    // changes; mincore only reports on it, and it is unmapped before return.
+    unsafe {
+        let page = libc::sysconf(libc::_SC_PAGESIZE) as usize;
+        let map = libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            f.as_raw_fd(),
+            0,
+        );
+        assert_ne!(map, libc::MAP_FAILED, "mmap");
+        let mut resident = vec![0u8; len.div_ceil(page)];
+        assert_eq!(libc::mincore(map, len, resident.as_mut_ptr()), 0, "mincore");
+        libc::munmap(map, len);
+        resident[range.start / page..range.end / page]
+            .iter()
+            .filter(|&&r| r & 1 == 1)
+            .count()
+    }
+}
+
+/// A hole `copytruncate` leaves, stored as a hole (the writer seeks past
+/// it): read as the NUL bytes it holds, the same report as for the same
+/// bytes written out, and the same hash in a rule file, without its pages
+/// ever being made in the page cache (which reading them through the map
+/// would do, zeroing each; seconds for gigabytes).
+#[test]
+fn a_sparse_hole_is_counted_without_reading_it() {
+    const HOLE: usize = 64 << 20;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lines = combined_lines(2_000, 29);
+    let sparse = dir.path().join("sparse.log");
+    let f = fs::File::create(&sparse).expect("create");
+    f.set_len(HOLE as u64).expect("set_len");
+    drop(f);
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&sparse)
+        .and_then(|mut f| f.write_all(&lines))
+        .expect("append");
+    {
+        use std::os::fd::AsRawFd;
+        let f = fs::File::open(&sparse).expect("open");
+        // SAFETY: lseek on a descriptor this test owns.
+        let data = unsafe { libc::lseek(f.as_raw_fd(), 0, libc::SEEK_DATA) };
+        if data < HOLE as i64 {
+            common::skip("the temporary directory's filesystem does not report holes (SEEK_DATA)");
+            return;
+        }
+    }
+    let mut dense_bytes = vec![0u8; HOLE];
+    dense_bytes.extend_from_slice(&lines);
+    let dense = write(dir.path(), "dense.log", &dense_bytes);
+    drop(dense_bytes);
+    assert_eq!(cached_pages(&sparse, 0..HOLE), 0, "a new hole is cached");
+
+    let (out, v) = triage(&["--mmap", "auto", &s(&sparse)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    assert_eq!(input0(&v, "read"), "mmap");
+    assert_eq!(summary(&v, "nul_bytes_skipped"), HOLE as u64);
+    assert_eq!(summary(&v, "parsed"), 2_000);
+    assert_eq!(summary(&v, "lines"), 2_000);
+    let (out, w) = triage(&["--mmap", "auto", &s(&dense)], None);
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    for k in ["summary", "top_clients", "offenders", "classes"] {
+        assert_eq!(v[k], w[k], "{k}");
+    }
+    // Of its 16,384 pages: the first bytes, read to tell a compressed file;
+    // the 16 places the check for a rewrite samples (a page or two each);
+    // the page of the one NUL byte kept with the first line.
+    let cached = cached_pages(&sparse, 0..HOLE);
+    assert!(cached <= 40, "the scan made {cached} pages of the hole");
+
+    let header = |p: &Path| {
+        let out = run_alf(&["rules", "--target", "nftables", &s(p)], None);
+        assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.contains("sha256"))
+            .map(str::to_owned);
+        line.expect("a sha256 in the header")
+            .rsplit("sha256 ")
+            .next()
+            .map(|h| h.trim_end_matches(')').to_owned())
+            .expect("hash")
+    };
+    assert_eq!(
+        header(&sparse),
+        header(&dense),
+        "the rule file's input hash"
+    );
+    let cached = cached_pages(&sparse, 0..HOLE);
+    assert!(cached <= 40, "the hash made {cached} pages of the hole");
+}
+
 /// After a hole longer than the detection sample, the format is still found
 /// from the lines that follow (here an error log, which `combined` cannot parse).
 #[test]

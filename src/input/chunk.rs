@@ -52,8 +52,7 @@ pub fn split_pieces<'a>(
         };
         if end - want > size {
             // The line across the cut is long: the scan need not read it.
-            let from =
-                memchr::memrchr(b'\n', &data[start..want - 1]).map_or(start, |p| start + p + 1);
+            let from = last_newline(&data[start..want - 1]).map_or(start, |p| start + p + 1);
             let to = end - usize::from(data[end - 1] == b'\n');
             let nul = leading_nul(&data[from..to], &release);
             let rest = from + nul;
@@ -84,10 +83,43 @@ pub fn split_pieces<'a>(
     out
 }
 
+/// Where the last newline in `s` is, searching only its data: a hole in
+/// the mapped file ([`super::mapped::hole_start`]) holds none, and is not
+/// read.
+fn last_newline(s: &[u8]) -> Option<usize> {
+    let mut data = Vec::new();
+    let mut at = 0;
+    while at < s.len() {
+        let hole = at + super::mapped::hole_start(&s[at..]);
+        if hole > at {
+            data.push(at..hole);
+        }
+        if hole >= s.len() {
+            break;
+        }
+        match super::mapped::hole_len(&s[hole..]) {
+            // The filesystem no longer says so: read the rest.
+            0 => {
+                data.push(hole..s.len());
+                break;
+            }
+            n => at = hole + n,
+        }
+    }
+    data.iter()
+        .rev()
+        .find_map(|r| memchr::memrchr(b'\n', &s[r.clone()]).map(|p| r.start + p))
+}
+
 /// Where the line holding `data[at]` ends: after its newline, or at the end.
 fn line_end(data: &[u8], at: usize, release: &impl Fn(&[u8])) -> usize {
     let mut at = at;
     loop {
+        // A hole in the file holds no newline: past it unread.
+        at += super::mapped::hole_len(&data[at..]);
+        if at >= data.len() {
+            return data.len();
+        }
         let to = at.saturating_add(WINDOW).min(data.len());
         if let Some(p) = memchr::memchr(b'\n', &data[at..to]) {
             return at + p + 1;
@@ -102,10 +134,17 @@ fn line_end(data: &[u8], at: usize, release: &impl Fn(&[u8])) -> usize {
 }
 
 /// How many NUL bytes `line` starts with; each window of them read is
-/// handed to `release`.
+/// handed to `release`. Those in a hole of the mapped file are counted
+/// unread ([`super::mapped::hole_len`]).
 pub fn leading_nul(line: &[u8], release: &impl Fn(&[u8])) -> usize {
     let mut n = 0;
-    for w in line.chunks(WINDOW) {
+    while n < line.len() {
+        let hole = super::mapped::hole_len(&line[n..]);
+        if hole > 0 {
+            n += hole;
+            continue;
+        }
+        let w = &line[n..(n + WINDOW).min(line.len())];
         let k = w.iter().take_while(|&&b| b == 0).count();
         n += k;
         if k < w.len() {

@@ -17,6 +17,9 @@ use std::sync::{Arc, Mutex};
 /// hash as it goes, large enough for the hash to run at full speed.
 const MAP_BLOCK: usize = 2 << 20;
 
+/// What a block of a hole holds.
+static ZEROS: [u8; MAP_BLOCK] = [0; MAP_BLOCK];
+
 /// The SHA-256 of the first `bytes` bytes read from an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Digest {
@@ -41,7 +44,11 @@ impl Digest {
             if super::interrupt::requested() {
                 break;
             }
-            sha.update(block);
+            // A hole in the file (see `mapped::hole_len`) is hashed as the
+            // NUL bytes it reads as, without making its pages.
+            let hole = super::mapped::hole_len(block);
+            sha.update(&ZEROS[..hole]);
+            sha.update(&block[hole..]);
             bytes += block.len() as u64;
             done(block);
         }

@@ -8,13 +8,22 @@
 //! throws that scan away and reads the file again with `read(2)` (which simply
 //! stops at the new end), reporting "file shrank during read". A fault anywhere
 //! else gets the default action, as before.
+//!
+//! The same `copytruncate` leaves a hole when the writer does not append: the
+//! file starts with as many NUL bytes as it held, stored as none. Read through
+//! the map, each page of it would be made and zeroed in the page cache
+//! (seconds for a few gigabytes, and the cache's useful pages evicted for
+//! zeros); [`hole_len`] asks the filesystem where the hole ends instead.
 
 use std::fs::File;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, Once};
 
 static GUARD_BASE: AtomicUsize = AtomicUsize::new(0);
 static GUARD_LEN: AtomicUsize = AtomicUsize::new(0);
+/// The guarded map's file, for [`hole_len`]; -1 while none is.
+static GUARD_FD: AtomicI32 = AtomicI32::new(-1);
 static FAULTED: AtomicBool = AtomicBool::new(false);
 static INSTALL: Once = Once::new();
 /// One guarded map at a time: inputs are scanned one after another.
@@ -68,6 +77,62 @@ fn install() {
             libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
         }
     });
+}
+
+/// How many bytes at the start of `part` lie in a hole of the file being
+/// scanned ([`MappedFile::scan_guarded`]): bytes the filesystem stores
+/// none for, which read as NUL. 0 when `part` starts with anything else, is
+/// not in that map, or the filesystem does not tell (`lseek`'s `SEEK_DATA`);
+/// callers then read the bytes as before. A hole is never written into by
+/// a log's writer, which writes past it; a file cut meanwhile is caught
+/// after the scan, as any cut is.
+pub fn hole_len(part: &[u8]) -> usize {
+    // Asked of the filesystem, not read: a byte read in a hole would make
+    // its page, and the map's read-ahead the next few megabytes of it.
+    let Some((fd, off, len)) = guarded(part) else {
+        return 0;
+    };
+    match seek(fd, off, libc::SEEK_DATA) {
+        Some(next) => next.saturating_sub(off).min(part.len()),
+        // No data at or after `off`: a hole to the end of the file.
+        None if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO) => {
+            len.saturating_sub(off).min(part.len())
+        }
+        None => 0,
+    }
+}
+
+/// Where in `part` the first hole of the file being scanned begins (see
+/// [`hole_len`]); `part.len()` when none does within it, or when the
+/// filesystem does not tell.
+pub fn hole_start(part: &[u8]) -> usize {
+    guarded(part)
+        .and_then(|(fd, off, _)| seek(fd, off, libc::SEEK_HOLE).map(|h| h.saturating_sub(off)))
+        .map_or(part.len(), |h| h.min(part.len()))
+}
+
+/// The guarded map's descriptor, `part`'s offset in it and the map's length,
+/// when `part` starts inside it.
+fn guarded(part: &[u8]) -> Option<(libc::c_int, usize, usize)> {
+    let base = GUARD_BASE.load(Ordering::SeqCst);
+    let len = GUARD_LEN.load(Ordering::SeqCst);
+    let fd = GUARD_FD.load(Ordering::SeqCst);
+    let at = part.as_ptr() as usize;
+    (base != 0 && fd >= 0 && at >= base && at < base + len && !part.is_empty()).then_some((
+        fd,
+        at - base,
+        len,
+    ))
+}
+
+/// `lseek(fd, off, whence)`: the offset it gives, or `None` on an error.
+fn seek(fd: libc::c_int, off: usize, whence: libc::c_int) -> Option<usize> {
+    let pos = libc::off_t::try_from(off).ok()?;
+    // SAFETY: `lseek` on the guarded map's own descriptor, which stays open
+    // while the guard is set; only the descriptor's offset changes, and
+    // nothing reads through it (the map does not use it).
+    let r = unsafe { libc::lseek(fd, pos, whence) };
+    usize::try_from(r).ok()
 }
 
 /// Released parts of a map are widened to multiples of this (see
@@ -147,9 +212,11 @@ impl MappedFile {
         let _g = GUARD.lock().unwrap_or_else(|e| e.into_inner());
         FAULTED.store(false, Ordering::SeqCst);
         GUARD_LEN.store(self.map.len(), Ordering::SeqCst);
+        GUARD_FD.store(self.file.as_raw_fd(), Ordering::SeqCst);
         GUARD_BASE.store(self.map.as_ptr() as usize, Ordering::SeqCst);
         let r = f(&self.map);
         GUARD_BASE.store(0, Ordering::SeqCst);
+        GUARD_FD.store(-1, Ordering::SeqCst);
         GUARD_LEN.store(0, Ordering::SeqCst);
         let faulted = FAULTED.swap(false, Ordering::SeqCst);
         let shorter = self

@@ -89,16 +89,14 @@ fn install() {
 pub fn hole_len(part: &[u8]) -> usize {
     // Asked of the filesystem, not read: a byte read in a hole would make
     // its page, and the map's read-ahead the next few megabytes of it.
-    let Some((fd, off, len)) = guarded(part) else {
+    let Some(g) = guarded(part) else {
         return 0;
     };
-    match seek(fd, off, libc::SEEK_DATA) {
-        Some(next) => next.saturating_sub(off).min(part.len()),
+    match seek(&g, libc::SEEK_DATA) {
+        Some(Ok(next)) => next.saturating_sub(g.off).min(part.len()),
         // No data at or after `off`: a hole to the end of the file.
-        None if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENXIO) => {
-            len.saturating_sub(off).min(part.len())
-        }
-        None => 0,
+        Some(Err(libc::ENXIO)) => g.len.saturating_sub(g.off).min(part.len()),
+        _ => 0,
     }
 }
 
@@ -106,33 +104,57 @@ pub fn hole_len(part: &[u8]) -> usize {
 /// [`hole_len`]); `part.len()` when none does within it, or when the
 /// filesystem does not tell.
 pub fn hole_start(part: &[u8]) -> usize {
-    guarded(part)
-        .and_then(|(fd, off, _)| seek(fd, off, libc::SEEK_HOLE).map(|h| h.saturating_sub(off)))
-        .map_or(part.len(), |h| h.min(part.len()))
+    match guarded(part).and_then(|g| Some((seek(&g, libc::SEEK_HOLE)?.ok()?, g.off))) {
+        Some((hole, off)) => hole.saturating_sub(off).min(part.len()),
+        None => part.len(),
+    }
 }
 
-/// The guarded map's descriptor, `part`'s offset in it and the map's length,
-/// when `part` starts inside it.
-fn guarded(part: &[u8]) -> Option<(libc::c_int, usize, usize)> {
+/// The guarded map as seen when asked about a part of it.
+struct Guarded {
+    fd: libc::c_int,
+    /// The part's offset in the map (and the file).
+    off: usize,
+    /// The map's length.
+    len: usize,
+    /// [`GUARD_GENERATION`] then.
+    generation: usize,
+}
+
+/// Counts the guard's changes, odd while one is being made: an answer got
+/// while it changed may be about another file, and is dropped.
+static GUARD_GENERATION: AtomicUsize = AtomicUsize::new(0);
+
+/// The guarded map, when `part` starts inside it.
+fn guarded(part: &[u8]) -> Option<Guarded> {
+    let generation = GUARD_GENERATION.load(Ordering::SeqCst);
     let base = GUARD_BASE.load(Ordering::SeqCst);
     let len = GUARD_LEN.load(Ordering::SeqCst);
     let fd = GUARD_FD.load(Ordering::SeqCst);
     let at = part.as_ptr() as usize;
-    (base != 0 && fd >= 0 && at >= base && at < base + len && !part.is_empty()).then_some((
+    if generation % 2 == 1 || base == 0 || fd < 0 || part.is_empty() || at < base {
+        return None;
+    }
+    let off = at - base;
+    (off < len).then_some(Guarded {
         fd,
-        at - base,
+        off,
         len,
-    ))
+        generation,
+    })
 }
 
-/// `lseek(fd, off, whence)`: the offset it gives, or `None` on an error.
-fn seek(fd: libc::c_int, off: usize, whence: libc::c_int) -> Option<usize> {
-    let pos = libc::off_t::try_from(off).ok()?;
-    // SAFETY: `lseek` on the guarded map's own descriptor, which stays open
-    // while the guard is set; only the descriptor's offset changes, and
-    // nothing reads through it (the map does not use it).
-    let r = unsafe { libc::lseek(fd, pos, whence) };
-    usize::try_from(r).ok()
+/// `lseek` on the guarded map's file from `g.off`: the offset it gives, or
+/// its error number; `None` when the guard changed meanwhile.
+fn seek(g: &Guarded, whence: libc::c_int) -> Option<Result<usize, i32>> {
+    let pos = libc::off_t::try_from(g.off).ok()?;
+    // SAFETY: `lseek` changes only a descriptor's offset, which nothing
+    // reads through (the map does not use it). Should the guard have moved
+    // on and the number name another file by now, the answer is dropped.
+    let r = unsafe { libc::lseek(g.fd, pos, whence) };
+    let got =
+        usize::try_from(r).map_err(|_| std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    (GUARD_GENERATION.load(Ordering::SeqCst) == g.generation).then_some(got)
 }
 
 /// Released parts of a map are widened to multiples of this (see
@@ -211,13 +233,17 @@ impl MappedFile {
     pub fn scan_guarded<R>(&self, f: impl FnOnce(&[u8]) -> R) -> (R, bool) {
         let _g = GUARD.lock().unwrap_or_else(|e| e.into_inner());
         FAULTED.store(false, Ordering::SeqCst);
+        GUARD_GENERATION.fetch_add(1, Ordering::SeqCst);
         GUARD_LEN.store(self.map.len(), Ordering::SeqCst);
         GUARD_FD.store(self.file.as_raw_fd(), Ordering::SeqCst);
         GUARD_BASE.store(self.map.as_ptr() as usize, Ordering::SeqCst);
+        GUARD_GENERATION.fetch_add(1, Ordering::SeqCst);
         let r = f(&self.map);
+        GUARD_GENERATION.fetch_add(1, Ordering::SeqCst);
         GUARD_BASE.store(0, Ordering::SeqCst);
         GUARD_FD.store(-1, Ordering::SeqCst);
         GUARD_LEN.store(0, Ordering::SeqCst);
+        GUARD_GENERATION.fetch_add(1, Ordering::SeqCst);
         let faulted = FAULTED.swap(false, Ordering::SeqCst);
         let shorter = self
             .file

@@ -87,28 +87,19 @@ pub fn split_pieces<'a>(
 /// the mapped file ([`super::mapped::hole_start`]) holds none, and is not
 /// read.
 fn last_newline(s: &[u8]) -> Option<usize> {
-    let mut data = Vec::new();
+    // Each stretch of data, in order, searched from its end: the last
+    // stretch with a newline gives it.
+    let mut last = None;
     let mut at = 0;
     while at < s.len() {
         let hole = at + super::mapped::hole_start(&s[at..]);
-        if hole > at {
-            data.push(at..hole);
-        }
-        if hole >= s.len() {
-            break;
-        }
-        match super::mapped::hole_len(&s[hole..]) {
-            // The filesystem no longer says so: read the rest.
-            0 => {
-                data.push(hole..s.len());
-                break;
-            }
-            n => at = hole + n,
-        }
+        // The filesystem no longer saying so, the rest is read.
+        let skip = (hole < s.len()).then(|| super::mapped::hole_len(&s[hole..]));
+        let end = if skip == Some(0) { s.len() } else { hole };
+        last = memchr::memrchr(b'\n', &s[at..end]).map(|p| at + p).or(last);
+        at = end + skip.unwrap_or(0);
     }
-    data.iter()
-        .rev()
-        .find_map(|r| memchr::memrchr(b'\n', &s[r.clone()]).map(|p| r.start + p))
+    last
 }
 
 /// Where the line holding `data[at]` ends: after its newline, or at the end.

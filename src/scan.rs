@@ -912,7 +912,7 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (
                     Block::Lines(v) => {
                         crew.scan(i, Piece::Lines(&v), fmt, opts);
                         // The reader may have finished: then the buffer is dropped.
-                        let _ = give_back.send(v);
+                        let _ = give_back.send(v.into_buffer());
                     }
                     Block::Overlong { head, nul } => {
                         crew.scan(i, Piece::Overlong { head: &head, nul }, fmt, opts)

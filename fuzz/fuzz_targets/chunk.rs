@@ -74,7 +74,7 @@ fn check_stream(data: &[u8], block: usize, max_line: usize, sizes: &[u8]) {
                 assert_eq!(&data[at..at + v.len()], &v[..], "lines out of place");
                 at += v.len();
                 assert!(at == data.len() || v.last() == Some(&b'\n'));
-                spare.send(v).unwrap();
+                spare.send(v.into_buffer()).unwrap();
             }
             Block::Overlong { head, nul } => {
                 let nul = nul as usize;

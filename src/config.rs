@@ -608,6 +608,7 @@ fn read_opts(
             trusted: TrustedProxies::parse(&a.trusted_proxy).map_err(bad("--trusted-proxy"))?,
             // Decided once the inputs' formats are known (`read`).
             pair: false,
+            ..ScanOpts::default()
         },
     })
 }

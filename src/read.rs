@@ -287,7 +287,7 @@ pub fn read_all_to(
     let _progress = opts
         .progress
         .then(|| progress::Progress::start(counter.clone(), total_bytes(&opts.inputs)));
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         counter,
         opts,
         scan: ScanOpts {
@@ -298,6 +298,7 @@ pub fn read_all_to(
         presets: &presets,
         export,
     };
+    let queue = ctx.scan.stream_queue;
     let mut next = 0;
     while next < opts.inputs.len() {
         if input::interrupt::requested() {
@@ -313,6 +314,7 @@ pub fn read_all_to(
             .take_while(|spec| input::compressed(spec))
             .count()
             .max(1);
+        ctx.scan.stream_queue = if together > 1 { 0 } else { queue };
         let read = |index: usize| read_one(&opts.inputs[index], &opts.formats[index], &ctx);
         let results: Vec<_> = pool.install(|| {
             (next..next + together)

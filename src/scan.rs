@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex, OnceLock};
+use std::sync::{mpsc, Condvar, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -59,6 +59,12 @@ pub struct ScanOpts {
     /// findings can tell a request both logs hold (see `aggregate::paired`).
     /// Costs only lines that show those classes, and only then.
     pub pair: bool,
+    /// Bytes of blocks a stream's reader may have waiting for the scanners
+    /// (at least one block a thread). The default covers the reader's time
+    /// off a core, which it shares with the scanners; streams read side by
+    /// side queue less (`0`), as their readers between them keep the cores
+    /// busy.
+    pub stream_queue: usize,
 }
 
 /// How one input's lines are read: its format, the zone its error-log times
@@ -96,6 +102,7 @@ impl Default for ScanOpts {
             filter: Filter::default(),
             self_addrs: SelfAddrs::default(),
             pair: false,
+            stream_queue: STREAM_QUEUE,
         }
     }
 }
@@ -873,15 +880,20 @@ impl Worker {
 pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (Agg, StreamEnd) {
     let threads = rayon::current_num_threads().max(1);
     let block = opts.chunk_size.clamp(1, STREAM_BLOCK);
-    // Each block goes with the stream's bytes read up to its end.
-    let (work, queue) = mpsc::sync_channel::<(usize, Block, u64)>(threads);
+    // Each block goes with the stream's bytes read up to its end. The queue
+    // is bounded in bytes (a block holds up to a line cap more than `block`)
+    // and in blocks.
+    let depth = (opts.stream_queue / block).clamp(threads, 64.max(threads));
+    let (work, queue) = mpsc::sync_channel::<(usize, Block, u64)>(depth);
+    let queued = std::sync::Arc::new(Queued::new(opts.stream_queue.max(threads * block)));
     let (give_back, spare) = mpsc::channel::<Vec<u8>>();
     let max_line = opts.max_line;
+    let room = queued.clone();
     let reader = std::thread::spawn(move || {
         let mut blocks = Blocks::new(r, block, max_line).recycle(spare);
         let mut i = 0;
         while let Some(b) = blocks.next() {
-            if interrupt::requested() || work.send((i, b, blocks.bytes)).is_err() {
+            if !room.admit(b.size()) || work.send((i, b, blocks.bytes)).is_err() {
                 break;
             }
             i += 1;
@@ -906,6 +918,7 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (
                     Err(mpsc::RecvTimeoutError::Timeout) if !interrupt::requested() => continue,
                     _ => break,
                 };
+                queued.taken(b.size());
                 chunks.fetch_max(i + 1, Ordering::Relaxed);
                 scanned.fetch_max(upto, Ordering::Relaxed);
                 match b {
@@ -934,6 +947,54 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (
     (agg, StreamEnd { bytes, error })
 }
 
+/// Bytes of blocks a stream's reader has queued and no scanner has taken.
+struct Queued {
+    bytes: Mutex<usize>,
+    taken: Condvar,
+    /// The most it waits to have queued, unless a block alone is more.
+    cap: usize,
+}
+
+impl Queued {
+    fn new(cap: usize) -> Queued {
+        Queued {
+            bytes: Mutex::new(0),
+            taken: Condvar::new(),
+            cap,
+        }
+    }
+
+    /// Waits until `n` more bytes fit (or nothing is queued), and counts
+    /// them; false when a stop is asked for meanwhile.
+    fn admit(&self, n: usize) -> bool {
+        let mut q = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        while *q > 0 && *q + n > self.cap {
+            if interrupt::requested() {
+                return false;
+            }
+            let wait = std::time::Duration::from_millis(100);
+            q = match self.taken.wait_timeout(q, wait) {
+                Ok((q, _)) => q,
+                Err(e) => e.into_inner().0,
+            };
+        }
+        *q += n;
+        !interrupt::requested()
+    }
+
+    /// A scanner took `n` bytes.
+    fn taken(&self, n: usize) {
+        *self.bytes.lock().unwrap_or_else(|e| e.into_inner()) -= n;
+        self.taken.notify_one();
+    }
+}
+
 /// The most a stream's block holds: 1 MiB is 16 reads of a pipe, and small
 /// enough for both threads to have work from the first megabytes.
 const STREAM_BLOCK: usize = 1 << 20;
+
+/// [`ScanOpts::stream_queue`]'s default: about 10 ms of scanning on two
+/// cores. With one block a thread queued instead, one gzip input took 1.12x
+/// the wall, a pipe 1.26x; but four gzip inputs, read two at a time, took
+/// 1.10x the wall with this queue each, so those keep one block a thread.
+const STREAM_QUEUE: usize = 16 << 20;

@@ -159,6 +159,17 @@ pub enum Block {
     Error(io::Error),
 }
 
+impl Block {
+    /// The bytes it holds.
+    pub fn size(&self) -> usize {
+        match self {
+            Block::Lines(v) => v.len(),
+            Block::Overlong { head, .. } => head.len(),
+            Block::Nul(_) | Block::Error(_) => 0,
+        }
+    }
+}
+
 /// A block's lines: the first `len` bytes of a buffer that keeps its whole
 /// length, so that, handed back ([`Lines::into_buffer`]) and filled again,
 /// it is not zeroed again (a `Vec` cut to its data would be, each time).

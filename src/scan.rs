@@ -881,10 +881,9 @@ pub fn scan_stream(r: Box<dyn Read + Send>, fmt: &Reading, opts: &ScanOpts) -> (
     let threads = rayon::current_num_threads().max(1);
     let block = opts.chunk_size.clamp(1, STREAM_BLOCK);
     // Each block goes with the stream's bytes read up to its end. The queue
-    // is bounded in bytes (a block holds up to a line cap more than `block`)
-    // and in blocks.
-    let depth = (opts.stream_queue / block).clamp(threads, 64.max(threads));
-    let (work, queue) = mpsc::sync_channel::<(usize, Block, u64)>(depth);
+    // is bounded in bytes by `Queued` (a block holds up to a line cap more
+    // than `block`), and in number for blocks of a few bytes.
+    let (work, queue) = mpsc::sync_channel::<(usize, Block, u64)>(64.max(threads));
     let queued = std::sync::Arc::new(Queued::new(opts.stream_queue.max(threads * block)));
     let (give_back, spare) = mpsc::channel::<Vec<u8>>();
     let max_line = opts.max_line;

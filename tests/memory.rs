@@ -8,21 +8,13 @@ mod common;
 
 use std::io::{Seek, SeekFrom, Write};
 
-use common::{run_alf, summary, triage};
+use common::{children_peak_kib, run_alf, summary, triage};
 
 /// The line and the NUL run: far more than the peak allowed.
 const LONG: u64 = 256 << 20;
 /// Peak resident memory allowed: the line cap (4 MiB), a chunk per thread
 /// (8 MiB) and the process itself, with room to spare.
 const PEAK_KIB: i64 = 96 << 10;
-
-/// The largest resident size of any child waited for so far, in KiB.
-fn children_peak_kib() -> i64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
-    u.ru_maxrss
-}
 
 #[test]
 fn memory_is_bounded() {

@@ -7,7 +7,7 @@ mod common;
 
 use std::io::Write;
 
-use common::{run_alf, summary};
+use common::{children_peak_kib, run_alf, summary};
 
 /// Lines of this many bytes, under the 4 MiB line cap.
 const LINE: usize = 3_500_000;
@@ -43,10 +43,7 @@ fn a_stream_of_long_lines_queues_bytes_not_blocks() {
     let v = out.json("alf");
     assert_eq!(v["inputs"][0]["read"], "stream");
     assert_eq!(summary(&v, "parsed"), LINES as u64);
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
-    let peak = u.ru_maxrss;
+    let peak = children_peak_kib();
     assert!(
         peak < PEAK_KIB,
         "peak {peak} KiB streaming {LINES} lines of {LINE} bytes (allowed {PEAK_KIB} KiB)"

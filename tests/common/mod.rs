@@ -14,6 +14,16 @@ use std::process::{Command, ExitStatus, Stdio};
 
 use serde_json::Value;
 
+// ---- Peak memory ----
+
+/// The largest resident size of any child waited for so far, in KiB.
+pub fn children_peak_kib() -> i64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
+    u.ru_maxrss
+}
+
 // ---- Where things are ----
 
 /// The binary under test.

@@ -132,6 +132,77 @@ fn every_planted_rise_is_an_incident_with_its_network() {
     );
 }
 
+/// A quiet site (a request every twenty minutes, so rises are found in
+/// buckets of an hour), with, planted: 44 `.env` probes from 47.121.131.145
+/// at 10:07 and 10:08, and a flood of 150 plain requests from 45.148.10.143
+/// from 14:57 to 14:59; a stray request from elsewhere comes a few minutes
+/// before and after each.
+fn quiet() -> String {
+    let t0 = 1_728_259_200; // 2024-10-07T00:00:00Z
+    let mut events: Vec<(i64, String, &str, u16)> = Vec::new();
+    for k in 0..72i64 {
+        let c = format!("198.51.{}.{}", k % 40, 1 + k % 9);
+        events.push((t0 + k * 1200 + 30, c, "GET /index.html HTTP/1.1", 200));
+    }
+    for s in 0..44i64 {
+        let t = t0 + 10 * 3600 + 7 * 60 + 10 + s * 2;
+        events.push((t, "47.121.131.145".into(), "GET /.env HTTP/1.1", 404));
+    }
+    for s in 0..150i64 {
+        let t = t0 + 14 * 3600 + 57 * 60 + 10 + s;
+        events.push((t, "45.148.10.143".into(), "GET / HTTP/1.1", 200));
+    }
+    for (h, m, ip) in [
+        (10, 1, "203.0.113.7"),
+        (10, 37, "203.0.113.8"),
+        (14, 29, "203.0.113.9"),
+        (15, 21, "203.0.113.10"),
+    ] {
+        events.push((
+            t0 + h * 3600 + m * 60 + 5,
+            ip.into(),
+            "GET /about HTTP/1.1",
+            200,
+        ));
+    }
+    events.sort_by_key(|e| e.0);
+    let mut out = String::new();
+    for (t, ip, req, status) in &events {
+        line(&mut out, ip, *t, req, *status);
+    }
+    out
+}
+
+/// Found in buckets of an hour, a window is the minutes of the network named
+/// for it, not every minute of the hour that saw a request: its start is the
+/// attack's, and its requests are the attack's.
+#[test]
+fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("quiet.log");
+    std::fs::write(&log, quiet()).unwrap();
+    let v = triage(&log);
+    let incidents = v["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 2, "{}", v["incidents"]);
+    let probe = &incidents[0];
+    assert_eq!(probe["resolution_seconds"], 3600, "{probe}");
+    assert_eq!(probe["class"], "exploit");
+    assert_eq!(probe["networks"][0]["network"], "47.121.131.0/24");
+    assert_eq!(probe["start"], "2024-10-07T10:07:00Z");
+    assert_eq!(probe["end"], "2024-10-07T10:09:00Z");
+    assert_eq!(probe["requests"], 44);
+    let flood = &incidents[1];
+    assert_eq!(flood["class"], "flood");
+    assert_eq!(flood["networks"][0]["network"], "45.148.10.0/24");
+    assert_eq!(flood["start"], "2024-10-07T14:57:00Z");
+    assert_eq!(flood["end"], "2024-10-07T15:00:00Z");
+    assert_eq!(flood["requests"], 150);
+    assert_eq!(
+        v["onset"]["summary"],
+        "from 2024-10-07T10:07:00Z exploit from 47.121.131.0/24"
+    );
+}
+
 /// `genlog.py`, when this workplace has it.
 fn genlog() -> Option<PathBuf> {
     std::env::var_os("ALF_GENLOG")

@@ -9,7 +9,9 @@
 //! 1.4826 × MAD`; a bucket rises when it holds more than `m + max(5s, m/2,
 //! 10)`, and rising buckets next to each other (minutes up to [`GAP`] apart)
 //! make one window, split where the network behind its classified lines
-//! changes. Its *excess* is what it holds above the baseline.
+//! changes, and trimmed to its minutes above the threshold (in buckets
+//! coarser than a minute, to the minutes of the networks named for it). Its
+//! *excess* is what it holds above the baseline.
 //!
 //! The clients behind a window are those of its classified lines (the
 //! per-minute class tallies name them) and those seen only around it (their
@@ -27,6 +29,7 @@ use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 use super::stats::weighted_baseline;
+use crate::aggregate::clients::ClientStats;
 use crate::aggregate::Agg;
 use crate::classify::ClassId;
 use crate::net::net_of;
@@ -159,16 +162,21 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
         return Vec::new();
     }
     let class_medians: Vec<f64> = (0..N).map(|c| baseline_of(&|x| x.1[c]).0).collect();
+    // The requests of minutes `lo..=hi`, those above the baseline, and the
+    // busiest minute's.
+    let volume = |lo: i64, hi: i64| {
+        (lo..=hi).fold((0u64, 0f64, 0u64), |(n, e, p), k| {
+            let all = minutes.get(&k).map_or(0, |x| x.0);
+            (n + all, e + all as f64 - m, p.max(all))
+        })
+    };
     let mut found: Vec<Incident> = windows
         .iter()
         .map(|&(lo, hi)| {
-            let (mut requests, mut excess, mut peak) = (0u64, 0f64, 0u64);
+            let (requests, excess, peak) = volume(lo, hi);
             let mut class_excess = [0f64; N];
             for k in lo..=hi {
-                let (all, classes) = minutes.get(&k).copied().unwrap_or_default();
-                requests += all;
-                excess += all as f64 - m;
-                peak = peak.max(all);
+                let classes = minutes.get(&k).map(|x| x.1).unwrap_or_default();
                 for c in 0..N {
                     class_excess[c] += classes[c] as f64 - class_medians[c];
                 }
@@ -199,6 +207,23 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
         })
         .collect();
     trace(a, &windows, &mut found);
+    if r > 1 {
+        // Coarser than a minute, the threshold a minute is a fraction of a
+        // request: every minute of a rising bucket that holds one is above
+        // it, and a stray request half an hour before an attack would open
+        // its window. Such a window is the minutes of the networks it names.
+        let spans = named_spans(a, &windows, &found);
+        for (inc, span) in found.iter_mut().zip(spans) {
+            if let Some((lo, hi)) = span {
+                let (requests, excess, peak) = volume(lo, hi);
+                inc.start = lo * 60;
+                inc.end = (hi + 1) * 60;
+                inc.requests = requests;
+                inc.excess = excess.max(0.0).round() as u64;
+                inc.peak_per_minute = peak;
+            }
+        }
+    }
     // A small rise nothing known explains is noise at minute resolution
     // (a crawler's busy minute on a quiet site); a large one is reported.
     found.retain(|i| i.class.is_some() || !i.networks.is_empty() || i.excess >= UNEXPLAINED);
@@ -272,6 +297,55 @@ fn window_of(windows: &[(i64, i64)], k: i64) -> Option<usize> {
     (i < windows.len() && windows[i].0 <= k).then_some(i)
 }
 
+/// The window a client was seen only around, from a minute before it to a
+/// minute after, if any.
+fn around(windows: &[(i64, i64)], s: &ClientStats) -> Option<usize> {
+    if s.first > s.last {
+        return None;
+    }
+    let (f, l) = (s.first.div_euclid(60), s.last.div_euclid(60));
+    let i = windows.partition_point(|w| w.1 + 1 < f);
+    let &(lo, hi) = windows.get(i)?;
+    (f + 1 >= lo && l <= hi + 1).then_some(i)
+}
+
+/// Each window's first and last minute with lines of the networks named for
+/// it: their classified lines, and the requests of their clients seen only
+/// around it. `None` for a window that names none.
+fn named_spans(a: &Agg, windows: &[(i64, i64)], found: &[Incident]) -> Vec<Option<(i64, i64)>> {
+    let named = |w: usize, key: u128| {
+        let ip = ip_from_key(key);
+        found[w].networks.iter().any(|(n, _)| n.contains(&ip))
+    };
+    let mut spans: Vec<Option<(i64, i64)>> = vec![None; windows.len()];
+    let mut widen = |w: usize, lo: i64, hi: i64| {
+        let s = spans[w].get_or_insert((lo, hi));
+        *s = (s.0.min(lo), s.1.max(hi));
+    };
+    for &(minute, class, key) in a.classes.timeline.drivers.keys() {
+        if class == ClassId::Dummy as u8 {
+            continue;
+        }
+        if let Some(w) = window_of(windows, minute).filter(|&w| named(w, key)) {
+            widen(w, minute, minute);
+        }
+    }
+    for (key, s) in a.clients.iter() {
+        if let Some(w) = around(windows, s).filter(|&w| named(w, key)) {
+            // Its requests in the window (it may have come a minute early).
+            let (lo, hi) = windows[w];
+            let (f, l) = (
+                s.first.div_euclid(60).max(lo),
+                s.last.div_euclid(60).min(hi),
+            );
+            if f <= l {
+                widen(w, f, l);
+            }
+        }
+    }
+    spans
+}
+
 /// Names the clients and networks behind each window, and makes a window
 /// driven by clients seen only around it a flood.
 fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
@@ -288,16 +362,8 @@ fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
     }
     let mut burst: FxHashMap<(usize, u128), u64> = FxHashMap::default();
     for (key, s) in a.clients.iter() {
-        if s.first > s.last {
-            continue;
-        }
-        let (f, l) = (s.first.div_euclid(60), s.last.div_euclid(60));
-        // Seen only around one window: from a minute before it to a minute after.
-        let i = windows.partition_point(|w| w.1 + 1 < f);
-        if let Some(&(lo, hi)) = windows.get(i) {
-            if f + 1 >= lo && l <= hi + 1 {
-                burst.insert((i, key), s.requests);
-            }
+        if let Some(i) = around(windows, s) {
+            burst.insert((i, key), s.requests);
         }
     }
     let mut per_window: Vec<FxHashMap<u128, u64>> = vec![FxHashMap::default(); windows.len()];

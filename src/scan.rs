@@ -576,7 +576,8 @@ impl Agg {
             self.classes.timeline.line(t, rec.status);
         }
         if marks.classes.contains(ClassId::DirectOrigin) {
-            self.classes.direct_origin(rec, self.max_clients);
+            let classed = !marks.line.classes().is_empty() && !marks.line.has(ClassId::Dummy);
+            self.classes.direct_origin(rec, self.max_clients, classed);
         }
         if !marks.line.classes().is_empty() {
             self.classes

@@ -14,10 +14,15 @@ mod common;
 
 /// A combined line.
 fn line(out: &mut String, ip: &str, t: i64, req: &str, status: u16) {
+    line_ua(out, ip, t, req, status, "Mozilla/5.0");
+}
+
+/// A combined line with its User-Agent.
+fn line_ua(out: &mut String, ip: &str, t: i64, req: &str, status: u16, ua: &str) {
     let dt = chrono::DateTime::from_timestamp(t, 0).unwrap();
     let _ = writeln!(
         out,
-        "{ip} - - [{}] \"{req}\" {status} 512 \"-\" \"Mozilla/5.0\"",
+        "{ip} - - [{}] \"{req}\" {status} 512 \"-\" \"{ua}\"",
         dt.format("%d/%b/%Y:%H:%M:%S +0000")
     );
 }
@@ -133,24 +138,43 @@ fn every_planted_rise_is_an_incident_with_its_network() {
 }
 
 /// A quiet site (a request every twenty minutes, so rises are found in
-/// buckets of an hour), with, planted: 44 `.env` probes from 47.121.131.145
-/// at 10:07 and 10:08, and a flood of 150 plain requests from 45.148.10.143
-/// from 14:57 to 14:59; a stray request from elsewhere comes a few minutes
-/// before and after each.
+/// buckets of an hour), with, planted: 44 `.env` probes sent by zgrab (two
+/// classes a line) from 47.121.131.145 at 10:07 and 10:08, while a crawler
+/// from 157.55.39.10, which comes all day, meets 100 gateway errors; and a flood of 150 plain
+/// requests from 45.148.10.143 from 14:57 to 14:59. A stray request from
+/// elsewhere comes a few minutes before and after each.
 fn quiet() -> String {
     let t0 = 1_728_259_200; // 2024-10-07T00:00:00Z
-    let mut events: Vec<(i64, String, &str, u16)> = Vec::new();
+    let mut events: Vec<(i64, String, &str, u16, &str)> = Vec::new();
+    let ua = "Mozilla/5.0";
     for k in 0..72i64 {
         let c = format!("198.51.{}.{}", k % 40, 1 + k % 9);
-        events.push((t0 + k * 1200 + 30, c, "GET /index.html HTTP/1.1", 200));
+        events.push((t0 + k * 1200 + 30, c, "GET /index.html HTTP/1.1", 200, ua));
     }
     for s in 0..44i64 {
         let t = t0 + 10 * 3600 + 7 * 60 + 10 + s * 2;
-        events.push((t, "47.121.131.145".into(), "GET /.env HTTP/1.1", 404));
+        let probe = "GET /.env HTTP/1.1";
+        events.push((t, "47.121.131.145".into(), probe, 404, "zgrab/0.x"));
+    }
+    for s in 0..100i64 {
+        let t = t0 + 10 * 3600 + 7 * 60 + s;
+        let page = "GET /products HTTP/1.1";
+        events.push((t, "157.55.39.10".into(), page, 502, "bingbot/2.0"));
+    }
+    // The crawler comes all day: not a flood.
+    for h in [3, 20] {
+        let t = t0 + h * 3600 + 300;
+        events.push((
+            t,
+            "157.55.39.10".into(),
+            "GET / HTTP/1.1",
+            200,
+            "bingbot/2.0",
+        ));
     }
     for s in 0..150i64 {
         let t = t0 + 14 * 3600 + 57 * 60 + 10 + s;
-        events.push((t, "45.148.10.143".into(), "GET / HTTP/1.1", 200));
+        events.push((t, "45.148.10.143".into(), "GET / HTTP/1.1", 200, ua));
     }
     for (h, m, ip) in [
         (10, 1, "203.0.113.7"),
@@ -158,24 +182,22 @@ fn quiet() -> String {
         (14, 29, "203.0.113.9"),
         (15, 21, "203.0.113.10"),
     ] {
-        events.push((
-            t0 + h * 3600 + m * 60 + 5,
-            ip.into(),
-            "GET /about HTTP/1.1",
-            200,
-        ));
+        let t = t0 + h * 3600 + m * 60 + 5;
+        events.push((t, ip.into(), "GET /about HTTP/1.1", 200, ua));
     }
     events.sort_by_key(|e| e.0);
     let mut out = String::new();
-    for (t, ip, req, status) in &events {
-        line(&mut out, ip, *t, req, *status);
+    for (t, ip, req, status, ua) in &events {
+        line_ua(&mut out, ip, *t, req, *status, ua);
     }
     out
 }
 
-/// Found in buckets of an hour, a window is the minutes of the network named
-/// for it, not every minute of the hour that saw a request: its start is the
-/// attack's, and its requests are the attack's.
+/// Found in buckets of an hour, a window is the minutes of the networks
+/// named for it, not every minute of the hour that saw a request: its start
+/// is the attack's. Its network is the one that brought the lines of its
+/// class, not the crawler that met gateway errors meanwhile, and a network's
+/// lines count each line once, whatever its classes.
 #[test]
 fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
     let dir = tempfile::tempdir().unwrap();
@@ -186,11 +208,15 @@ fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
     assert_eq!(incidents.len(), 2, "{}", v["incidents"]);
     let probe = &incidents[0];
     assert_eq!(probe["resolution_seconds"], 3600, "{probe}");
-    assert_eq!(probe["class"], "exploit");
+    // As many scanner lines as exploit ones: the first class listed.
+    assert_eq!(probe["class"], "scanner");
     assert_eq!(probe["networks"][0]["network"], "47.121.131.0/24");
+    assert_eq!(probe["networks"][0]["lines"], 44);
+    assert_eq!(probe["networks"][1]["network"], "157.55.39.0/24");
+    assert_eq!(probe["networks"][1]["lines"], 100);
     assert_eq!(probe["start"], "2024-10-07T10:07:00Z");
     assert_eq!(probe["end"], "2024-10-07T10:09:00Z");
-    assert_eq!(probe["requests"], 44);
+    assert_eq!(probe["requests"], 144);
     let flood = &incidents[1];
     assert_eq!(flood["class"], "flood");
     assert_eq!(flood["networks"][0]["network"], "45.148.10.0/24");
@@ -199,7 +225,7 @@ fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
     assert_eq!(flood["requests"], 150);
     assert_eq!(
         v["onset"]["summary"],
-        "from 2024-10-07T10:07:00Z exploit from 47.121.131.0/24"
+        "from 2024-10-07T10:07:00Z scanner from 47.121.131.0/24"
     );
 }
 

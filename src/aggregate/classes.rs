@@ -236,9 +236,12 @@ impl ClassAgg {
             .map(|k| self.who(k, cap));
         if let Some(t) = rec.ts {
             let driver = who.and_then(Who::address);
+            let mut n = 0;
             for c in lc.classes().iter() {
                 self.timeline.class(t, c, driver);
+                n += 1;
             }
+            self.timeline.extra(t, n.max(1) - 1, driver);
         }
         if let Some(o) = lc.proxy() {
             let target = lc.proxy_target(rec);
@@ -281,14 +284,16 @@ impl ClassAgg {
         }
     }
 
-    /// Adds a request that bypassed the trusted proxies (`direct-origin`).
-    pub fn direct_origin(&mut self, rec: &Record, cap: usize) {
+    /// Adds a request that bypassed the trusted proxies (`direct-origin`);
+    /// `classed`: [`ClassAgg::line`] counts it as well, for its other classes.
+    pub fn direct_origin(&mut self, rec: &Record, cap: usize, classed: bool) {
         self.classes[ClassId::DirectOrigin as usize]
             .hit(rec.ts, matches!(rec.status, Some(200..=299)));
         if let Client::Ip(ip) = rec.client {
             let who = self.who(ip_key(ip), cap);
             if let Some(t) = rec.ts {
                 self.timeline.class(t, ClassId::DirectOrigin, who.address());
+                self.timeline.extra(t, classed.into(), who.address());
             }
             self.offender(who).classes[ClassId::DirectOrigin as usize] += 1;
         }

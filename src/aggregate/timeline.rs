@@ -31,7 +31,9 @@ impl Minute {
 pub struct Timeline {
     pub minutes: FxHashMap<i64, Minute>,
     /// (minute, class, client key) → lines, for classified lines only; at
-    /// most [`MAX_DRIVERS`].
+    /// most [`MAX_DRIVERS`]. A line of several classes is in each; the
+    /// entries of class [`EXTRA`] say by how much, so that the client's
+    /// lines in a minute are the sum over classes less that.
     pub drivers: FxHashMap<(i64, u8, u128), u64>,
     /// Classified lines whose (minute, class, client) was past the bound.
     pub drivers_dropped: u64,
@@ -65,6 +67,18 @@ impl Timeline {
                 *n += 1;
             } else {
                 self.drivers_dropped += 1;
+            }
+        }
+    }
+
+    /// Notes that a line from `client` at `ts` was counted under `n` more
+    /// classes than one (see [`EXTRA`]). Not a line: past the bound it is
+    /// only left out.
+    pub fn extra(&mut self, ts: i64, n: u64, client: Option<u128>) {
+        if let (Some(k), true) = (client, n > 0) {
+            let key = (ts.div_euclid(60), EXTRA, k);
+            if self.drivers.len() < MAX_DRIVERS || self.drivers.contains_key(&key) {
+                *self.drivers.entry(key).or_default() += n;
             }
         }
     }
@@ -109,6 +123,10 @@ impl Timeline {
 /// would otherwise grow them with its classified lines. Past it a new one is
 /// not kept, and the lines are counted in `drivers_dropped`.
 pub const MAX_DRIVERS: usize = 2 << 20;
+
+/// The class byte of a [`Timeline::drivers`] entry that counts, for a minute
+/// and client, the classes its lines showed beyond their first: no class's.
+pub const EXTRA: u8 = u8::MAX;
 
 #[cfg(test)]
 mod tests {

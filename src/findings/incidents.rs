@@ -18,11 +18,14 @@
 //! first and last request inside the window, give or take a minute): a
 //! botnet that floods and goes. The window's class is the one whose lines
 //! stand furthest above their own median there; when the clients seen only
-//! around it account for more, it is a flood. Its network is the prefix that
-//! covers the clients bringing most of the excess without taking in the
-//! normal traffic: the /24 (IPv4) or /64 (IPv6) around them when they share
-//! one, else their common prefix, when at most a tenth of the other clients
-//! seen in it are not among them; the next contributors follow, by /24 or /64.
+//! around it account for more, it is a flood. Its network is a prefix of
+//! the client that brought most of its class's lines (of its lines, for a
+//! flood or a rise no class explains), one that covers the clients bringing
+//! most of the excess without taking in the normal traffic: the /24 (IPv4)
+//! or /64 (IPv6) around them when they share one, else their common prefix,
+//! when at most a tenth of the other clients seen in it are not among them;
+//! the next contributors follow, by /24 or /64. A network's lines count each
+//! line once, whatever its classes.
 
 use ipnet::IpNet;
 use rustc_hash::FxHashMap;
@@ -30,6 +33,7 @@ use std::net::IpAddr;
 
 use super::stats::weighted_baseline;
 use crate::aggregate::clients::ClientStats;
+use crate::aggregate::timeline::EXTRA;
 use crate::aggregate::Agg;
 use crate::classify::ClassId;
 use crate::net::net_of;
@@ -146,7 +150,8 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
         .collect();
     // Per minute from here on.
     let (m, threshold) = (m / r as f64, threshold / r as f64);
-    let windows = split_by_driver(a, &windows);
+    let lines = classified_lines(a);
+    let windows = split_by_driver(&lines, &windows);
     // Each from its first to its last minute above the threshold (a bucket
     // of an hour rose, but the incident took its minutes).
     let above = |k: i64| minutes.get(&k).is_some_and(|x| x.0 as f64 > threshold);
@@ -206,13 +211,13 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
             }
         })
         .collect();
-    trace(a, &windows, &mut found);
+    trace(a, &lines, &windows, &mut found);
     if r > 1 {
         // Coarser than a minute, the threshold a minute is a fraction of a
         // request: every minute of a rising bucket that holds one is above
         // it, and a stray request half an hour before an attack would open
         // its window. Such a window is the minutes of the networks it names.
-        let spans = named_spans(a, &windows, &found);
+        let spans = named_spans(a, &lines, &windows, &found);
         for (inc, span) in found.iter_mut().zip(spans) {
             if let Some((lo, hi)) = span {
                 let (requests, excess, peak) = volume(lo, hi);
@@ -247,16 +252,42 @@ fn is_symptom(c: ClassId) -> bool {
     matches!(c, ClassId::GatewayErrors | ClassId::UpstreamTimeout)
 }
 
+/// Classified lines by minute and client key.
+type Lines = FxHashMap<(i64, u128), u64>;
+
+/// Classified lines by minute and client, each line once whatever its
+/// classes (see `Timeline::drivers`); Apache's dummy connections aside.
+fn classified_lines(a: &Agg) -> Lines {
+    let mut sums: FxHashMap<(i64, u128), (u64, u64)> = FxHashMap::default();
+    for (&(minute, class, key), &n) in &a.classes.timeline.drivers {
+        if class == ClassId::Dummy as u8 {
+            continue;
+        }
+        let e = sums.entry((minute, key)).or_default();
+        if class == EXTRA {
+            e.1 += n;
+        } else {
+            e.0 += n;
+        }
+    }
+    // Past the drivers' bound a line's classes may be kept in part, and the
+    // difference is then only a bound (a warning says so).
+    sums.into_iter()
+        .map(|(k, (n, extra))| (k, n.saturating_sub(extra)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
 /// Classified lines a minute a network needs to drive it.
 const MIN_DRIVER: u64 = 5;
 
 /// Splits windows where the network that drives their classified lines
 /// changes: back-to-back bursts from two networks are two incidents.
-fn split_by_driver(a: &Agg, windows: &[(i64, i64)]) -> Vec<(i64, i64)> {
+fn split_by_driver(lines: &Lines, windows: &[(i64, i64)]) -> Vec<(i64, i64)> {
     // Minute → network → classified lines, for the minutes of the windows.
     let mut by_minute: FxHashMap<i64, FxHashMap<IpNet, u64>> = FxHashMap::default();
-    for (&(minute, class, key), &n) in &a.classes.timeline.drivers {
-        if class == ClassId::Dummy as u8 || window_of(windows, minute).is_none() {
+    for (&(minute, key), &n) in lines {
+        if window_of(windows, minute).is_none() {
             continue;
         }
         let ip = ip_from_key(key);
@@ -312,7 +343,12 @@ fn around(windows: &[(i64, i64)], s: &ClientStats) -> Option<usize> {
 /// Each window's first and last minute with lines of the networks named for
 /// it: their classified lines, and the requests of their clients seen only
 /// around it. `None` for a window that names none.
-fn named_spans(a: &Agg, windows: &[(i64, i64)], found: &[Incident]) -> Vec<Option<(i64, i64)>> {
+fn named_spans(
+    a: &Agg,
+    lines: &Lines,
+    windows: &[(i64, i64)],
+    found: &[Incident],
+) -> Vec<Option<(i64, i64)>> {
     let named = |w: usize, key: u128| {
         let ip = ip_from_key(key);
         found[w].networks.iter().any(|(n, _)| n.contains(&ip))
@@ -322,10 +358,7 @@ fn named_spans(a: &Agg, windows: &[(i64, i64)], found: &[Incident]) -> Vec<Optio
         let s = spans[w].get_or_insert((lo, hi));
         *s = (s.0.min(lo), s.1.max(hi));
     };
-    for &(minute, class, key) in a.classes.timeline.drivers.keys() {
-        if class == ClassId::Dummy as u8 {
-            continue;
-        }
+    for &(minute, key) in lines.keys() {
         if let Some(w) = window_of(windows, minute).filter(|&w| named(w, key)) {
             widen(w, minute, minute);
         }
@@ -348,14 +381,11 @@ fn named_spans(a: &Agg, windows: &[(i64, i64)], found: &[Incident]) -> Vec<Optio
 
 /// Names the clients and networks behind each window, and makes a window
 /// driven by clients seen only around it a flood.
-fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
+fn trace(a: &Agg, lines: &Lines, windows: &[(i64, i64)], found: &mut [Incident]) {
     // (window, client key) → lines in the window: classified, and all lines
     // of clients seen only around it.
     let mut classified: FxHashMap<(usize, u128), u64> = FxHashMap::default();
-    for (&(minute, class, key), &n) in &a.classes.timeline.drivers {
-        if class == ClassId::Dummy as u8 {
-            continue;
-        }
+    for (&(minute, key), &n) in lines {
         if let Some(w) = window_of(windows, minute) {
             *classified.entry((w, key)).or_default() += n;
         }
@@ -406,14 +436,30 @@ fn trace(a: &Agg, windows: &[(i64, i64)], found: &mut [Incident]) {
             inc.class = Some(ClassId::Flood);
         }
     }
-    // Each window's candidate networks: the prefixes of its heaviest client.
+    // Each window's candidate networks: the prefixes of its heaviest client,
+    // by the lines of the window's class (a flood's clients came and went
+    // with none): the gateway errors a crawler met during a scan do not
+    // make it the scan's.
+    let mut of_class: Vec<FxHashMap<u128, u64>> = vec![FxHashMap::default(); windows.len()];
+    for (&(minute, class, key), &n) in &a.classes.timeline.drivers {
+        if let Some(w) = window_of(windows, minute) {
+            if found[w]
+                .class
+                .is_some_and(|c| c as u8 == class && c != ClassId::Flood)
+            {
+                *of_class[w].entry(key).or_default() += n;
+            }
+        }
+    }
+    let heaviest_of = |c: &FxHashMap<u128, u64>| {
+        c.iter()
+            .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+            .map(|(k, _)| *k)
+    };
     let heaviest: Vec<Option<u128>> = per_window
         .iter()
-        .map(|c| {
-            c.iter()
-                .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
-                .map(|(k, _)| *k)
-        })
+        .zip(&of_class)
+        .map(|(all, class)| heaviest_of(class).or_else(|| heaviest_of(all)))
         .collect();
     let seen = seen_in(a, &heaviest, &per_window);
     for (w, inc) in found.iter_mut().enumerate() {

@@ -229,6 +229,60 @@ fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
     );
 }
 
+/// Behind a load balancer (`--trusted-proxy`), the same probes sent straight
+/// to the server are direct-origin as well: three classes a line, still
+/// counted once in their network's lines.
+#[test]
+fn a_line_of_three_classes_is_one_line_of_its_network() {
+    let t0 = 1_728_259_200; // 2024-10-07T00:00:00Z
+    let mut events: Vec<(i64, String)> = Vec::new();
+    let at = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap()
+            .format("%d/%b/%Y:%H:%M:%S +0000")
+            .to_string()
+    };
+    for k in 0..72i64 {
+        let t = t0 + k * 1200 + 30;
+        let via = format!(
+            "10.0.0.5 - - [{}] \"GET / HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\" \"198.51.{}.{}\"",
+            at(t),
+            k % 40,
+            1 + k % 9
+        );
+        events.push((t, via));
+    }
+    for s in 0..44i64 {
+        let t = t0 + 10 * 3600 + 7 * 60 + 10 + s * 2;
+        let direct = format!(
+            "47.121.131.145 - - [{}] \"GET /.env HTTP/1.1\" 404 512 \"-\" \"zgrab/0.x\" \"-\"",
+            at(t)
+        );
+        events.push((t, direct));
+    }
+    events.sort_by_key(|e| e.0);
+    let text: String = events.iter().map(|e| format!("{}\n", e.1)).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("proxied.log");
+    std::fs::write(&log, text).unwrap();
+    let (out, v) = common::triage(
+        &[
+            "--trusted-proxy".as_ref(),
+            "10.0.0.0/8".as_ref(),
+            log.as_os_str(),
+        ],
+        None,
+    );
+    assert_eq!(out.code(), Some(0), "{}", out.stderr_text());
+    let o = common::offender(&v, "47.121.131.145").expect("the prober");
+    assert_eq!(o["classes"]["direct-origin"], 44, "{o}");
+    assert_eq!(o["classes"]["exploit"], 44, "{o}");
+    let incidents = v["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{}", v["incidents"]);
+    assert_eq!(incidents[0]["networks"][0]["network"], "47.121.131.0/24");
+    assert_eq!(incidents[0]["networks"][0]["lines"], 44);
+}
+
 /// `genlog.py`, when this workplace has it.
 fn genlog() -> Option<PathBuf> {
     std::env::var_os("ALF_GENLOG")

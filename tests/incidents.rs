@@ -208,8 +208,8 @@ fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
     assert_eq!(incidents.len(), 2, "{}", v["incidents"]);
     let probe = &incidents[0];
     assert_eq!(probe["resolution_seconds"], 3600, "{probe}");
-    // As many scanner lines as exploit ones: the first class listed.
-    assert_eq!(probe["class"], "scanner");
+    // As many scanner lines as exploit ones: the graver names it.
+    assert_eq!(probe["class"], "exploit");
     assert_eq!(probe["networks"][0]["network"], "47.121.131.0/24");
     assert_eq!(probe["networks"][0]["lines"], 44);
     assert_eq!(probe["networks"][1]["network"], "157.55.39.0/24");
@@ -225,7 +225,7 @@ fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
     assert_eq!(flood["requests"], 150);
     assert_eq!(
         v["onset"]["summary"],
-        "from 2024-10-07T10:07:00Z scanner from 47.121.131.0/24"
+        "from 2024-10-07T10:07:00Z exploit from 47.121.131.0/24"
     );
 }
 

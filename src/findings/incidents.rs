@@ -17,7 +17,7 @@
 //! per-minute class tallies name them) and those seen only around it (their
 //! first and last request inside the window, give or take a minute): a
 //! botnet that floods and goes. The window's class is the one whose lines
-//! stand furthest above their own median there; when the clients seen only
+//! stand furthest above their own median there (the graver on a tie); when the clients seen only
 //! around it account for more, it is a flood. Its network is a prefix of
 //! the client that brought most of its class's lines (of its lines, for a
 //! flood or a rise no class explains), one that covers the clients bringing
@@ -194,7 +194,14 @@ pub fn incidents(a: &Agg, extra: &FxHashMap<i64, [u64; N]>) -> Vec<Incident> {
                     .filter(|c| *c != ClassId::Dummy && is_symptom(*c) == symptoms)
                     .map(|c| (c, class_excess[c as usize]))
                     .filter(|(_, e)| *e > 0.0)
-                    .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)))
+                    .max_by(|x, y| {
+                        // Lines of two classes (an exploit probe sent by a
+                        // scanner) tie: the graver names the window.
+                        let grave = |c: ClassId| crate::classify::info(c).severity;
+                        x.1.total_cmp(&y.1)
+                            .then(grave(x.0).cmp(&grave(y.0)))
+                            .then(y.0.cmp(&x.0))
+                    })
             };
             let class = best(false).or_else(|| best(true));
             Incident {

@@ -19,12 +19,29 @@ fn line(out: &mut String, ip: &str, t: i64, req: &str, status: u16) {
 
 /// A combined line with its User-Agent.
 fn line_ua(out: &mut String, ip: &str, t: i64, req: &str, status: u16, ua: &str) {
+    line_xff(out, ip, t, req, status, ua, None);
+}
+
+/// A combined line, with nginx `main`'s X-Forwarded-For after it when `xff`.
+fn line_xff(
+    out: &mut String,
+    ip: &str,
+    t: i64,
+    req: &str,
+    status: u16,
+    ua: &str,
+    xff: Option<&str>,
+) {
     let dt = chrono::DateTime::from_timestamp(t, 0).unwrap();
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{ip} - - [{}] \"{req}\" {status} 512 \"-\" \"{ua}\"",
         dt.format("%d/%b/%Y:%H:%M:%S +0000")
     );
+    if let Some(x) = xff {
+        let _ = write!(out, " \"{x}\"");
+    }
+    out.push('\n');
 }
 
 /// Six hours of steady traffic (300 clients, about 240 requests a minute)
@@ -235,33 +252,23 @@ fn on_a_quiet_site_a_window_is_its_attackers_minutes() {
 #[test]
 fn a_line_of_three_classes_is_one_line_of_its_network() {
     let t0 = 1_728_259_200; // 2024-10-07T00:00:00Z
-    let mut events: Vec<(i64, String)> = Vec::new();
-    let at = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .unwrap()
-            .format("%d/%b/%Y:%H:%M:%S +0000")
-            .to_string()
-    };
+                            // (time, client, request, status, User-Agent, X-Forwarded-For)
+    let mut events: Vec<(i64, &str, &str, u16, &str, String)> = Vec::new();
     for k in 0..72i64 {
         let t = t0 + k * 1200 + 30;
-        let via = format!(
-            "10.0.0.5 - - [{}] \"GET / HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\" \"198.51.{}.{}\"",
-            at(t),
-            k % 40,
-            1 + k % 9
-        );
-        events.push((t, via));
+        let behind = format!("198.51.{}.{}", k % 40, 1 + k % 9);
+        events.push((t, "10.0.0.5", "GET / HTTP/1.1", 200, "Mozilla/5.0", behind));
     }
     for s in 0..44i64 {
         let t = t0 + 10 * 3600 + 7 * 60 + 10 + s * 2;
-        let direct = format!(
-            "47.121.131.145 - - [{}] \"GET /.env HTTP/1.1\" 404 512 \"-\" \"zgrab/0.x\" \"-\"",
-            at(t)
-        );
-        events.push((t, direct));
+        let probe = "GET /.env HTTP/1.1";
+        events.push((t, "47.121.131.145", probe, 404, "zgrab/0.x", "-".into()));
     }
     events.sort_by_key(|e| e.0);
-    let text: String = events.iter().map(|e| format!("{}\n", e.1)).collect();
+    let mut text = String::new();
+    for (t, ip, req, status, ua, xff) in &events {
+        line_xff(&mut text, ip, *t, req, *status, ua, Some(xff));
+    }
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("proxied.log");
     std::fs::write(&log, text).unwrap();

@@ -236,12 +236,11 @@ impl ClassAgg {
             .map(|k| self.who(k, cap));
         if let Some(t) = rec.ts {
             let driver = who.and_then(Who::address);
-            let mut n = 0;
             for c in lc.classes().iter() {
                 self.timeline.class(t, c, driver);
-                n += 1;
             }
-            self.timeline.extra(t, n.max(1) - 1, driver);
+            let n = lc.classes().len() as u64;
+            self.timeline.extra(t, n.saturating_sub(1), driver);
         }
         if let Some(o) = lc.proxy() {
             let target = lc.proxy_target(rec);
